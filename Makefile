@@ -1,0 +1,31 @@
+# Two commands on a fresh clone: `make build` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SPECS := $(filter-out spec/base%.yaml spec/_%,$(wildcard spec/*.yaml))
+
+.PHONY: build test check schema docs clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+build: $(BIN)/.installed
+	$(BIN)/cachegen build $(SPECS)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+check: $(BIN)/.installed
+	$(BIN)/cachegen build --check $(SPECS)
+
+schema: $(BIN)/.installed
+	$(BIN)/cachegen schema > schema/cachegen.schema.json
+
+clean:
+	rm -rf $(VENV) dist build
+
+docs: $(BIN)/.installed
+	$(BIN)/python -m cachegen.docs docs

@@ -1,0 +1,56 @@
+"""Facts about AWS and cachegen's presets, read from the data files in `cachegen/data/`.
+
+Each data file names its source and the date it was taken; code never hard-codes them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    text = resources.files("cachegen").joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - our own data file, safe loader
+
+
+def node_types() -> dict[str, dict[str, Any]]:
+    return _load("node_types.yaml")["node_types"]
+
+
+def engines() -> dict[str, dict[str, Any]]:
+    return _load("engines.yaml")["engines"]
+
+
+def families() -> dict[str, dict[str, Any]]:
+    return _load("engines.yaml")["families"]
+
+
+def limits() -> dict[str, Any]:
+    return _load("engines.yaml")["limits"]
+
+
+def features() -> dict[str, Any]:
+    return _load("engines.yaml")["features"]
+
+
+def presets() -> dict[str, dict[str, Any]]:
+    return _load("presets.yaml")["presets"]
+
+
+def recommended_parameters() -> dict[str, Any]:
+    return _load("presets.yaml")["recommended_parameters"]
+
+
+def alarms() -> dict[str, dict[str, Any]]:
+    return _load("alarms.yaml")["alarms"]
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())

@@ -1,0 +1,125 @@
+"""The command line: thin click wrappers around cachegen.commands.* (imported lazily,
+so `cachegen --help` stays fast). Exit codes: 0 ok, 1 findings/stale, 2 invalid input
+or usage, 3 internal error."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_INTERNAL = 3
+SPECS = click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cachegen")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Compile ElastiCache (Redis/Valkey) deployment specs into every artifact they need.
+
+    \b
+    Example:
+      cachegen build spec/dev.yaml spec/prod.yaml
+    """
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@SPECS
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(specs: tuple[Path, ...], output_format: str) -> None:
+    """Check specs against the schema and AWS's rules; report every error.
+
+    \b
+    Example:
+      cachegen validate spec/*.yaml
+    """
+    from .commands import validate as command
+
+    sys.exit(command.run(list(specs), output_format))
+
+
+@cli.command()
+@SPECS
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Directory that receives one folder per environment.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when a generated file is missing or stale.")
+def build(specs: tuple[Path, ...], out_dir: Path, check: bool) -> None:
+    """Compile specs into out/<environment>/ (atomically; unchanged files are not rewritten).
+
+    \b
+    Examples:
+      cachegen build spec/prod.yaml
+      cachegen build --check spec/dev.yaml spec/prod.yaml   # pre-commit / CI gate
+    """
+    from .commands import build as command
+
+    sys.exit(command.run(list(specs), out_dir, check))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec language.
+
+    \b
+    Example:
+      cachegen schema > schema/cachegen.schema.json
+    """
+    from .commands import schema as command
+
+    sys.exit(command.run())
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explain(spec: Path, output_format: str) -> None:
+    """Print the resolved model: every value and where it came from
+    (the spec, a base file, a preset, a default, or derived).
+
+    \b
+    Example:
+      cachegen explain spec/prod.yaml
+    """
+    from .commands import explain as command
+
+    sys.exit(command.run(spec, output_format))
+
+
+def main() -> None:
+    """Entry point: one error handler for every command."""
+    from .diagnostics import SpecError, render_text
+
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except SpecError as error:
+        click.echo(render_text(error.diagnostics), err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(2 if error.exit_code != 0 else 0)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as error:  # noqa: BLE001 - the one place that turns bugs into exit 3
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"cachegen: internal error: {type(error).__name__}: {error}\n"
+                   "This is a bug in cachegen; please report it with the spec that caused it "
+                   "(run again with --debug for the traceback).", err=True)
+        sys.exit(EXIT_INTERNAL)

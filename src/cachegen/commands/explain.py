@@ -1,0 +1,74 @@
+"""`cachegen explain SPEC`: the resolved model, each value with where it came from."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..compiler import compile_spec
+from ..diagnostics import SpecPath, format_path
+from ..inherit import MergedSpec
+from ..model import Deployment
+
+# Spec keys left empty on purpose: the resolver derives them (attribute of Deployment).
+DERIVED_FIELDS: dict[SpecPath, str] = {
+    ("replication_group_id",): "replication_group_id",
+    ("topology", "automatic_failover"): "automatic_failover",
+    ("network", "subnet_group_name"): "subnet_group_name",
+    ("network", "security_group_name"): "security_group_name",
+    ("parameters", "name"): "parameter_group_name",
+    ("parameters", "family"): "engine_family",
+    ("security", "auth", "secret_name"): "auth_secret_name",
+    ("notifications", "topic_name"): "topic_name",
+}
+
+
+def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str]]:
+    out: list[tuple[str, Any, str]] = []
+    logs = {log.log_type: log.log_group for log in deployment.log_destinations}
+    for path, value in _leaves(deployment.spec.model_dump(mode="json")):
+        origin = merged.origin(path) or "default"
+        if value is None and path in DERIVED_FIELDS:
+            value, origin = getattr(deployment, DERIVED_FIELDS[path]), "derived"
+        elif value is None and path[:1] == ("logs",) and path[-1] == "log_group":
+            value, origin = logs.get(path[1].replace("_", "-")), "derived"
+        out.append((format_path(path), value, origin))
+    derived = {
+        "derived.node_count": deployment.node_count,
+        "derived.members": [m.cluster_id for m in deployment.members],
+        "derived.node": f"{deployment.node.vcpu} vCPU, {deployment.node.memory_gib} GiB, "
+                        f"{deployment.node.network_performance}",
+        "derived.parameter_group": deployment.parameter_group_name,
+        "derived.parameters": dict(deployment.parameters),
+        "derived.availability_zones": list(deployment.availability_zones),
+        "derived.final_snapshot_name": deployment.final_snapshot_name,
+        "derived.tags": dict(deployment.tags),
+    }
+    out.extend((name, value, "derived") for name, value in derived.items())
+    return out
+
+
+def _leaves(value: Any, prefix: SpecPath = ()) -> list[tuple[SpecPath, Any]]:
+    if isinstance(value, dict) and value:
+        return [leaf for key, item in value.items() for leaf in _leaves(item, prefix + (key,))]
+    if isinstance(value, list) and value:
+        return [leaf for index, item in enumerate(value) for leaf in _leaves(item, prefix + (index,))]
+    return [(prefix, value)]
+
+
+def run(path: Path, output_format: str = "text") -> int:
+    merged, deployment = compile_spec(path)
+    if deployment is None:
+        print(f"{path}: abstract spec (a base for others): nothing to resolve", file=sys.stderr)
+        return 0
+    table = rows(merged, deployment)
+    if output_format == "json":
+        print(json.dumps([{"path": p, "value": v, "origin": o} for p, v, o in table], indent=2))
+        return 0
+    width = max(len(p) for p, _, _ in table)
+    for p, v, o in table:
+        shown = json.dumps(v, ensure_ascii=False)
+        print(f"{p.ljust(width)}  {shown}  # {o}")
+    return 0

@@ -1,0 +1,35 @@
+"""`cachegen schema`: the JSON Schema of the spec language, generated from the models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SCHEMA_ID = "https://cachegen.dev/schema/cachegen.schema.json"
+
+
+def generate() -> dict[str, Any]:
+    from ..spec import Spec
+
+    schema = _without_required(Spec.model_json_schema(mode="validation"))
+    schema["description"] = (
+        "One cachegen spec file. A file may be partial (it can `extends:` a base file), so no key is "
+        "required here; `cachegen validate` checks required keys and cross-field rules after merging.")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def _without_required(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _without_required(value) for key, value in node.items() if key != "required"}
+    if isinstance(node, list):
+        return [_without_required(item) for item in node]
+    return node
+
+
+def text() -> str:
+    return json.dumps(generate(), indent=2, ensure_ascii=False) + "\n"
+
+
+def run() -> int:
+    print(text(), end="")
+    return 0

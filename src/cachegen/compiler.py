@@ -1,0 +1,45 @@
+"""The pipeline, end to end: load -> validate -> rules -> resolve -> emit.
+
+    spec file(s) --inherit.load_spec--> MergedSpec --validate--> Spec --rules.check-->
+    --resolve--> Deployment --emitters--> {path: text} --writer--> out/<environment>/
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import rules
+from .diagnostics import SpecError
+from .inherit import MergedSpec, load_spec
+from .model import Deployment
+from .resolve import resolve
+from .validate import validate_schema
+
+
+def compile_spec(path: Path) -> tuple[MergedSpec, Deployment | None]:
+    """Validate one spec; the Deployment is None for an abstract (base) spec. Raises SpecError."""
+    merged = load_spec(path)
+    spec = validate_schema(merged)
+    if spec is None:
+        return merged, None
+    rules.check(spec, merged)
+    return merged, resolve(spec, merged)
+
+
+def compile_all(paths: list[Path]) -> list[tuple[MergedSpec | None, Deployment | None, SpecError | None]]:
+    """Every spec, every error: one bad file does not hide another's problems."""
+    results = []
+    for path in paths:
+        try:
+            merged, deployment = compile_spec(path)
+            results.append((merged, deployment, None))
+        except SpecError as error:
+            results.append((None, None, error))
+    return results
+
+
+def render(deployment: Deployment) -> dict[str, str]:
+    """Every artifact of one environment, keyed by its path under out/<environment>/."""
+    from .emitters import emit_all  # jinja2 and friends only when something is built
+
+    return emit_all(deployment)

@@ -1,0 +1,80 @@
+"""Diagnostics: every problem cachegen reports, with where it is and what would fix it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+PathPart = str | int
+SpecPath = tuple[PathPart, ...]
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+def format_path(path: SpecPath) -> str:
+    """`("network", "subnets", 0, "az")` -> `network.subnets[0].az`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(document)"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    message: str
+    location: Location | None = None
+    path: SpecPath = ()
+    expected: str | None = None
+    suggestion: str | None = None
+    severity: Severity = "error"
+    code: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    def format(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        code = f" [{self.code}]" if self.code else ""
+        head = f"{where}{self.severity}{code}: "
+        if self.path:
+            head += f"{format_path(self.path)}: "
+        lines = [head + self.message]
+        if self.expected:
+            lines.append(f"  expected: {self.expected}")
+        if self.suggestion:
+            lines.append(f"  hint: {self.suggestion}")
+        lines.extend(f"  note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["path"] = format_path(self.path) if self.path else ""
+        data["notes"] = list(self.notes)
+        return data
+
+
+class SpecError(Exception):
+    """Invalid input: one or more error diagnostics. The CLI turns it into exit status 2."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("\n".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def render_text(diagnostics: list[Diagnostic]) -> str:
+    return "\n".join(d.format() for d in diagnostics)
+
+
+def render_json(diagnostics: list[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diagnostics], indent=2, sort_keys=False)

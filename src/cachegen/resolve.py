@@ -1,0 +1,59 @@
+"""Spec (validated, defaults applied) -> Deployment (every derived value computed once)."""
+
+from __future__ import annotations
+
+from . import catalog, derive
+from .inherit import MergedSpec
+from .model import Deployment, LogDestination, Member, NodeType, SourceFile
+from .spec import Spec
+
+
+def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
+    group_id = derive.replication_group_id(spec)
+    cluster_mode = derive.cluster_mode_enabled(spec)
+    shards = derive.shards(spec)
+    per_shard = derive.nodes_per_shard(spec)
+    member_ids = derive.member_cluster_ids(group_id, cluster_mode, shards, per_shard)
+    members = tuple(
+        Member(cluster_id, shard=i // per_shard + 1, index=i % per_shard + 1,
+               initial_role="primary" if i % per_shard == 0 else "replica")
+        for i, cluster_id in enumerate(member_ids))
+    node = catalog.node_types()[spec.node_type]
+    family = derive.parameter_family(spec)
+    assert family is not None, "rules guarantee a known engine version"
+    use_default = spec.parameters.use_default_group
+    default_group = f"default.{family}" + (".cluster.on" if cluster_mode else "")
+    logs = tuple(
+        LogDestination(log_type, derive.log_group_name(spec, log_type), delivery.format, delivery.retention_days)
+        for log_type, delivery in (("slow-log", spec.logs.slow_log), ("engine-log", spec.logs.engine_log))
+        if delivery.enabled)
+    tags = {"Application": spec.name, "Environment": spec.environment, "ManagedBy": "cachegen", **spec.tags}
+    return Deployment(
+        spec=spec,
+        spec_file=merged.path.name,
+        sources=tuple(SourceFile(s.name, s.sha256) for s in merged.sources),
+        preset=merged.preset,
+        replication_group_id=group_id,
+        cluster_mode_enabled=cluster_mode,
+        shards=shards,
+        replicas_per_shard=spec.topology.replicas_per_shard,
+        nodes_per_shard=per_shard,
+        node_count=shards * per_shard,
+        automatic_failover=derive.automatic_failover(spec),
+        multi_az=spec.topology.multi_az,
+        members=members,
+        node=NodeType(spec.node_type, node["family"], node["vcpu"], node["memory_gib"],
+                      node.get("network_performance", "")),
+        engine_family=family,
+        availability_zones=tuple(derive.subnet_azs(spec)),
+        subnet_group_name=derive.subnet_group_name(spec),
+        security_group_name=derive.security_group_name(spec),
+        parameter_group_name=default_group if use_default else derive.parameter_group_name(spec),
+        uses_default_parameter_group=use_default,
+        parameters=() if use_default else tuple(derive.parameters(spec).items()),
+        auth_secret_name=derive.secret_name(spec) if spec.security.auth.enabled else None,
+        log_destinations=logs,
+        topic_name=derive.topic_name(spec) if spec.notifications.enabled else None,
+        final_snapshot_name=derive.final_snapshot_name(spec) if spec.backups.final_snapshot else None,
+        tags=tuple(sorted(tags.items())),
+    )

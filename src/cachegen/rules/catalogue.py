@@ -1,0 +1,108 @@
+"""What exists: node types, engine versions, parameter families and their values, alarm ids."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from .. import catalog, derive
+from ..spec import Spec
+from .base import Finding, Rule, rule
+
+RULES: list[Rule] = []
+NODES = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"
+VERSIONS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"
+PARAMS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html"
+LOGS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html"
+
+
+def _close(value: str, choices: list[str]) -> str | None:
+    match = difflib.get_close_matches(value, choices, n=1)
+    return f"did you mean `{match[0]}`?" if match else None
+
+
+@rule(RULES, "V501", "The node type exists and runs the chosen engine", NODES)
+def node_type(spec: Spec) -> Iterator[Finding]:
+    types = catalog.node_types()
+    info = types.get(spec.node_type)
+    if info is None:
+        yield Finding(("node_type",), f"unknown node type `{spec.node_type}`",
+                      expected="a node type of the catalogue, e.g. cache.t4g.small",
+                      suggestion=_close(spec.node_type, sorted(types)))
+    elif spec.engine.name not in info.get("engines", ["redis", "valkey"]):
+        yield Finding(("node_type",), f"{spec.node_type} is not offered for {spec.engine.name}")
+
+
+@rule(RULES, "V502", "The engine version exists for the engine", VERSIONS)
+def engine_version(spec: Spec) -> Iterator[Finding]:
+    versions = catalog.engines()[spec.engine.name]["versions"]
+    if spec.engine.version not in versions:
+        yield Finding(("engine", "version"), f"{spec.engine.name} {spec.engine.version} is not offered by ElastiCache",
+                      expected=" | ".join(versions), suggestion=_close(spec.engine.version, list(versions)))
+
+
+@rule(RULES, "V503", "The parameter family matches the engine version", PARAMS)
+def parameter_family(spec: Spec) -> Iterator[Finding]:
+    family = derive.parameter_family(spec)
+    if family and spec.parameters.family is not None and spec.parameters.family != family:
+        yield Finding(("parameters", "family"),
+                      f"family `{spec.parameters.family}` does not match {spec.engine.name} {spec.engine.version}",
+                      expected=family, suggestion="drop `family`: cachegen derives it from the engine version")
+
+
+@rule(RULES, "V504", "Parameter values are allowed by the family; the default group takes no values", PARAMS)
+def parameter_values(spec: Spec) -> Iterator[Finding]:
+    if spec.parameters.use_default_group and spec.parameters.values:
+        yield Finding(("parameters", "values"), "values cannot be set on AWS's default parameter group",
+                      expected="use_default_group: false, or no values")
+    family = derive.parameter_family(spec)
+    allowed = catalog.families().get(family or "", {}).get("allowed_values", {})
+    for name, value in spec.parameters.values.items():
+        choices = allowed.get(name)
+        if choices is not None and str(value) not in [str(c) for c in choices]:
+            yield Finding(("parameters", "values", name), f"`{value}` is not a value of {name} in {family}",
+                          expected=" | ".join(str(c) for c in choices), suggestion=_close(str(value), choices))
+
+
+@rule(RULES, "V505", "Log delivery: the engine version supports it; retention is a CloudWatch Logs value", LOGS)
+def log_delivery(spec: Spec) -> Iterator[Finding]:
+    features = catalog.features()
+    retention_values = catalog.limits()["cloudwatch_logs_retention_days"]
+    version = catalog.version_key(spec.engine.version)
+    for key, minimum_key in (("slow_log", "slow_log_min_redis_version"), ("engine_log", "engine_log_min_redis_version")):
+        delivery = getattr(spec.logs, key)
+        if not delivery.enabled:
+            continue
+        minimum = features[minimum_key]
+        if spec.engine.name == "redis" and version < catalog.version_key(minimum):
+            yield Finding(("logs", key, "enabled"),
+                          f"{key.replace('_', ' ')} delivery needs Redis {minimum} or later (spec: {spec.engine.version})")
+        if delivery.retention_days not in retention_values:
+            nearest = min(retention_values, key=lambda days: abs(days - delivery.retention_days))
+            yield Finding(("logs", key, "retention_days"), f"CloudWatch Logs has no {delivery.retention_days}-day retention",
+                          expected=", ".join(str(v) for v in retention_values), suggestion=f"nearest: {nearest}")
+
+
+@rule(RULES, "V506", "Transit encryption mode and dual-stack networking need a recent engine",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html")
+def version_features(spec: Spec) -> Iterator[Finding]:
+    features = catalog.features()
+    if spec.engine.name != "redis":
+        return
+    version = catalog.version_key(spec.engine.version)
+    if spec.security.in_transit_encryption.mode == "preferred" and \
+            version < catalog.version_key(features["transit_encryption_mode_min_redis_version"]):
+        yield Finding(("security", "in_transit_encryption", "mode"),
+                      f"transit encryption mode needs Redis {features['transit_encryption_mode_min_redis_version']} or later")
+    if spec.network.network_type != "ipv4" and version < catalog.version_key(features["ipv6_min_redis_version"]):
+        yield Finding(("network", "network_type"),
+                      f"{spec.network.network_type} needs Redis {features['ipv6_min_redis_version']} or later")
+
+
+@rule(RULES, "V507", "Alarm overrides name alarms that exist", "data/alarms.yaml")
+def alarm_ids(spec: Spec) -> Iterator[Finding]:
+    known = sorted(catalog.alarms())
+    for alarm_id in spec.alarms.overrides:
+        if alarm_id not in known:
+            yield Finding(("alarms", "overrides", alarm_id), f"unknown alarm `{alarm_id}`",
+                          expected=", ".join(known), suggestion=_close(alarm_id, known))

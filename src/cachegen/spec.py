@@ -1,0 +1,244 @@
+"""The spec language: what a platform team writes in `spec/<env>.yaml`.
+
+These models are the single source of truth: validation, defaults, the committed JSON
+Schema and the editor help all come from them. Defaults are the deployment guide's
+recommendations for production, with its mistakes corrected (see docs/spec.md).
+Cross-field rules that AWS or Celery would reject live in `cachegen.rules`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
+WINDOW = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$"
+WEEKLY_WINDOW = r"^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$"
+AWS_TOKEN_SPECIALS = "!&#$^<>-"
+
+
+class Section(BaseModel):
+    """Every section is strict: unknown keys are errors and YAML types are never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class Engine(Section):
+    name: Literal["redis", "valkey"] = Field("redis", description="Redis OSS or Valkey (same protocol, lower node price).")
+    version: str = Field("7.1", pattern=r"^[0-9]+\.[0-9]+(\.[0-9]+)?$",
+                         description="Engine version as ElastiCache names it; quote it in YAML.",
+                         examples=["7.1", "8.0"])
+
+
+class Topology(Section):
+    cluster_mode: Literal["disabled", "enabled"] = Field(
+        "disabled", description="Disabled: one shard, a primary and replicas. Celery's Redis transport needs disabled.")
+    shards: int = Field(1, ge=1, le=500, description="Node groups (shards); 1 when cluster mode is disabled.")
+    replicas_per_shard: int = Field(1, ge=0, le=5, description="Read replicas in each shard (AWS: 0-5).")
+    multi_az: bool = Field(True, description="Spread nodes over AZs with automatic failover to a replica.")
+    automatic_failover: bool | None = Field(
+        None, description="Promote a replica when the primary fails; default: on when every shard has a replica.")
+
+
+class Subnet(Section):
+    id: str = Field(pattern=r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", examples=["subnet-0a1b2c3d4e5f60718"])
+    az: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", description="Availability zone of the subnet.",
+                    examples=["us-east-1a"])
+
+
+class Network(Section):
+    vpc_id: str = Field(pattern=r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", description="The application's VPC.",
+                        examples=["vpc-0123456789abcdef0"])
+    subnets: list[Subnet] = Field(min_length=1, description="Private subnets for the cache subnet group.")
+    allowed_security_groups: list[str] = Field(
+        min_length=1, description="Security groups of the clients (EC2 workers) allowed in on the port.",
+        json_schema_extra={"items": {"pattern": r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$"}})
+    allowed_cidrs: list[str] = Field(
+        default_factory=list, description="CIDR ranges allowed in; prefer security groups (linted).")
+    network_type: Literal["ipv4", "dual_stack", "ipv6"] = "ipv4"
+    subnet_group_name: str | None = Field(None, description="Default: <replication group id>-subnet-group.")
+    security_group_name: str | None = Field(None, description="Default: <replication group id>-sg.")
+
+
+class AtRestEncryption(Section):
+    enabled: bool = True
+    kms_key_id: str | None = Field(
+        None, description="Customer-managed KMS key (ARN, key id or alias); default: the AWS-managed aws/elasticache.")
+
+
+class InTransitEncryption(Section):
+    enabled: bool = True
+    mode: Literal["required", "preferred"] = Field(
+        "required", description="`preferred` accepts plain-text clients too; only for migrating to TLS.")
+
+
+class TokenGeneration(Section):
+    length: int = Field(64, ge=16, le=128, description="AUTH token length (AWS: 16-128 printable characters).")
+    special_characters: str = Field(
+        AWS_TOKEN_SPECIALS, description=f"Punctuation the generated token may contain; AWS allows only {AWS_TOKEN_SPECIALS}.")
+
+
+class Auth(Section):
+    enabled: bool = Field(True, description="Require an AUTH token (needs in-transit encryption).")
+    secret_name: str | None = Field(None, description="Secrets Manager secret; default: <name>/<environment>/auth-token.")
+    secret_kms_key_id: str | None = Field(None, description="KMS key encrypting the secret; default: aws/secretsmanager.")
+    generation: TokenGeneration = TokenGeneration()
+
+
+class Security(Section):
+    at_rest_encryption: AtRestEncryption = AtRestEncryption()
+    in_transit_encryption: InTransitEncryption = InTransitEncryption()
+    auth: Auth = Auth()
+
+
+class Parameters(Section):
+    name: str | None = Field(None, description="Custom parameter group name; default: <replication group id>-params.")
+    family: str | None = Field(None, description="Only to assert the family; it is derived from the engine version.",
+                               examples=["redis7", "valkey8"])
+    use_default_group: bool = Field(False, description="Use AWS's default.<family> group; `values` must then be empty.")
+    values: dict[str, str | int] = Field(
+        default_factory=dict,
+        description="Parameters on top of cachegen's recommended ones (maxmemory-policy noeviction, "
+                    "timeout 300, tcp-keepalive 300, notify-keyspace-events \"\").")
+
+
+class Backups(Section):
+    retention_days: int = Field(7, ge=0, le=35, description="Automatic snapshots kept (0 turns backups off).")
+    window: str = Field("02:00-03:00", pattern=WINDOW, description="Daily UTC window hh:mm-hh:mm, at least 60 minutes.")
+    final_snapshot: bool = Field(True, description="Take a final snapshot when the group is deleted or replaced.")
+
+
+class LogDelivery(Section):
+    enabled: bool = True
+    format: Literal["json", "text"] = "json"
+    log_group: str | None = Field(None, description="Default: /aws/elasticache/<replication group id>/<slow|engine>-log.")
+    retention_days: int = Field(30, description="CloudWatch Logs retention (one of the values AWS accepts).")
+
+
+class Logs(Section):
+    slow_log: LogDelivery = LogDelivery()
+    engine_log: LogDelivery = LogDelivery()
+
+
+class Notifications(Section):
+    enabled: bool = True
+    topic_name: str | None = Field(None, description="SNS topic; default: <replication group id>-alerts.")
+    emails: list[str] = Field(
+        default_factory=list, description="E-mail subscribers of the topic.",
+        json_schema_extra={"items": {"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}})
+
+
+class AlarmOverride(Section):
+    enabled: bool = True
+    threshold: float | None = None
+    period_seconds: int | None = Field(None, ge=10)
+    evaluation_periods: int | None = Field(None, ge=1)
+    datapoints_to_alarm: int | None = Field(None, ge=1)
+
+
+class Alarms(Section):
+    enabled: bool = True
+    overrides: dict[str, AlarmOverride] = Field(
+        default_factory=dict, description="Per alarm id (see data/alarms.yaml): disable it or change its threshold.")
+
+
+class BrokerRole(Section):
+    enabled: bool = True
+    db: int = Field(0, ge=0, le=15)
+    pool_limit: int = Field(10, ge=1, description="Celery broker_pool_limit: connections per worker process.")
+
+
+class ResultBackendRole(Section):
+    enabled: bool = True
+    db: int = Field(1, ge=0, le=15)
+    max_connections: int = Field(10, ge=1, description="redis_max_connections of the result backend pool.")
+
+
+class CacheRole(Section):
+    enabled: bool = True
+    db: int = Field(2, ge=0, le=15)
+    max_connections: int = Field(10, ge=1, description="Connection pool size of the application cache client.")
+
+
+class Workers(Section):
+    count: int = Field(2, ge=1, description="Worker processes (celery worker instances) across all hosts.")
+    concurrency: int = Field(4, ge=1, description="Pool processes/threads per worker (--concurrency).")
+
+
+class Tasks(Section):
+    time_limit: int = Field(600, ge=1, description="Hard time limit in seconds (task_time_limit).")
+    soft_time_limit: int | None = Field(None, ge=1, description="task_soft_time_limit in seconds.")
+    expires: int | None = Field(3600, ge=1, description="Default task expiry in seconds.")
+    max_eta_seconds: int = Field(0, ge=0, description="Longest countdown/ETA the application schedules.")
+
+
+class Celery(Section):
+    enabled: bool = True
+    broker: BrokerRole = BrokerRole()
+    result_backend: ResultBackendRole = ResultBackendRole()
+    cache: CacheRole = CacheRole()
+    workers: Workers = Workers()
+    tasks: Tasks = Tasks()
+    application_clients: int = Field(20, ge=0, description="Other connections: web processes, schedulers, scripts.")
+    visibility_timeout: int = Field(
+        3600, ge=1, description="Seconds before an unacknowledged task is redelivered; above every time limit and ETA.")
+    health_check_interval: int = Field(25, ge=1, description="redis-py health checks, below the server's idle timeout.")
+    socket_timeout: float = Field(5, gt=0)
+    socket_connect_timeout: float = Field(5, gt=0)
+
+
+class Reserved(Section):
+    term: Literal["none", "1yr", "3yr"] = "none"
+    payment: Literal["no_upfront", "partial_upfront", "all_upfront"] = "no_upfront"
+
+
+class Cost(Section):
+    backup_storage_gb: float = Field(1.0, ge=0, description="Size of one snapshot in GB.")
+    cross_az_traffic_gb_per_month: float = Field(10.0, ge=0, description="Replication and client traffic across AZs.")
+    reserved: Reserved = Reserved()
+
+
+class Suppression(Section):
+    id: str = Field(pattern=r"^CG[0-9]{3}$")
+    reason: str | None = None
+
+
+class Lint(Section):
+    ignore: list[Suppression] = Field(default_factory=list)
+
+
+class Spec(Section):
+    """One ElastiCache deployment (replication group) for one environment."""
+
+    model_config = ConfigDict(title="cachegen spec", extra="forbid", strict=True, frozen=True)
+
+    extends: str | None = Field(None, description="A base spec to inherit from, relative to this file.")
+    abstract: bool = Field(False, description="Only a base for other specs: never built, required keys may be missing.")
+    preset: Literal["development", "production", "high-performance"] | None = Field(
+        None, description="Start from the guide's profile; anything the spec sets wins.")
+    name: str = Field(pattern=NAME, max_length=30, description="Application name, the stem of every derived name.",
+                      examples=["ai-job-matching"])
+    environment: str = Field(pattern=NAME, max_length=20, description="Environment; artifacts go to out/<environment>/.",
+                             examples=["prod"])
+    description: str = Field("Redis for Celery and caching", max_length=255)
+    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+    protected: bool = Field(False, description="Refuse teardown scripts for this environment.")
+    replication_group_id: str | None = Field(None, description="Default: <name>-<environment>.")
+    engine: Engine = Engine()
+    port: int = Field(6379, ge=1024, le=65535)
+    topology: Topology = Topology()
+    node_type: str = Field("cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", examples=["cache.t4g.small"])
+    network: Network
+    security: Security = Security()
+    parameters: Parameters = Parameters()
+    backups: Backups = Backups()
+    maintenance_window: str = Field("sun:03:00-sun:04:00", pattern=WEEKLY_WINDOW,
+                                    description="Weekly UTC window ddd:hh:mm-ddd:hh:mm, at least 60 minutes.")
+    logs: Logs = Logs()
+    notifications: Notifications = Notifications()
+    alarms: Alarms = Alarms()
+    celery: Celery = Celery()
+    cost: Cost = Cost()
+    tags: dict[str, str] = Field(default_factory=dict)
+    lint: Lint = Lint()

@@ -1,0 +1,140 @@
+"""The writer: deterministic, atomic, no needless rewrites, nothing written on failure."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import COMMITTED_SPECS, REPO, run_cli
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every visible file (hidden staging trees and the lock file are the writer's own)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
+
+
+def inodes(root: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file()}
+
+
+def _build_process(out: Path, cwd: Path, env: dict[str, str]) -> None:
+    specs = [os.path.relpath(p, cwd) for p in COMMITTED_SPECS]
+    subprocess.run([sys.executable, "-m", "cachegen", "build", "--out", str(out), *specs],
+                   cwd=cwd, env={**os.environ, **env}, check=True, capture_output=True)
+
+
+def test_byte_identical_across_hash_seed_locale_timezone_and_directory(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    _build_process(first, REPO, {"PYTHONHASHSEED": "1", "LC_ALL": "C", "TZ": "UTC"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    _build_process(second, elsewhere, {"PYTHONHASHSEED": "4242", "LC_ALL": "C.UTF-8", "TZ": "Asia/Shanghai"})
+    assert tree(first) == tree(second)
+    assert len(tree(first)) >= 2 * len(COMMITTED_SPECS)
+
+
+def test_rebuild_without_change_rewrites_nothing(tmp_path):
+    assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
+    before = inodes(tmp_path)
+    result = run_cli("build", "--out", tmp_path, *COMMITTED_SPECS)
+    assert result.code == 0
+    assert "unchanged" in result.err
+    assert inodes(tmp_path) == before
+
+
+def test_changed_spec_rewrites_only_changed_files(tmp_path):
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(REPO / "spec", spec_dir)
+    out = tmp_path / "out"
+    assert run_cli("build", "--out", out, spec_dir / "prod.yaml").code == 0
+    before = inodes(out)
+    prod = spec_dir / "prod.yaml"
+    prod.write_text(prod.read_text().replace("protected: true", "protected: true\nport: 6380"))
+    assert run_cli("build", "--out", out, prod).code == 0
+    after = inodes(out)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert "prod/cloudformation/stack.yaml" in changed and "prod/manifest.json" in changed
+    assert set(after) == set(before)
+
+
+def test_check_reports_stale_missing_and_extra_files(tmp_path):
+    assert run_cli("build", "--out", tmp_path, COMMITTED_SPECS[0]).code == 0
+    env_dir = next(p for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    stack = env_dir / "cloudformation" / "stack.yaml"
+    stack.write_text(stack.read_text() + "# hand edit\n")
+    (env_dir / "stray.txt").write_text("x")
+    (env_dir / "manifest.json").unlink()
+    before = tree(tmp_path)
+    result = run_cli("build", "--check", "--out", tmp_path, COMMITTED_SPECS[0])
+    assert result.code == 1
+    assert "stale:" in result.err and "missing:" in result.err and "unexpected:" in result.err
+    assert tree(tmp_path) == before, "--check must write nothing"
+
+
+def test_an_invalid_spec_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {REPO / 'spec' / 'base.yaml'}\nenvironment: bad\nport: 99999\n")
+    result = run_cli("build", "--out", tmp_path / "out", *COMMITTED_SPECS, bad)
+    assert result.code == 2
+    assert "nothing was written" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_failure_while_writing_leaves_previous_tree_intact(tmp_path, monkeypatch):
+    from cachegen import writer
+
+    assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
+    before = tree(tmp_path)
+    calls = {"n": 0}
+    real_open = open
+
+    def failing_open(file, mode="r", *args, **kwargs):
+        if "w" in mode and ".new-" in str(file):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError(28, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    monkeypatch.setattr(writer, "_link", lambda source, dest: False)  # force real writes
+    from cachegen.compiler import compile_spec, render
+
+    _, deployment = compile_spec(COMMITTED_SPECS[0])
+    files = writer.encode(render(deployment))
+    files["cloudformation/stack.yaml"] += b"# changed\n"
+    with pytest.raises(OSError):
+        writer.write(writer.plan(tmp_path, deployment.environment, files))
+    monkeypatch.undo()
+    assert tree(tmp_path) == before
+    assert not [p for p in tmp_path.iterdir() if ".new-" in p.name], "staging tree left behind"
+
+
+def test_killed_build_leaves_previous_tree_intact(tmp_path):
+    assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
+    before = tree(tmp_path)
+    # A build killed after staging the new tree but before the swap.
+    script = (
+        "import os, sys\n"
+        "from cachegen import writer\n"
+        "writer._swap = lambda new, target: os.kill(os.getpid(), 9)\n"
+        "from cachegen.compiler import compile_spec, render\n"
+        "from pathlib import Path\n"
+        f"_, d = compile_spec(Path({str(COMMITTED_SPECS[0])!r}))\n"
+        "files = writer.encode(render(d)); files['cloudformation/stack.yaml'] += b'#x\\n'\n"
+        f"writer.write(writer.plan(Path({str(tmp_path)!r}), d.environment, files))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert result.returncode == -9
+    assert tree(tmp_path) == before
+    # the next build cleans up what the killed one left
+    assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
+    assert not [p for p in tmp_path.iterdir() if ".new-" in p.name]

@@ -1,0 +1,109 @@
+"""The command line: help with examples, exit codes, one error handler."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import COMMITTED_SPECS, SPEC_DIR, run_cli
+
+COMMANDS = ["validate", "build", "schema", "explain"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = run_cli(command, "--help")
+    assert result.code == 0
+    assert "Example" in result.out and f"cachegen {command}" in result.out
+
+
+def test_top_level_help_and_version():
+    assert "Example" in run_cli("--help").out
+    assert run_cli("--version").out.startswith("cachegen, version")
+
+
+def test_usage_errors_exit_2():
+    assert run_cli("build").code == 2  # no spec given
+    assert run_cli("frobnicate").code == 2
+    assert run_cli("validate", "--format", "xml", COMMITTED_SPECS[0]).code == 2
+
+
+def test_missing_file_is_invalid_input(tmp_path):
+    result = run_cli("validate", tmp_path / "nope.yaml")
+    assert result.code == 2 and "no such file" in result.err
+
+
+def test_directory_given_as_spec(tmp_path):
+    result = run_cli("validate", tmp_path)
+    assert result.code == 2 and "not a regular file" in result.err
+
+
+def test_all_errors_of_a_file_at_once(tmp_path):
+    spec = tmp_path / "many.yaml"
+    spec.write_text(f"extends: {SPEC_DIR / 'base.yaml'}\nenvironment: many\nport: 1\nnode_typo: x\n"
+                    "topology: {replicas_per_shard: 9}\n")
+    result = run_cli("validate", spec)
+    assert result.code == 2
+    assert result.err.count(": error") == 3, result.err
+
+
+def test_validate_json_format(tmp_path):
+    import json
+
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(f"extends: {SPEC_DIR / 'base.yaml'}\nenvironment: bad\nport: 1\n")
+    result = run_cli("validate", "--format", "json", spec)
+    assert result.code == 2
+    [error] = json.loads(result.out)
+    assert error["path"] == "port" and error["location"]["line"] == 3
+
+
+def test_internal_error_exits_3_without_traceback_unless_debug(monkeypatch):
+    from cachegen import compiler
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(compiler, "resolve", boom)
+    result = run_cli("validate", COMMITTED_SPECS[0])
+    assert result.code == 3
+    assert "internal error" in result.err and "Traceback" not in result.err
+    debug = run_cli("--debug", "validate", COMMITTED_SPECS[0])
+    assert debug.code == 3 and "Traceback" in debug.err
+
+
+def test_explain_marks_every_origin():
+    result = run_cli("explain", SPEC_DIR / "prod.yaml")
+    assert result.code == 0, result.err
+    lines = {line.split()[0]: line for line in result.out.splitlines()}
+    assert "# prod.yaml:" in lines["environment"]
+    assert "# base.yaml:" in lines["region"] or "base.yaml:" in lines["region"]
+    assert "# preset production" in lines["node_type"]
+    assert "# default" in lines["security.auth.generation.special_characters"]
+    assert "# derived" in lines["replication_group_id"]
+
+
+def test_python_dash_m_works():
+    result = subprocess.run([sys.executable, "-m", "cachegen", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and "cachegen" in result.stdout
+
+
+def test_help_does_not_import_heavy_modules():
+    code = ("import sys; sys.argv=['cachegen','--help']\n"
+            "from cachegen.cli import main\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "heavy = [m for m in ('boto3', 'botocore', 'jinja2', 'pydantic') if m in sys.modules]\n"
+            "print(','.join(heavy))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == ""
+
+
+def test_validate_does_not_import_boto3_or_jinja2():
+    code = ("import sys; sys.argv=['cachegen','validate',%r]\n"
+            "from cachegen.cli import main\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "print(','.join(m for m in ('boto3', 'botocore', 'jinja2') if m in sys.modules))") % str(COMMITTED_SPECS[0])
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == ""
