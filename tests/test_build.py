@@ -81,8 +81,9 @@ def test_check_reports_stale_missing_and_extra_files(tmp_path):
 
 
 def test_an_invalid_spec_writes_nothing(tmp_path):
+    (tmp_path / "base.yaml").write_text((REPO / "spec" / "base.yaml").read_text())
     bad = tmp_path / "bad.yaml"
-    bad.write_text(f"extends: {REPO / 'spec' / 'base.yaml'}\nenvironment: bad\nport: 99999\n")
+    bad.write_text("extends: base.yaml\nenvironment: bad\nport: 99999\n")
     result = run_cli("build", "--out", tmp_path / "out", *COMMITTED_SPECS, bad)
     assert result.code == 2
     assert "nothing was written" in result.err

@@ -64,6 +64,17 @@ class Diagnostic:
         return data
 
 
+def did_you_mean(value: object, choices: list[str]) -> str | None:
+    """`did you mean `x`?` for the closest choice (a typo, or an unambiguous prefix), else None."""
+    import difflib
+
+    text = str(value)
+    close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6)
+    prefixed = [c for c in choices if text and c.startswith(text)]
+    match = close[0] if close else (prefixed[0] if len(prefixed) == 1 else None)
+    return f"did you mean `{match}`?" if match else None
+
+
 class SpecError(Exception):
     """Invalid input: one or more error diagnostics. The CLI turns it into exit status 2."""
 

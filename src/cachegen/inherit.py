@@ -11,14 +11,13 @@ Layers, from weakest to strongest: model defaults < preset < base file(s) < the 
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import catalog
-from .diagnostics import Diagnostic, Location, SpecError, SpecPath
+from .diagnostics import Diagnostic, Location, SpecError, SpecPath, did_you_mean
 from .loader import Document, NodeInfo, load_file, locate
 
 MAX_CHAIN = 8
@@ -135,10 +134,9 @@ def _apply_preset(merged: MergedSpec, preset: Any) -> None:
     presets = catalog.presets()
     if not isinstance(preset, str) or preset not in presets:
         names = sorted(presets)
-        close = difflib.get_close_matches(str(preset), names, n=1)
         raise SpecError([Diagnostic(
             f"unknown preset `{preset}`", merged.location(("preset",)), ("preset",), code="preset",
-            expected=" | ".join(names), suggestion=f"did you mean `{close[0]}`?" if close else None)])
+            expected=" | ".join(names), suggestion=did_you_mean(preset, names))])
     origin = Location(f"{PRESET_ORIGIN} {preset}", 1, 1)
     preset_nodes = {path: NodeInfo(origin) for path in _paths(presets[preset]["values"])}
     merged.data, merged.nodes = merge(presets[preset]["values"], preset_nodes, merged.data, merged.nodes)

@@ -212,7 +212,8 @@ class _Builder:
             raw = node.value if node.style is None else None
             self.nodes[path] = NodeInfo(where, key, raw)
             return self.scalar(node, path)
-        self.nodes[path] = NodeInfo(where, key)
+        # a block collection starts at its first item; its key is where a reader looks
+        self.nodes[path] = NodeInfo(key or where, key)
         if isinstance(node, SequenceNode):
             if node.tag != SEQ:
                 self.error(f"unsupported YAML tag {node.tag}", node, path)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic, SpecError, SpecPath, format_path
+from .diagnostics import Diagnostic, SpecError, SpecPath, did_you_mean, format_path
 from .inherit import MergedSpec
 from .loader import yaml11_trap
 from .spec import Spec
@@ -91,10 +91,9 @@ def _diagnostic(error: dict[str, Any], path: SpecPath, merged: MergedSpec) -> Di
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         choices = re.findall(r"'([^']*)'", expected)
-        close = difflib.get_close_matches(str(value), choices, n=1)
         return Diagnostic(f"{_show(value)} is not one of the allowed values", merged.location(path), path,
                           code="schema", expected=" | ".join(choices) or expected,
-                          suggestion=trap or (f"did you mean `{close[0]}`?" if close else None))
+                          suggestion=trap or did_you_mean(value, choices))
     if kind == "string_pattern_mismatch":
         return Diagnostic(f"{_show(value)} does not have the expected form", merged.location(path), path,
                           code="schema", expected=_describe(field, examples) or f"text matching {ctx.get('pattern')}",
@@ -189,9 +188,9 @@ def _suggest_key(key: str, parent: SpecPath) -> str | None:
                 "(security.auth.secret_name) and artifacts only reference it")
     model = _walk(parent)[0] if parent else Spec
     if model is not None:
-        close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
-        if close:
-            return f"did you mean `{close[0]}`?"
+        sibling = did_you_mean(key, list(model.model_fields))
+        if sibling:
+            return sibling
     elsewhere = [p for p in _all_field_paths() if p[-1] == key or difflib.get_close_matches(key, [str(p[-1])], cutoff=0.85)]
     elsewhere = [p for p in elsewhere if p[:-1] != parent]
     if elsewhere:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from .. import catalog, derive
+from ..diagnostics import did_you_mean as _close
 from ..spec import Spec
 from .base import Finding, Rule, rule
 
@@ -14,11 +14,6 @@ NODES = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.Supp
 VERSIONS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"
 PARAMS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html"
 LOGS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html"
-
-
-def _close(value: str, choices: list[str]) -> str | None:
-    match = difflib.get_close_matches(value, choices, n=1)
-    return f"did you mean `{match[0]}`?" if match else None
 
 
 @rule(RULES, "V501", "The node type exists and runs the chosen engine", NODES)

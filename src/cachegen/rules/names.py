@@ -30,8 +30,15 @@ def _id_problem(value: str, max_length: int) -> str | None:
 
 
 def _where(spec: Spec, explicit: str | None, own: SpecPath) -> SpecPath:
-    """Blame the key that set the name, or `name` when it was derived."""
-    return own if explicit is not None else ("name",)
+    """Blame the key that set the name, else the key it was derived from."""
+    if explicit is not None:
+        return own
+    return ("replication_group_id",) if spec.replication_group_id else ("name",)
+
+
+def _group_id_valid(spec: Spec) -> bool:
+    """Names derived from an invalid group id are not reported again (V401 says it once)."""
+    return _id_problem(derive.replication_group_id(spec), 40) is None
 
 
 @rule(RULES, "V401", "Replication group id: 1-40 characters, letter first, no `--`, no trailing `-`", API)
@@ -55,6 +62,8 @@ def group_names(spec: Spec) -> Iterator[Finding]:
          "subnet group name"),
     ]
     for value, explicit, path, what in checks:
+        if explicit is None and not _group_id_valid(spec):
+            continue
         problem = _id_problem(value, 255)
         if problem:
             yield Finding(_where(spec, explicit, path), f"{what} `{value}` {problem}")
@@ -63,6 +72,8 @@ def group_names(spec: Spec) -> Iterator[Finding]:
 @rule(RULES, "V403", "Security group, topic, log group and secret names fit their services' rules",
       "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html")
 def other_names(spec: Spec) -> Iterator[Finding]:
+    if not _group_id_valid(spec):
+        return
     sg = derive.security_group_name(spec)
     if len(sg) > 255 or sg.lower().startswith("sg-") or not re.fullmatch(r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+", sg):
         yield Finding(_where(spec, spec.network.security_group_name, ("network", "security_group_name")),

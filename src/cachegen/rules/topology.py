@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from .. import derive
@@ -67,15 +66,15 @@ def disabled_means_one_shard(spec: Spec) -> Iterator[Finding]:
 @rule(RULES, "V107", "Subnets are unique and lie in the spec's region",
       "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/SubnetGroups.html")
 def subnets_in_region(spec: Spec) -> Iterator[Finding]:
-    counts = Counter(subnet.id for subnet in spec.network.subnets)
+    seen: set[str] = set()
     for index, subnet in enumerate(spec.network.subnets):
         if not subnet.az.startswith(spec.region) or not subnet.az[len(spec.region):].isalpha():
             yield Finding(("network", "subnets", index, "az"),
                           f"availability zone {subnet.az} is not in the region {spec.region}",
                           expected=f"an AZ of {spec.region}, e.g. {spec.region}a")
-        if counts[subnet.id] > 1:
+        if subnet.id in seen:
             yield Finding(("network", "subnets", index, "id"), f"subnet {subnet.id} is listed more than once")
-            counts[subnet.id] = 1  # report each duplicate once
+        seen.add(subnet.id)
 
 
 @rule(RULES, "V108", "Application security groups are listed once",
