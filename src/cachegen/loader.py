@@ -261,7 +261,7 @@ class _Builder:
                 pass
         elif tag == FLOAT:
             try:
-                return float(value)
+                return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
             except ValueError:
                 pass
         else:

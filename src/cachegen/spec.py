@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
+NAME = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
 WINDOW = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$"
 WEEKLY_WINDOW = r"^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$"
 AWS_TOKEN_SPECIALS = "!&#$^<>-"
@@ -21,7 +21,7 @@ AWS_TOKEN_SPECIALS = "!&#$^<>-"
 class Section(BaseModel):
     """Every section is strict: unknown keys are errors and YAML types are never coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Engine(Section):
@@ -211,7 +211,7 @@ class Lint(Section):
 class Spec(Section):
     """One ElastiCache deployment (replication group) for one environment."""
 
-    model_config = ConfigDict(title="cachegen spec", extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(title="cachegen spec", extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
     extends: str | None = Field(None, description="A base spec to inherit from, relative to this file.")
     abstract: bool = Field(False, description="Only a base for other specs: never built, required keys may be missing.")

@@ -121,10 +121,13 @@ def parameter_group(d: Deployment) -> dict[str, Any]:
     }
 
 
-def token_exclude_characters(specials: str) -> str:
+def token_character_rules(specials: str) -> dict[str, Any]:
     """Secrets Manager generates from letters, digits and punctuation: exclude every
     punctuation character the spec (and AWS) does not allow in an AUTH token."""
-    return "".join(c for c in string.punctuation if c not in specials)
+    if not specials:  # RequireEachIncludedType would then ask for punctuation it cannot use
+        return {"ExcludePunctuation": True, "IncludeSpace": False, "RequireEachIncludedType": True}
+    return {"ExcludeCharacters": "".join(c for c in string.punctuation if c not in specials),
+            "IncludeSpace": False, "RequireEachIncludedType": True}
 
 
 def auth_secret(d: Deployment) -> dict[str, Any]:
@@ -132,12 +135,7 @@ def auth_secret(d: Deployment) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "Name": d.auth_secret_name,
         "Description": f"AUTH token of {d.replication_group_id} (generated; never written to a file)",
-        "GenerateSecretString": {
-            "PasswordLength": generation.length,
-            "ExcludeCharacters": token_exclude_characters(generation.special_characters),
-            "IncludeSpace": False,
-            "RequireEachIncludedType": True,
-        },
+        "GenerateSecretString": {"PasswordLength": generation.length, **token_character_rules(generation.special_characters)},
         "Tags": _tags(d),
     }
     if d.spec.security.auth.secret_kms_key_id:
