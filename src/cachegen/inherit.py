@@ -76,7 +76,8 @@ def _boundary(spec: Path) -> Path:
 def _sha256(text: str) -> str:
     import hashlib
 
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # line endings normalised: a CRLF checkout (git autocrlf) hashes like an LF one
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
 
 
 def load_spec(path: Path) -> MergedSpec:
