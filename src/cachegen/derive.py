@@ -84,3 +84,15 @@ def parameters(spec: Spec) -> dict[str, str]:
     if cluster_mode_enabled(spec):
         values["cluster-enabled"] = "yes"
     return {name: str(value) for name, value in sorted(values.items())}
+
+
+def transit_encryption_mode(spec: Spec) -> str | None:
+    """TransitEncryptionMode exists from Redis 7.0 (and on every Valkey); older engines take no mode."""
+    from . import catalog
+
+    if not spec.security.in_transit_encryption.enabled:
+        return None
+    minimum = catalog.features()["transit_encryption_mode_min_redis_version"]
+    if spec.engine.name == "redis" and catalog.version_key(spec.engine.version) < catalog.version_key(minimum):
+        return None
+    return spec.security.in_transit_encryption.mode

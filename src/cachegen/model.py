@@ -63,6 +63,7 @@ class Deployment:
     node: NodeType
     engine_family: str  # parameter group family, e.g. redis7
     availability_zones: tuple[str, ...]
+    transit_encryption_mode: str | None  # None: no TLS, or an engine without modes
 
     subnet_group_name: str
     security_group_name: str

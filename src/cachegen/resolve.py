@@ -46,6 +46,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
                       node.get("network_performance", "")),
         engine_family=family,
         availability_zones=tuple(derive.subnet_azs(spec)),
+        transit_encryption_mode=derive.transit_encryption_mode(spec),
         subnet_group_name=derive.subnet_group_name(spec),
         security_group_name=derive.security_group_name(spec),
         parameter_group_name=default_group if use_default else derive.parameter_group_name(spec),

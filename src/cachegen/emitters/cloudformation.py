@@ -178,8 +178,8 @@ def replication_group(d: Deployment) -> dict[str, Any]:
     if at_rest.kms_key_id:
         p["KmsKeyId"] = at_rest.kms_key_id
     p["TransitEncryptionEnabled"] = d.tls
-    if d.tls:
-        p["TransitEncryptionMode"] = spec.security.in_transit_encryption.mode
+    if d.transit_encryption_mode:
+        p["TransitEncryptionMode"] = d.transit_encryption_mode
     if d.auth_secret_name:
         p["AuthToken"] = Sub("{{resolve:secretsmanager:${AuthTokenSecret}:SecretString}}")
     p["SnapshotRetentionLimit"] = spec.backups.retention_days
