@@ -17,9 +17,11 @@ def templates_dir() -> Path:
 
 @cache
 def _environment() -> Any:
+    import shlex
+
     import jinja2
 
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -27,6 +29,9 @@ def _environment() -> Any:
         lstrip_blocks=True,
         autoescape=False,
     )
+    # `q`: any value into one shell word, literally (spec text never runs as code)
+    environment.filters["q"] = lambda value: shlex.quote(str(value))
+    return environment
 
 
 def render(name: str, **context: Any) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Deployment
-from . import cloudformation, manifest
+from . import cli, cloudformation, manifest
 
 Emitter = Callable[[Deployment], dict[str, str]]
 
 EMITTERS: dict[str, Emitter] = {
     "cloudformation": cloudformation.emit,
+    "cli": cli.emit,
 }
 
 

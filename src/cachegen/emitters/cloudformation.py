@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import templates
 from ..model import Deployment
+from . import replication_group as replication_group_settings
 from .cfn_yaml import GetAtt, Ref, Sub, dump
 
 GROUP = "ReplicationGroup"
@@ -152,61 +153,21 @@ def alerts_topic(d: Deployment) -> dict[str, Any]:
 
 
 def replication_group(d: Deployment) -> dict[str, Any]:
-    spec = d.spec
-    p: dict[str, Any] = {
-        "ReplicationGroupId": d.replication_group_id,
-        "ReplicationGroupDescription": spec.description,
-        "Engine": spec.engine.name,
-        "EngineVersion": spec.engine.version,
-        "CacheNodeType": d.node.name,
-        "Port": spec.port,
-        "ClusterMode": "enabled" if d.cluster_mode_enabled else "disabled",
-    }
-    if d.cluster_mode_enabled:
-        p["NumNodeGroups"] = d.shards
-        p["ReplicasPerNodeGroup"] = d.replicas_per_shard
-    else:
-        p["NumCacheClusters"] = d.nodes_per_shard
-    p["AutomaticFailoverEnabled"] = d.automatic_failover
-    p["MultiAZEnabled"] = d.multi_az
-    p["NetworkType"] = spec.network.network_type
-    p["CacheSubnetGroupName"] = Ref("SubnetGroup")
-    p["SecurityGroupIds"] = [GetAtt("SecurityGroup.GroupId")]
-    p["CacheParameterGroupName"] = d.parameter_group_name if d.uses_default_parameter_group else Ref("ParameterGroup")
-    at_rest = spec.security.at_rest_encryption
-    p["AtRestEncryptionEnabled"] = at_rest.enabled
-    if at_rest.kms_key_id:
-        p["KmsKeyId"] = at_rest.kms_key_id
-    p["TransitEncryptionEnabled"] = d.tls
-    if d.transit_encryption_mode:
-        p["TransitEncryptionMode"] = d.transit_encryption_mode
-    if d.auth_secret_name:
-        p["AuthToken"] = Sub("{{resolve:secretsmanager:${AuthTokenSecret}:SecretString}}")
-    p["SnapshotRetentionLimit"] = spec.backups.retention_days
-    if spec.backups.retention_days > 0:
-        p["SnapshotWindow"] = spec.backups.window
-    p["PreferredMaintenanceWindow"] = spec.maintenance_window
-    p["AutoMinorVersionUpgrade"] = True
-    if d.topic_name:
-        p["NotificationTopicArn"] = Ref("AlertsTopic")
-    if d.log_destinations:
-        p["LogDeliveryConfigurations"] = [
-            {
-                "DestinationType": "cloudwatch-logs",
-                "DestinationDetails": {"CloudWatchLogsDetails": {"LogGroup": Ref(_log_resource(log.log_type))}},
-                "LogFormat": log.format,
-                "LogType": log.log_type,
-            }
-            for log in d.log_destinations
-        ]
-    p["Tags"] = _tags(d)
+    links = replication_group_settings.Links(
+        subnet_group=Ref("SubnetGroup"),
+        security_group_ids=[GetAtt("SecurityGroup.GroupId")],
+        parameter_group=d.parameter_group_name if d.uses_default_parameter_group else Ref("ParameterGroup"),
+        auth_token=Sub("{{resolve:secretsmanager:${AuthTokenSecret}:SecretString}}"),
+        topic_arn=Ref("AlertsTopic"),
+        log_group=lambda log: Ref(_log_resource(log.log_type)),
+    )
     # A replacement (port, subnet group, encryption, id…) must never silently lose the data;
     # deletion keeps a final snapshot when the spec asks for one.
     return {
         "Type": "AWS::ElastiCache::ReplicationGroup",
-        "DeletionPolicy": "Snapshot" if spec.backups.final_snapshot else "Delete",
+        "DeletionPolicy": "Snapshot" if d.spec.backups.final_snapshot else "Delete",
         "UpdateReplacePolicy": "Snapshot",
-        "Properties": p,
+        "Properties": replication_group_settings.settings(d, links),
     }
 
 

@@ -1,0 +1,148 @@
+"""The AWS CLI scripts, judged by real peers: shellcheck, the AWS CLI's own parser with
+botocore's validation, and moto in server mode for the calls moto implements."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from awscli_check import AwsCli
+from conftest import COMMITTED_SPECS, SPEC_DIR, TEST_SPECS
+
+BIN = Path(sys.executable).parent
+SPECS = COMMITTED_SPECS + [TEST_SPECS / name for name in ("cluster.yaml", "valkey.yaml", "redis6.yaml")]
+
+
+def _build(spec: Path, out: Path) -> Path:
+    from cachegen.compiler import compile_spec, render
+
+    _, deployment = compile_spec(spec)
+    target = out / deployment.environment
+    for name, text in render(deployment).items():
+        if name.startswith("cli/"):
+            path = target / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    return target / "cli"
+
+
+@pytest.fixture(scope="module")
+def script_dirs(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("cli")
+    return {spec.stem: _build(spec, out) for spec in SPECS}
+
+
+@pytest.fixture(scope="module")
+def awscli() -> AwsCli:
+    return AwsCli()
+
+
+def _dry_run(script: Path, *args: str) -> list[str]:
+    result = subprocess.run(["bash", str(script), "--dry-run", *args], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})  # no aws on PATH: a dry run must not call it
+    assert result.returncode == 0, result.stderr
+    return [line for line in result.stdout.splitlines() if line.startswith("aws ")]
+
+
+def test_shellcheck_is_clean(script_dirs):
+    scripts = sorted(str(p) for d in script_dirs.values() for p in d.glob("*.sh"))
+    assert len(scripts) == 3 * len(script_dirs)
+    result = subprocess.run([str(BIN / "shellcheck"), "--severity=style", *scripts], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_shellcheck_would_catch_a_mistake(script_dirs, tmp_path):
+    broken = tmp_path / "broken.sh"
+    broken.write_text((script_dirs["dev"] / "create.sh").read_text().replace('"$sg_id"', "$sg_id"))
+    assert subprocess.run([str(BIN / "shellcheck"), str(broken)], capture_output=True).returncode != 0
+
+
+@pytest.mark.parametrize("spec", [s.stem for s in SPECS])
+def test_every_aws_command_is_valid_for_the_aws_cli(spec, script_dirs, awscli):
+    commands = _dry_run(script_dirs[spec] / "create.sh")
+    for extra in ("delete.sh", "failover-test.sh"):
+        script = script_dirs[spec] / extra
+        if "refusing:" not in script.read_text():
+            commands += _dry_run(script, "--yes") if extra == "delete.sh" else _dry_run(script)
+    assert len(commands) >= 15
+    for line in commands:
+        checked = awscli.check(line)
+        assert checked.validated, f"{line}\n{checked.error}"
+
+
+def test_the_validator_rejects_mistakes(awscli):
+    assert not awscli.check("aws --region us-east-1 elasticache create-cache-subnet-group "
+                            "--cache-subnet-group-nam x --cache-subnet-group-description d --subnet-ids s").validated
+    assert not awscli.check("aws --region us-east-1 elasticache create-replication-group --replication-group-id x "
+                            "--replication-group-description d --num-cache-clusters two").validated
+    assert not awscli.check("aws --region us-east-1 logs put-retention-policy --log-group-name g").validated
+
+
+def _group_params(script_dir: Path, awscli: AwsCli) -> dict:
+    [line] = [c for c in _dry_run(script_dir / "create.sh") if " create-replication-group " in c]
+    return awscli.check(line).params
+
+
+def test_scripts_and_stack_agree_on_the_replication_group(script_dirs, awscli, tmp_path):
+    from cfnlint.decode import cfn_yaml
+
+    from cachegen.compiler import compile_spec, render
+
+    for spec in SPECS:
+        _, deployment = compile_spec(spec)
+        stack = cfn_yaml.loads(render(deployment)["cloudformation/stack.yaml"])
+        resources = stack["Resources"]
+        properties = resources["ReplicationGroup"]["Properties"]
+        cli = _group_params(script_dirs[spec.stem], awscli)
+        assert set(properties) == set(cli), spec
+        for key, value in properties.items():
+            if isinstance(value, dict) and ("Ref" in value or "Fn::Sub" in value):
+                ref = value.get("Ref")
+                if key == "CacheSubnetGroupName":
+                    assert cli[key] == resources[ref]["Properties"]["CacheSubnetGroupName"]
+                elif key == "CacheParameterGroupName":
+                    modify = [c for c in _dry_run(script_dirs[spec.stem] / "create.sh")
+                              if " modify-cache-parameter-group " in c]
+                    values = {p["ParameterName"]: p["ParameterValue"] for c in modify
+                              for p in awscli.check(c).params["ParameterNameValues"]}
+                    assert values == resources[ref]["Properties"]["Properties"]
+                continue  # AuthToken, NotificationTopicArn: run-time values on both sides
+            if key == "SecurityGroupIds":
+                continue
+            if key == "LogDeliveryConfigurations":
+                for cfn_log, cli_log in zip(value, cli[key], strict=True):
+                    group = cfn_log["DestinationDetails"]["CloudWatchLogsDetails"]["LogGroup"]["Ref"]
+                    assert cli_log["DestinationDetails"]["CloudWatchLogsDetails"]["LogGroup"] == \
+                        resources[group]["Properties"]["LogGroupName"]
+                    assert {k: cfn_log[k] for k in ("LogType", "LogFormat", "DestinationType")} == \
+                        {k: cli_log[k] for k in ("LogType", "LogFormat", "DestinationType")}
+                continue
+            assert cli[key] == value, f"{spec.stem}: {key}"
+
+
+def test_delete_refuses_without_yes_and_when_protected(script_dirs):
+    run = subprocess.run(["bash", str(script_dirs["dev"] / "delete.sh")], capture_output=True, text=True)
+    assert run.returncode == 1 and "--yes" in run.stderr
+    run = subprocess.run(["bash", str(script_dirs["prod"] / "delete.sh"), "--yes"], capture_output=True, text=True)
+    assert run.returncode == 1 and "protected" in run.stderr
+
+
+def test_failover_refuses_without_replica_and_covers_every_shard(script_dirs):
+    run = subprocess.run(["bash", str(script_dirs["dev"] / "failover-test.sh")], capture_output=True, text=True)
+    assert run.returncode == 1 and "no replica" in run.stderr
+    commands = _dry_run(script_dirs["cluster"] / "failover-test.sh")
+    shards = [re.search(r"--node-group-id (\d+)", c)[1] for c in commands if " test-failover " in c]
+    assert shards == ["0001", "0002", "0003"]
+
+
+def test_token_never_on_a_command_line(script_dirs):
+    text = (script_dirs["prod"] / "create.sh").read_text()
+    assert "--auth-token file:///dev/stdin" in text and "--secret-string file:///dev/stdin" in text
+    assert not re.search(r"--(auth-token|secret-string) \"?\$", text)
+    assert "echo \"$token" not in text and "set -x" not in text
