@@ -146,3 +146,20 @@ def test_token_never_on_a_command_line(script_dirs):
     assert "--auth-token file:///dev/stdin" in text and "--secret-string file:///dev/stdin" in text
     assert not re.search(r"--(auth-token|secret-string) \"?\$", text)
     assert "echo \"$token" not in text and "set -x" not in text
+
+
+def test_region_comes_from_the_environment(script_dirs):
+    script = str(script_dirs["dev"] / "create.sh")
+    default = subprocess.run(["bash", script, "--dry-run"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    override = subprocess.run(["bash", script, "--dry-run"], capture_output=True, text=True,
+                              env={"PATH": "/usr/bin:/bin", "AWS_REGION": "eu-west-1"})
+    assert all(" --region us-east-1 " in line for line in default.stdout.splitlines() if line.startswith("aws "))
+    assert all(" --region eu-west-1 " in line for line in override.stdout.splitlines() if line.startswith("aws "))
+
+
+def test_skip_and_unknown_options(script_dirs):
+    script = str(script_dirs["dev"] / "create.sh")
+    skipped = _dry_run(script_dirs["dev"] / "create.sh", "--skip", "secret")
+    assert not any(" secretsmanager create-secret " in line for line in skipped)
+    bad = subprocess.run(["bash", script, "--frobnicate"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown option" in bad.stderr
