@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SPECS := $(filter-out spec/base%.yaml spec/_%,$(wildcard spec/*.yaml))
 
-.PHONY: build test check schema docs clean
+.PHONY: build test check schema docs clean system-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,14 @@ $(BIN)/.installed: pyproject.toml
 build: $(BIN)/.installed
 	$(BIN)/cachegen build $(SPECS)
 
-test: $(BIN)/.installed
+# Real peers the tests run against, from Debian's packages (CI runs as root).
+system-deps:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing redis-server (Debian package)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v redis-server >/dev/null || { echo "redis-server is required: apt-get install redis-server" >&2; exit 1; }
+
+test: $(BIN)/.installed system-deps
 	$(BIN)/python -m pytest -q
 
 check: $(BIN)/.installed

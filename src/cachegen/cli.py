@@ -91,6 +91,28 @@ def explain(spec: Path, output_format: str) -> None:
     sys.exit(command.run(spec, output_format))
 
 
+@cli.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Where to write (default .cachegen/<environment>.env, git-ignored).")
+@click.option("--stack", default=None, help="Read the endpoint from this CloudFormation stack's outputs.")
+@click.option("--region", default=None, help="AWS region (default: the spec's).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="The artifacts directory, which the .env must stay out of.")
+def env(spec: Path, output: Path | None, stack: str | None, region: str | None, out_dir: Path) -> None:
+    """Write the real .env for an environment that exists in AWS: the endpoint and the AUTH
+    token (percent-encoded in the URLs), mode 0600, outside out/ and git-ignored.
+
+    \b
+    Example:
+      cachegen env spec/prod.yaml                 # -> .cachegen/prod.env
+      cachegen env spec/prod.yaml --stack cache-prod
+    """
+    from .commands import env as command
+
+    sys.exit(command.run(spec, output, stack, region, out_dir))
+
+
 def main() -> None:
     """Entry point: one error handler for every command."""
     from .diagnostics import SpecError, render_text

@@ -42,8 +42,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         automatic_failover=derive.automatic_failover(spec),
         multi_az=spec.topology.multi_az,
         members=members,
-        node=NodeType(spec.node_type, node["family"], node["vcpu"], node["memory_gib"],
-                      node.get("network_performance", "")),
+        node=NodeType(spec.node_type, node["family"], node["vcpu"], node["memory_gib"], _network(node)),
         engine_family=family,
         availability_zones=tuple(derive.subnet_azs(spec)),
         transit_encryption_mode=derive.transit_encryption_mode(spec),
@@ -58,3 +57,11 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         final_snapshot_name=derive.final_snapshot_name(spec) if spec.backups.final_snapshot else None,
         tags=tuple(sorted(tags.items())),
     )
+
+
+def _network(node: dict) -> str:
+    """AWS prints "Up to N Gigabit" only for burstable types; the others have bandwidth figures."""
+    if "network_performance" in node:
+        return node["network_performance"]
+    burst = f", bursts to {node['burst_bandwidth_gbps']} Gbps" if "burst_bandwidth_gbps" in node else ""
+    return f"{node['baseline_bandwidth_gbps']} Gbps baseline{burst}"

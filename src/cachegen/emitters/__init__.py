@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Deployment
-from . import cli, cloudformation, manifest
+from . import app, cli, cloudformation, manifest
 
 Emitter = Callable[[Deployment], dict[str, str]]
 
 EMITTERS: dict[str, Emitter] = {
     "cloudformation": cloudformation.emit,
     "cli": cli.emit,
+    "app": app.emit,
 }
 
 

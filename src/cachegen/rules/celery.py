@@ -32,3 +32,30 @@ def cluster_single_db(spec: Spec) -> Iterator[Finding]:
         if settings.enabled and settings.db != 0:
             yield Finding(("celery", role, "db"), f"database {settings.db} does not exist in cluster mode",
                           expected="db: 0")
+
+
+@rule(RULES, "V603", "The broker's visibility timeout exceeds every task time limit and ETA",
+      "https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout")
+def visibility_timeout(spec: Spec) -> Iterator[Finding]:
+    celery = spec.celery
+    if not (celery.enabled and celery.broker.enabled):
+        return
+    longest = max(celery.tasks.time_limit, celery.tasks.soft_time_limit or 0, celery.tasks.max_eta_seconds)
+    if celery.visibility_timeout <= longest:
+        yield Finding(("celery", "visibility_timeout"),
+                      f"visibility_timeout {celery.visibility_timeout} s is not above the longest task time limit "
+                      f"or ETA ({longest} s): Redis would hand a task still running (or waiting) to a second worker",
+                      expected=f"visibility_timeout > {longest}")
+
+
+@rule(RULES, "V604", "Client health checks run more often than the server's idle timeout closes connections",
+      "https://redis.io/docs/latest/develop/clients/redis-py/produsage/#health-checks")
+def health_check_below_timeout(spec: Spec) -> Iterator[Finding]:
+    if not spec.celery.enabled or spec.parameters.use_default_group:
+        return
+    timeout = int(derive.parameters(spec).get("timeout", "0"))
+    if timeout > 0 and spec.celery.health_check_interval >= timeout:
+        yield Finding(("celery", "health_check_interval"),
+                      f"health_check_interval {spec.celery.health_check_interval} s is not below the server's idle "
+                      f"timeout ({timeout} s): pooled connections die between checks and the next command fails",
+                      expected=f"health_check_interval < {timeout}")

@@ -86,3 +86,18 @@ def unique_security_groups(spec: Spec) -> Iterator[Finding]:
             yield Finding(("network", "allowed_security_groups", index),
                           f"security group {group} is listed more than once (AWS rejects duplicate rules)")
         seen.add(group)
+
+
+@rule(RULES, "V109", "A replication group has at most 500 nodes (250 shards before Redis 5.0.6)",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Shards.html")
+def node_limits(spec: Spec) -> Iterator[Finding]:
+    from .. import catalog
+
+    limits = catalog.limits()
+    nodes = derive.shards(spec) * derive.nodes_per_shard(spec)
+    if nodes > limits["nodes_per_cluster_max"]:
+        yield Finding(("topology", "shards"), f"{nodes} nodes; AWS allows at most {limits['nodes_per_cluster_max']}")
+    old = spec.engine.name == "redis" and catalog.version_key(spec.engine.version) < (5, 0, 6)
+    if old and derive.shards(spec) > limits["shards_max_below_redis_5_0_6"]:
+        yield Finding(("topology", "shards"), f"Redis {spec.engine.version} allows at most "
+                                              f"{limits['shards_max_below_redis_5_0_6']} shards")

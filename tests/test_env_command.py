@@ -1,0 +1,75 @@
+"""`cachegen env`: reads the endpoint and token from AWS (moto) and writes a private .env."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import SPEC_DIR, run_cli
+
+TOKEN = "Abc!#$^def&<>-ghi0123456789xyz"  # every special character AWS allows
+
+
+@pytest.fixture
+def deployed(aws_env, tmp_path):
+    """prod's replication group and secret, created in moto the way create.sh would."""
+    import boto3
+
+    from cachegen.compiler import compile_spec
+
+    _, d = compile_spec(SPEC_DIR / "prod.yaml")
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    elasticache = boto3.client("elasticache")
+    secrets = boto3.client("secretsmanager")
+    # one moto server serves the whole session and cannot delete subnet groups: create once
+    existing = {g["ReplicationGroupId"] for g in elasticache.describe_replication_groups()["ReplicationGroups"]}
+    if d.replication_group_id not in existing:
+        elasticache.create_cache_subnet_group(CacheSubnetGroupName=d.subnet_group_name,
+                                              CacheSubnetGroupDescription="test", SubnetIds=[subnet])
+        elasticache.create_replication_group(
+            ReplicationGroupId=d.replication_group_id, ReplicationGroupDescription="t", Engine="redis",
+            CacheNodeType=d.node.name, NumCacheClusters=2, CacheSubnetGroupName=d.subnet_group_name,
+            TransitEncryptionEnabled=True, AuthToken=TOKEN)
+        secrets.create_secret(Name=d.auth_secret_name, SecretString=TOKEN)
+    return d
+
+
+def test_writes_a_private_env_outside_out(deployed, tmp_path):
+    result = run_cli("env", SPEC_DIR / "prod.yaml", cwd=tmp_path)
+    assert result.code == 0, result.err
+    path = tmp_path / ".cachegen" / "prod.env"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert "REDIS_PASSWORD='" + TOKEN + "'" in text
+    assert "%21%23%24%5E" in text and "__REDIS_" not in text
+    assert "rediss://:" in text and ".cache.amazonaws.com:6379/0?ssl_cert_reqs=required" in text
+    assert (tmp_path / ".cachegen" / ".gitignore").read_text().strip().endswith("*")
+    assert TOKEN not in result.err + result.out
+
+
+def test_refuses_a_git_tracked_or_unignored_path(deployed, tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "app.env").write_text("old\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "app.env"], check=True)
+    tracked = run_cli("env", SPEC_DIR / "prod.yaml", "--output", tmp_path / "app.env", cwd=tmp_path)
+    assert tracked.code == 2 and "tracked by git" in tracked.err
+    assert (tmp_path / "app.env").read_text() == "old\n"
+    loose = run_cli("env", SPEC_DIR / "prod.yaml", "--output", tmp_path / "loose.env", cwd=tmp_path)
+    assert loose.code == 2 and "not git-ignored" in loose.err
+    inside_out = run_cli("env", SPEC_DIR / "prod.yaml", "--output", tmp_path / "out" / "x.env", cwd=tmp_path)
+    assert inside_out.code == 2 and "inside out/" in inside_out.err
+    default = run_cli("env", SPEC_DIR / "prod.yaml", cwd=tmp_path)
+    assert default.code == 0, default.err
+    ignored = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "-q", ".cachegen/prod.env"])
+    assert ignored.returncode == 0
+
+
+def test_missing_deployment_is_reported_not_a_traceback(aws_env, tmp_path):
+    result = run_cli("env", SPEC_DIR / "dev.yaml", "--output", tmp_path / "dev.env", cwd=tmp_path)
+    assert result.code == 1 and "cannot read the deployment" in result.err
+    assert "Traceback" not in result.err and not (tmp_path / "dev.env").exists()
