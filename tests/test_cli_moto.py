@@ -103,7 +103,8 @@ def _state(deployment) -> dict:
     except ec.exceptions.ReplicationGroupNotFoundFault:
         replication = []
     secret = boto3.client("secretsmanager").describe_secret(SecretId=d.auth_secret_name)
-    return {"security_groups": groups["SecurityGroups"], "topics": topics, "subscriptions": subscriptions,
+    alarms = boto3.client("cloudwatch").describe_alarms(AlarmNamePrefix=d.replication_group_id + "-")["MetricAlarms"]
+    return {"alarms": alarms, "security_groups": groups["SecurityGroups"], "topics": topics, "subscriptions": subscriptions,
             "log_groups": logs["logGroups"], "subnet_groups": subnet_groups, "replication": replication,
             "secret": secret}
 
@@ -139,10 +140,13 @@ def test_create_twice_then_delete(deployment):
     assert sorted(c["DestinationDetails"]["CloudWatchLogsDetails"]["LogGroup"]
                   for c in group["LogDeliveryConfigurations"]) == sorted(log.log_group for log in d.log_destinations)
 
+    assert sorted(a["AlarmName"] for a in state["alarms"]) == sorted(a.name for a in d.alarms)
+    assert all(a["AlarmActions"] == state["topics"] for a in state["alarms"]), "alarms notify the topic"
+
     second = _run(deployment, "create.sh", "--skip", "parameter-group")
     assert "exists" in second.stderr
     again = _state(deployment)
-    for key in ("security_groups", "topics", "subscriptions", "log_groups", "subnet_groups", "replication"):
+    for key in ("alarms", "security_groups", "topics", "subscriptions", "log_groups", "subnet_groups", "replication"):
         assert len(again[key]) == len(state[key]), f"second run duplicated {key}"
     assert boto3.client("secretsmanager").get_secret_value(SecretId=d.auth_secret_name)["SecretString"] == token, \
         "a re-run must not regenerate the token"
@@ -155,6 +159,6 @@ def test_create_twice_then_delete(deployment):
     _run(deployment, "delete.sh", "--yes", "--no-wait", "--skip", "parameter-group", "--skip", "subnet-group")
     gone = _state(deployment)
     assert [g["Status"] for g in gone["replication"]] in ([], ["deleting"])
-    assert not gone["security_groups"] and not gone["topics"] and not gone["log_groups"]
+    assert not gone["security_groups"] and not gone["topics"] and not gone["log_groups"] and not gone["alarms"]
     assert "DeletedDate" in gone["secret"], "the secret is scheduled for deletion"
     assert not deployment["canary"].exists()

@@ -24,6 +24,14 @@ def node_types() -> dict[str, dict[str, Any]]:
     return _load("node_types.yaml")["node_types"]
 
 
+def node_catalogue_max_clients() -> int:
+    return _load("node_types.yaml")["max_clients"]
+
+
+def alarm_namespace() -> str:
+    return _load("alarms.yaml")["namespace"]
+
+
 def engines() -> dict[str, dict[str, Any]]:
     return _load("engines.yaml")["engines"]
 

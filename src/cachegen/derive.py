@@ -96,3 +96,20 @@ def transit_encryption_mode(spec: Spec) -> str | None:
     if spec.engine.name == "redis" and catalog.version_key(spec.engine.version) < catalog.version_key(minimum):
         return None
     return spec.security.in_transit_encryption.mode
+
+
+def connection_budget(spec: Spec) -> int:
+    """The most connections the spec's Celery application can hold at once: each worker
+    process's broker pool and result backend pool, plus the other application clients."""
+    celery = spec.celery
+    processes = celery.workers.count * celery.workers.concurrency
+    per_process = (celery.broker.pool_limit if celery.broker.enabled else 0) + \
+        (celery.result_backend.max_connections if celery.result_backend.enabled else 0)
+    per_worker = celery.cache.max_connections if celery.cache.enabled else 0
+    return processes * per_process + celery.workers.count * per_worker + celery.application_clients
+
+
+def evicting_forbidden(spec: Spec) -> bool:
+    """The group holds Celery's broker or result backend: an eviction loses tasks or results."""
+    celery = spec.celery
+    return celery.enabled and (celery.broker.enabled or celery.result_backend.enabled)

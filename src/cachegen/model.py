@@ -39,6 +39,28 @@ class LogDestination:
 
 
 @dataclass(frozen=True)
+class Alarm:
+    """One CloudWatch alarm on one member node, everything resolved."""
+
+    alarm_id: str  # catalogue id, e.g. cpu_utilization
+    name: str
+    member: str  # CacheClusterId
+    metric: str
+    unit: str
+    statistic: str
+    period: int
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    comparison: str
+    threshold: float
+    treat_missing_data: str
+    threshold_reason: str  # how the threshold was reached
+    reason: str
+    runbook: str
+    source: str
+
+
+@dataclass(frozen=True)
 class SourceFile:
     name: str  # relative to the spec's directory
     sha256: str
@@ -75,6 +97,9 @@ class Deployment:
     topic_name: str | None
     final_snapshot_name: str | None
     tags: tuple[tuple[str, str], ...]  # sorted by key
+    alarms: tuple[Alarm, ...]
+    max_clients: int  # the node type's maxclients
+    connection_budget: int  # connections the spec's Celery application can hold
 
     @property
     def environment(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import catalog, derive
 from .inherit import MergedSpec
-from .model import Deployment, LogDestination, Member, NodeType, SourceFile
+from .model import Alarm, Deployment, LogDestination, Member, NodeType, SourceFile
 from .spec import Spec
 
 
@@ -28,6 +28,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         for log_type, delivery in (("slow-log", spec.logs.slow_log), ("engine-log", spec.logs.engine_log))
         if delivery.enabled)
     tags = {"Application": spec.name, "Environment": spec.environment, "ManagedBy": "cachegen", **spec.tags}
+    max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
     return Deployment(
         spec=spec,
         spec_file=merged.path.name,
@@ -56,7 +57,69 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         topic_name=derive.topic_name(spec) if spec.notifications.enabled else None,
         final_snapshot_name=derive.final_snapshot_name(spec) if spec.backups.final_snapshot else None,
         tags=tuple(sorted(tags.items())),
+        alarms=resolve_alarms(spec, group_id, members, node, max_clients),
+        max_clients=max_clients,
+        connection_budget=derive.connection_budget(spec),
     )
+
+
+def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node: dict, max_clients: int
+                   ) -> tuple[Alarm, ...]:
+    """The catalogue's alarms that apply to this deployment, one per member node each,
+    with thresholds from the node catalogue and the spec's overrides."""
+    if not spec.alarms.enabled:
+        return ()
+    conditions = {"always": True, "celery": spec.celery.enabled,
+                  "evicting_forbidden": derive.evicting_forbidden(spec)}
+    out = []
+    for alarm_id, entry in catalog.alarms().items():
+        override = spec.alarms.overrides.get(alarm_id)
+        if not conditions[entry["when"]] or (override is not None and not override.enabled):
+            continue
+        threshold, how = _threshold(entry["threshold"], spec, node, max_clients)
+        if override is not None and override.threshold is not None:
+            threshold, how = override.threshold, "set in the spec"
+        for member in members:
+            if entry["applies_to"] == "replicas" and member.initial_role != "replica":
+                continue
+            out.append(Alarm(
+                alarm_id=alarm_id,
+                name=f"{member.cluster_id}-{alarm_id.replace('_', '-')}",
+                member=member.cluster_id,
+                metric=entry["metric"],
+                unit=entry["unit"],
+                statistic=entry["statistic"],
+                period=_pick(override, "period_seconds", entry["period"]),
+                evaluation_periods=_pick(override, "evaluation_periods", entry["evaluation_periods"]),
+                datapoints_to_alarm=_pick(override, "datapoints_to_alarm", entry["datapoints_to_alarm"]),
+                comparison=entry["comparison"],
+                threshold=threshold,
+                treat_missing_data=entry["treat_missing_data"],
+                threshold_reason=how,
+                reason=entry["reason"],
+                runbook=entry["runbook"],
+                source=entry["source"],
+            ))
+    return tuple(out)
+
+
+def _pick(override, field: str, default: int) -> int:
+    value = getattr(override, field) if override is not None else None
+    return default if value is None else value
+
+
+def _threshold(rule: dict, spec: Spec, node: dict, max_clients: int) -> tuple[float, str]:
+    [(kind, value)] = rule.items()
+    if kind == "fixed":
+        return float(value), "catalogue default"
+    if kind == "per_vcpu":
+        return round(value / node["vcpu"], 2), f"{value}% / {node['vcpu']} vCPUs"
+    if kind == "max_clients_percent":
+        return float(max_clients * value // 100), f"{value}% of maxclients {max_clients}"
+    if kind == "celery_budget":
+        budget = derive.connection_budget(spec)
+        return float(budget * value // 100), f"{value}% of the Celery connection budget {budget}"
+    raise ValueError(f"unknown threshold rule {kind}")
 
 
 def _network(node: dict) -> str:

@@ -7,7 +7,7 @@
 #
 # Usage: delete.sh [--dry-run] [--skip STEP]... [--yes] [--no-wait]
 #   --dry-run     print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP   leave out a step (replication-group, log-groups, topic, secret, parameter-group, subnet-group, security-group)
+#   --skip STEP   leave out a step (alarms, replication-group, log-groups, topic, secret, parameter-group, subnet-group, security-group)
 #   --yes         confirm the deletion
 #   --no-wait     return without waiting for the replication group
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.
@@ -83,6 +83,12 @@ if ! ((confirmed)) && ! ((dry_run)); then
   echo "This deletes $GROUP_ID and everything create.sh made for it." >&2
   echo "Run again with --yes to confirm." >&2
   exit 1
+fi
+
+# ---- 0. CloudWatch alarms
+if ! skipped alarms; then
+  log "deleting 9 CloudWatch alarms"
+  aws_run cloudwatch delete-alarms --alarm-names ai-job-matching-dev-001-cpu-utilization ai-job-matching-dev-001-engine-cpu-utilization ai-job-matching-dev-001-memory-usage ai-job-matching-dev-001-current-connections ai-job-matching-dev-001-celery-connections ai-job-matching-dev-001-evictions ai-job-matching-dev-001-swap-usage ai-job-matching-dev-001-network-bandwidth-in-allowance-exceeded ai-job-matching-dev-001-network-bandwidth-out-allowance-exceeded
 fi
 
 # ---- 1. the replication group

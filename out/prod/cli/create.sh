@@ -3,13 +3,13 @@
 # change the spec and run `cachegen build`.
 #
 # Creates the ElastiCache deployment in dependency order: security group, subnet group,
-# parameter group, AUTH token secret, SNS topic, log groups, replication group; then waits
-# until it is available and prints the endpoints. Safe to re-run: each step first checks
+# parameter group, AUTH token secret, SNS topic, log groups, replication group; waits until
+# it is available, puts the CloudWatch alarms and prints the endpoints. Safe to re-run: each step checks
 # whether its resource exists, so a second run picks up where a failed one stopped.
 #
 # Usage: create.sh [--dry-run] [--skip STEP]... [--no-wait]
 #   --dry-run     print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP   leave out a step (security-group, subnet-group, parameter-group, secret, topic, log-groups, replication-group)
+#   --skip STEP   leave out a step (security-group, subnet-group, parameter-group, secret, topic, log-groups, replication-group, alarms)
 #   --no-wait     return without waiting for the replication group
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.
 set -euo pipefail
@@ -243,7 +243,357 @@ if ! skipped replication-group; then
   fi
 fi
 
-# ---- 8. endpoints
+# ---- 8. CloudWatch alarms, one per member node and metric (put-metric-alarm replaces in place)
+if ! skipped alarms; then
+  if [[ -z $topic_arn ]]; then
+    topic_arn=$(aws_value "<topic-arn>" sns create-topic --name ai-job-matching-prod-alerts --query TopicArn --output text)
+  fi
+  log "19 CloudWatch alarms"
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-cpu-utilization \
+    --alarm-description 'Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name CPUUtilization \
+    --namespace AWS/ElastiCache \
+    --statistic Average \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Percent \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 45.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-cpu-utilization \
+    --alarm-description 'Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name CPUUtilization \
+    --namespace AWS/ElastiCache \
+    --statistic Average \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Percent \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 45.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-engine-cpu-utilization \
+    --alarm-description 'The engine thread itself above 90%: commands queue and latency grows. Threshold: catalogue default. Runbook: Find expensive commands in the slow log (KEYS, large HGETALL/LRANGE); then a larger or newer node type.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name EngineCPUUtilization \
+    --namespace AWS/ElastiCache \
+    --statistic Average \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Percent \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 90.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-engine-cpu-utilization \
+    --alarm-description 'The engine thread itself above 90%: commands queue and latency grows. Threshold: catalogue default. Runbook: Find expensive commands in the slow log (KEYS, large HGETALL/LRANGE); then a larger or newer node type.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name EngineCPUUtilization \
+    --namespace AWS/ElastiCache \
+    --statistic Average \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Percent \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 90.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-memory-usage \
+    --alarm-description 'Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name DatabaseMemoryUsagePercentage \
+    --namespace AWS/ElastiCache \
+    --statistic Average \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Percent \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 90.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-memory-usage \
+    --alarm-description 'Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name DatabaseMemoryUsagePercentage \
+    --namespace AWS/ElastiCache \
+    --statistic Average \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Percent \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 90.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-current-connections \
+    --alarm-description 'Connections above 80% of the node'"'"'s maxclients; at the limit new clients are refused. Threshold: 80% of maxclients 65000. Runbook: Look for connection leaks (clients without a pool, pools that never close); CLIENT LIST shows who holds them.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name CurrConnections \
+    --namespace AWS/ElastiCache \
+    --statistic Maximum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Count \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 52000.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-current-connections \
+    --alarm-description 'Connections above 80% of the node'"'"'s maxclients; at the limit new clients are refused. Threshold: 80% of maxclients 65000. Runbook: Look for connection leaks (clients without a pool, pools that never close); CLIENT LIST shows who holds them.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name CurrConnections \
+    --namespace AWS/ElastiCache \
+    --statistic Maximum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Count \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 52000.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-celery-connections \
+    --alarm-description 'More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 380. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name CurrConnections \
+    --namespace AWS/ElastiCache \
+    --statistic Maximum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Count \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 380.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-celery-connections \
+    --alarm-description 'More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 380. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name CurrConnections \
+    --namespace AWS/ElastiCache \
+    --statistic Maximum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Count \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 380.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-evictions \
+    --alarm-description 'Any eviction on a broker or result backend deletes queued tasks or results. Threshold: catalogue default. Runbook: Set maxmemory-policy noeviction, find what fills memory, move the cache role to its own group.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name Evictions \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 60 \
+    --unit Count \
+    --evaluation-periods 1 \
+    --datapoints-to-alarm 1 \
+    --threshold 0.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data notBreaching \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-evictions \
+    --alarm-description 'Any eviction on a broker or result backend deletes queued tasks or results. Threshold: catalogue default. Runbook: Set maxmemory-policy noeviction, find what fills memory, move the cache role to its own group.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name Evictions \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 60 \
+    --unit Count \
+    --evaluation-periods 1 \
+    --datapoints-to-alarm 1 \
+    --threshold 0.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data notBreaching \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-replication-lag \
+    --alarm-description 'A replica more than 5 s behind for 5 minutes: a failover would lose those writes. Threshold: catalogue default. Runbook: Check the primary'"'"'s write load and NetworkBandwidthOutAllowanceExceeded; a larger node type.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name ReplicationLag \
+    --namespace AWS/ElastiCache \
+    --statistic Maximum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 60 \
+    --unit Seconds \
+    --evaluation-periods 5 \
+    --datapoints-to-alarm 5 \
+    --threshold 5.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data notBreaching \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-swap-usage \
+    --alarm-description 'Swap above 50 MB: the node is short of memory outside the dataset (buffers, fork for snapshots). Threshold: catalogue default. Runbook: Raise reserved-memory-percent or use a larger node type.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name SwapUsage \
+    --namespace AWS/ElastiCache \
+    --statistic Average \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Bytes \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 52428800.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-swap-usage \
+    --alarm-description 'Swap above 50 MB: the node is short of memory outside the dataset (buffers, fork for snapshots). Threshold: catalogue default. Runbook: Raise reserved-memory-percent or use a larger node type.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name SwapUsage \
+    --namespace AWS/ElastiCache \
+    --statistic Average \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Bytes \
+    --evaluation-periods 2 \
+    --datapoints-to-alarm 2 \
+    --threshold 52428800.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-network-bandwidth-in-allowance-exceeded \
+    --alarm-description 'Inbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth (see the node catalogue'"'"'s baseline bandwidth).' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name NetworkBandwidthInAllowanceExceeded \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Count \
+    --evaluation-periods 3 \
+    --datapoints-to-alarm 2 \
+    --threshold 0.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data notBreaching \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-network-bandwidth-in-allowance-exceeded \
+    --alarm-description 'Inbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth (see the node catalogue'"'"'s baseline bandwidth).' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name NetworkBandwidthInAllowanceExceeded \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Count \
+    --evaluation-periods 3 \
+    --datapoints-to-alarm 2 \
+    --threshold 0.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data notBreaching \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-network-bandwidth-out-allowance-exceeded \
+    --alarm-description 'Outbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth; fewer large values per read.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name NetworkBandwidthOutAllowanceExceeded \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Count \
+    --evaluation-periods 3 \
+    --datapoints-to-alarm 2 \
+    --threshold 0.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data notBreaching \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-network-bandwidth-out-allowance-exceeded \
+    --alarm-description 'Outbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth; fewer large values per read.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name NetworkBandwidthOutAllowanceExceeded \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Count \
+    --evaluation-periods 3 \
+    --datapoints-to-alarm 2 \
+    --threshold 0.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data notBreaching \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+fi
+
+# ---- endpoints
 primary=$(aws_value "<primary-endpoint>" elasticache describe-replication-groups --replication-group-id "$GROUP_ID" \
   --query 'ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Address' --output text)
 printf 'PRIMARY_ENDPOINT=%s\n' "$primary"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Deployment
-from . import app, cli, cloudformation, manifest
+from . import alarms, app, cli, cloudformation, manifest
 
 Emitter = Callable[[Deployment], dict[str, str]]
 
@@ -17,6 +17,7 @@ EMITTERS: dict[str, Emitter] = {
     "cloudformation": cloudformation.emit,
     "cli": cli.emit,
     "app": app.emit,
+    "alarms": alarms.emit,
 }
 
 

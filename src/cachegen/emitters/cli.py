@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import templates
 from ..model import Deployment
-from . import replication_group
+from . import alarms, replication_group
 from .cloudformation import token_character_rules
 
 MAX_PARAMETERS_PER_CALL = 20  # ModifyCacheParameterGroup accepts at most 20 parameters
@@ -43,12 +43,12 @@ def _json(value: Any) -> str:
 def emit(d: Deployment) -> dict[str, str]:
     common = _common(d)
     create_steps = ["security-group", "subnet-group", "parameter-group", "secret", "topic", "log-groups",
-                    "replication-group"]
+                    "replication-group", "alarms"]
     return {
         "create.sh": _render("create.sh", d, common, create_steps, [
             "Creates the ElastiCache deployment in dependency order: security group, subnet group,",
-            "parameter group, AUTH token secret, SNS topic, log groups, replication group; then waits",
-            "until it is available and prints the endpoints. Safe to re-run: each step first checks",
+            "parameter group, AUTH token secret, SNS topic, log groups, replication group; waits until",
+            "it is available, puts the CloudWatch alarms and prints the endpoints. Safe to re-run: each step checks",
             "whether its resource exists, so a second run picks up where a failed one stopped.",
         ], extra_flags=[NO_WAIT]),
         "delete.sh": _render("delete.sh", d, common, list(reversed(create_steps)), [
@@ -95,6 +95,9 @@ def _common(d: Deployment) -> dict[str, Any]:
         "token_pattern": _token_pattern(d),
         "secret_args": _secret_args(d, tag_list) if d.auth_secret_name else [],
         "group_args": replication_group_args(d),
+        "alarm_args": [cli_args(alarms.put_metric_alarm_input(d, alarm, [TOPIC_ARN] if d.topic_name else []))
+                       for alarm in d.alarms],
+        "alarm_names": [alarm.name for alarm in d.alarms],
     }
 
 

@@ -8,11 +8,13 @@ log groups, the SNS topic and the replication group itself.
 
 from __future__ import annotations
 
+import json
 import string
 from typing import Any
 
 from .. import templates
 from ..model import Deployment
+from . import alarms
 from . import replication_group as replication_group_settings
 from .cfn_yaml import GetAtt, Ref, Sub, dump
 
@@ -68,7 +70,24 @@ def resources(d: Deployment) -> dict[str, Any]:
     if d.topic_name:
         out["AlertsTopic"] = alerts_topic(d)
     out[GROUP] = replication_group(d)
+    actions = [Ref("AlertsTopic")] if d.topic_name else []
+    for alarm in d.alarms:
+        properties = alarms.put_metric_alarm_input(d, alarm, actions)
+        properties.pop("Tags")  # AWS::CloudWatch::Alarm takes no tags
+        out[_alarm_resource(d, alarm)] = {"Type": "AWS::CloudWatch::Alarm", "DependsOn": GROUP, "Properties": properties}
+    if d.alarms:
+        out["Dashboard"] = {
+            "Type": "AWS::CloudWatch::Dashboard",
+            "Properties": {"DashboardName": d.replication_group_id,
+                           "DashboardBody": json.dumps(alarms.dashboard(d), separators=(",", ":"))},
+        }
     return out
+
+
+def _alarm_resource(d: Deployment, alarm) -> str:
+    """A logical id from the alarm id and the member's number: AlarmCpuUtilization0001002."""
+    member_number = alarm.member[len(d.replication_group_id) + 1:].replace("-", "")
+    return "Alarm" + "".join(part.capitalize() for part in alarm.alarm_id.split("_")) + member_number
 
 
 def _log_resource(log_type: str) -> str:
