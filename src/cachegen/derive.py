@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import catalog
 from .spec import Spec
 
 
@@ -70,16 +71,12 @@ def subnet_azs(spec: Spec) -> list[str]:
 
 
 def parameter_family(spec: Spec) -> str | None:
-    from . import catalog
-
     version = catalog.engines().get(spec.engine.name, {}).get("versions", {}).get(spec.engine.version)
     return version["family"] if version else None
 
 
 def parameters(spec: Spec) -> dict[str, str]:
     """The custom parameter group's values: cachegen's recommendations under the spec's own."""
-    from . import catalog
-
     values = {**catalog.recommended_parameters(), **spec.parameters.values}
     if cluster_mode_enabled(spec):
         values["cluster-enabled"] = "yes"
@@ -88,8 +85,6 @@ def parameters(spec: Spec) -> dict[str, str]:
 
 def transit_encryption_mode(spec: Spec) -> str | None:
     """TransitEncryptionMode exists from Redis 7.0 (and on every Valkey); older engines take no mode."""
-    from . import catalog
-
     if not spec.security.in_transit_encryption.enabled:
         return None
     minimum = catalog.features()["transit_encryption_mode_min_redis_version"]

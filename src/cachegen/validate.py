@@ -177,6 +177,7 @@ def _all_field_paths(model: type[BaseModel] = Spec, prefix: SpecPath = ()) -> li
     for name, field in model.model_fields.items():
         out.append(prefix + (name,))
         inner = _model_of(field.annotation)
+        # not into dict/list values: their paths hold user-chosen keys or indexes
         if inner is not None and not isinstance(field.annotation, types.GenericAlias):
             out.extend(_all_field_paths(inner, prefix + (name,)))
     return out
