@@ -76,7 +76,8 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
         override = spec.alarms.overrides.get(alarm_id)
         if not conditions[entry["when"]] or (override is not None and not override.enabled):
             continue
-        threshold, how = _threshold(entry["threshold"], spec, node, max_clients)
+        period = _pick(override, "period_seconds", entry["period"])
+        threshold, how = _threshold(entry["threshold"], period, spec, node, max_clients)
         if override is not None and override.threshold is not None:
             threshold, how = override.threshold, "set in the spec"
         for member in members:
@@ -89,7 +90,7 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
                 metric=entry["metric"],
                 unit=entry["unit"],
                 statistic=entry["statistic"],
-                period=_pick(override, "period_seconds", entry["period"]),
+                period=period,
                 evaluation_periods=_pick(override, "evaluation_periods", entry["evaluation_periods"]),
                 datapoints_to_alarm=_pick(override, "datapoints_to_alarm", entry["datapoints_to_alarm"]),
                 comparison=entry["comparison"],
@@ -108,7 +109,7 @@ def _pick(override, field: str, default: int) -> int:
     return default if value is None else value
 
 
-def _threshold(rule: dict, spec: Spec, node: dict, max_clients: int) -> tuple[float, str]:
+def _threshold(rule: dict, period: int, spec: Spec, node: dict, max_clients: int) -> tuple[float, str]:
     [(kind, value)] = rule.items()
     if kind == "fixed":
         return float(value), "catalogue default"
@@ -119,6 +120,10 @@ def _threshold(rule: dict, spec: Spec, node: dict, max_clients: int) -> tuple[fl
     if kind == "celery_budget":
         budget = derive.connection_budget(spec)
         return float(budget * value // 100), f"{value}% of the Celery connection budget {budget}"
+    if kind == "baseline_bandwidth_percent":
+        gbps = node["baseline_bandwidth_gbps"]
+        return float(int(gbps * 1e9 / 8 * period * value / 100)), \
+            f"{value}% of {gbps} Gbps baseline over {period} s"
     raise ValueError(f"unknown threshold rule {kind}")
 
 

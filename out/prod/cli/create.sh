@@ -248,7 +248,7 @@ if ! skipped alarms; then
   if [[ -z $topic_arn ]]; then
     topic_arn=$(aws_value "<topic-arn>" sns create-topic --name ai-job-matching-prod-alerts --query TopicArn --output text)
   fi
-  log "19 CloudWatch alarms"
+  log "23 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
     --alarm-name ai-job-matching-prod-001-cpu-utilization \
     --alarm-description 'Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
@@ -516,6 +516,78 @@ if ! skipped alarms; then
     --evaluation-periods 2 \
     --datapoints-to-alarm 2 \
     --threshold 52428800.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-network-bytes-in \
+    --alarm-description 'Inbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: A node type with more baseline bandwidth; fewer or smaller writes.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name NetworkBytesIn \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Bytes \
+    --evaluation-periods 3 \
+    --datapoints-to-alarm 3 \
+    --threshold 3840000000.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-network-bytes-in \
+    --alarm-description 'Inbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: A node type with more baseline bandwidth; fewer or smaller writes.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name NetworkBytesIn \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Bytes \
+    --evaluation-periods 3 \
+    --datapoints-to-alarm 3 \
+    --threshold 3840000000.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-001-network-bytes-out \
+    --alarm-description 'Outbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: Add replicas for reads, or a node type with more baseline bandwidth; avoid large values.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name NetworkBytesOut \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Bytes \
+    --evaluation-periods 3 \
+    --datapoints-to-alarm 3 \
+    --threshold 3840000000.0 \
+    --comparison-operator GreaterThanThreshold \
+    --treat-missing-data missing \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
+    --alarm-name ai-job-matching-prod-002-network-bytes-out \
+    --alarm-description 'Outbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: Add replicas for reads, or a node type with more baseline bandwidth; avoid large values.' \
+    --actions-enabled \
+    --ok-actions "$topic_arn" \
+    --alarm-actions "$topic_arn" \
+    --metric-name NetworkBytesOut \
+    --namespace AWS/ElastiCache \
+    --statistic Sum \
+    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period 300 \
+    --unit Bytes \
+    --evaluation-periods 3 \
+    --datapoints-to-alarm 3 \
+    --threshold 3840000000.0 \
     --comparison-operator GreaterThanThreshold \
     --treat-missing-data missing \
     --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
