@@ -9,7 +9,7 @@ import pytest
 
 from conftest import COMMITTED_SPECS, SPEC_DIR, run_cli
 
-COMMANDS = ["validate", "build", "schema", "explain", "env"]
+COMMANDS = ["validate", "build", "schema", "explain", "env", "cost"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

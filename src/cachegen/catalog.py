@@ -56,6 +56,10 @@ def recommended_parameters() -> dict[str, Any]:
     return _load("presets.yaml")["recommended_parameters"]
 
 
+def pricing() -> dict[str, Any]:
+    return _load("pricing.yaml")
+
+
 def alarms() -> dict[str, dict[str, Any]]:
     return _load("alarms.yaml")["alarms"]
 

@@ -92,6 +92,21 @@ def explain(spec: Path, output_format: str) -> None:
 
 
 @cli.command()
+@SPECS
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def cost(specs: tuple[Path, ...], output_format: str) -> None:
+    """Print what each environment costs a month, side by side.
+
+    \b
+    Example:
+      cachegen cost spec/dev.yaml spec/prod.yaml spec/perf.yaml
+    """
+    from .commands import cost as command
+
+    sys.exit(command.run(list(specs), output_format))
+
+
+@cli.command()
 @click.argument("spec", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="Where to write (default .cachegen/<environment>.env, git-ignored).")
@@ -111,6 +126,27 @@ def env(spec: Path, output: Path | None, stack: str | None, region: str | None, 
     from .commands import env as command
 
     sys.exit(command.run(spec, output, stack, region, out_dir))
+
+
+@cli.group()
+def pricing() -> None:
+    """The pricing catalogue (src/cachegen/data/pricing.yaml)."""
+
+
+@pricing.command()
+@click.option("--write", is_flag=True, help="Write the catalogue (default: show the diff, exit 1 on changes).")
+@click.option("--region", "regions", multiple=True, help="Regions to refresh (default: the catalogue's).")
+def refresh(write: bool, regions: tuple[str, ...]) -> None:
+    """Rebuild the node prices from the AWS Price List API (needs AWS credentials).
+
+    \b
+    Example:
+      cachegen pricing refresh             # show what changed
+      cachegen pricing refresh --write
+    """
+    from .commands import pricing as command
+
+    sys.exit(command.run(write, list(regions)))
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Deployment
-from . import alarms, app, cli, cloudformation, manifest
+from . import alarms, app, cli, cloudformation, cost, manifest
 
 Emitter = Callable[[Deployment], dict[str, str]]
 
@@ -18,6 +18,7 @@ EMITTERS: dict[str, Emitter] = {
     "cli": cli.emit,
     "app": app.emit,
     "alarms": alarms.emit,
+    "cost": cost.emit,
 }
 
 

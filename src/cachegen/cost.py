@@ -1,0 +1,171 @@
+"""What an environment costs a month, line by line, from the pricing catalogue.
+
+Money is Decimal throughout and rounded only for display. A figure the catalogue lacks
+is never guessed: its line is left out and named in `missing`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import catalog
+from .model import Deployment
+
+SIZES = ["micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"]
+TERM_YEARS = {"1yr": 1, "3yr": 3}
+PAYMENTS = ("no_upfront", "partial_upfront", "all_upfront")
+
+
+@dataclass(frozen=True)
+class Line:
+    component: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    monthly: Decimal
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    label: str
+    engine: str
+    node_type: str
+    nodes: int
+    reserved: str | None  # e.g. "1yr all_upfront"
+    lines: tuple[Line, ...]
+    upfront: Decimal = Decimal(0)  # paid once per term, all nodes
+    missing: tuple[str, ...] = field(default=())
+
+    @property
+    def monthly(self) -> Decimal:
+        return sum((line.monthly for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Alternative:
+    estimate: Estimate
+    monthly_delta: Decimal  # negative: a saving
+    yearly_delta: Decimal
+
+
+def hours_per_month() -> Decimal:
+    return Decimal(str(catalog.pricing()["hours_per_month"]))
+
+
+def estimate(d: Deployment, engine: str | None = None, node_type: str | None = None,
+             reserved: tuple[str, str] | None = None, label: str = "as specified") -> Estimate:
+    """The monthly cost of `d`, optionally on another engine, node type or reservation."""
+    pricing = catalog.pricing()
+    region = d.spec.region
+    engine = engine or d.spec.engine.name
+    node_type = node_type or d.node.name
+    if reserved is None and d.spec.cost.reserved.term != "none":
+        reserved = (d.spec.cost.reserved.term, d.spec.cost.reserved.payment)
+    hours = hours_per_month()
+    lines: list[Line] = []
+    missing: list[str] = []
+    upfront = Decimal(0)
+
+    node_hours = Decimal(d.node_count) * hours
+    if reserved is None:
+        price = _get(pricing, "on_demand", region, engine, node_type)
+        if price is None:
+            missing.append(f"on-demand price of {node_type} ({engine}) in {region}")
+        else:
+            lines.append(Line("nodes", node_hours, "node-hours", price, node_hours * price,
+                              f"{d.node_count} x {node_type} x {hours} h, on demand"))
+    else:
+        term, payment = reserved
+        offer = _get(pricing, "reserved", region, engine, node_type, term, payment)
+        if offer is None:
+            missing.append(f"{term} {payment} reservation of {node_type} ({engine}) in {region}")
+        else:
+            hourly, upfront_each = Decimal(offer["hourly"]), Decimal(offer["upfront"])
+            lines.append(Line("nodes (reserved)", node_hours, "node-hours", hourly, node_hours * hourly,
+                              f"{d.node_count} x {node_type} x {hours} h, {term} {payment.replace('_', ' ')}"))
+            upfront = upfront_each * d.node_count
+            months = Decimal(12 * TERM_YEARS[term])
+            if upfront:
+                lines.append(Line("reservation upfront, amortised", Decimal(d.node_count), "nodes",
+                                  upfront_each / months, upfront / months,
+                                  f"{upfront_each} per node over {int(months)} months"))
+
+    backup = _backup_line(d, pricing, region)
+    lines.extend(backup[0])
+    missing.extend(backup[1])
+    transfer = _transfer_line(d, pricing, region)
+    lines.extend(transfer[0])
+    missing.extend(transfer[1])
+    reserved_label = f"{reserved[0]} {reserved[1]}" if reserved else None
+    return Estimate(label, engine, node_type, d.node_count, reserved_label, tuple(lines), upfront, tuple(missing))
+
+
+def _backup_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple[list[Line], list[str]]:
+    """Snapshots kept beyond the one AWS stores free: (retention - 1) x snapshot size."""
+    retention = d.spec.backups.retention_days
+    size = Decimal(str(d.spec.cost.backup_storage_gb))
+    billable = size * max(retention - 1, 0)
+    if billable == 0:
+        return [], []
+    price = _get(pricing, "backup_storage", region, "price_per_gb_month")
+    if price is None:
+        return [], [f"backup storage price in {region}"]
+    return [Line("backup storage", billable, "GB-month", price, billable * price,
+                 f"{retention} daily snapshots of {size} GB, one free")], []
+
+
+def _transfer_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple[list[Line], list[str]]:
+    """Traffic between AZs (replication and clients in other AZs), charged on both sides."""
+    gigabytes = Decimal(str(d.spec.cost.cross_az_traffic_gb_per_month))
+    if not d.multi_az or gigabytes == 0:
+        return [], []
+    price = _get(pricing, "cross_az_transfer", region, "price_per_gb")
+    if price is None:
+        return [], [f"cross-AZ transfer price in {region}"]
+    charged = gigabytes * 2
+    return [Line("cross-AZ transfer", charged, "GB", price, charged * price,
+                 f"{gigabytes} GB a month, charged out and in")], []
+
+
+def _get(data: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return Decimal(data) if isinstance(data, str) else data
+
+
+def neighbours(node_type: str) -> tuple[str | None, str | None]:
+    """The next smaller and larger node type of the same family in the node catalogue."""
+    types = catalog.node_types()
+    family = types[node_type]["family"]
+    ordered = sorted((t for t, info in types.items() if info["family"] == family),
+                     key=lambda t: SIZES.index(t.rsplit(".", 1)[1]) if t.rsplit(".", 1)[1] in SIZES else 99)
+    at = ordered.index(node_type)
+    return (ordered[at - 1] if at > 0 else None), (ordered[at + 1] if at + 1 < len(ordered) else None)
+
+
+def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[str]]:
+    """The guide's saving tips, priced: Valkey, reserved nodes, the neighbouring node sizes;
+    and the labels of those the catalogue cannot price."""
+    options: list[Estimate] = []
+    if d.spec.engine.name != "valkey":
+        options.append(estimate(d, engine="valkey", label="on Valkey"))
+    for term in TERM_YEARS:
+        for payment in PAYMENTS:
+            options.append(estimate(d, reserved=(term, payment), label=f"reserved {term}, {payment.replace('_', ' ')}"))
+    smaller, larger = neighbours(d.node.name)
+    for other, word in ((smaller, "smaller"), (larger, "larger")):
+        if other:
+            options.append(estimate(d, node_type=other, label=f"{word}: {other}"))
+    out, unpriced = [], []
+    for option in options:
+        if option.missing:  # an alternative is only priced when every figure is known
+            unpriced.append(option.label)
+            continue
+        delta = option.monthly - current.monthly
+        out.append(Alternative(option, delta, delta * 12))
+    return out, unpriced

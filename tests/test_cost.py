@@ -1,0 +1,117 @@
+"""Cost: every figure checked by hand against the pricing catalogue, not the code's output."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import SPEC_DIR, TEST_SPECS, run_cli
+
+PRICING = yaml.safe_load((Path(__import__("cachegen").__path__[0]) / "data" / "pricing.yaml").read_text())
+HOURS = Decimal(str(PRICING["hours_per_month"]))
+
+
+def price(engine: str, node: str, region: str = "us-east-1") -> Decimal:
+    return Decimal(PRICING["on_demand"][region][engine][node])
+
+
+def backup() -> Decimal:
+    return Decimal(PRICING["backup_storage"]["us-east-1"]["price_per_gb_month"])
+
+
+def transfer() -> Decimal:
+    return Decimal(PRICING["cross_az_transfer"]["us-east-1"]["price_per_gb"])
+
+
+def _cost(path: Path) -> dict:
+    from cachegen.compiler import compile_spec, render
+
+    _, deployment = compile_spec(path)
+    return json.loads(render(deployment)["cost/cost.json"])
+
+
+def test_the_guides_three_profiles_with_real_prices():
+    # dev: 1 x t4g.micro, 1-day retention (the one free snapshot), single AZ: nodes only
+    dev = Decimal(_cost(SPEC_DIR / "dev.yaml")["estimate"]["monthly"])
+    assert dev == 1 * HOURS * price("redis", "cache.t4g.micro")
+    # prod: 2 x t4g.small, 7 snapshots of 1 GB (6 billable), 50 GB across AZs charged both ways
+    prod = Decimal(_cost(SPEC_DIR / "prod.yaml")["estimate"]["monthly"])
+    assert prod == 2 * HOURS * price("redis", "cache.t4g.small") + 6 * backup() + 100 * transfer()
+    # perf: 2 x r7g.large, 7 snapshots of 5 GB (30 GB billable), 200 GB across AZs
+    perf = Decimal(_cost(SPEC_DIR / "perf.yaml")["estimate"]["monthly"])
+    assert perf == 2 * HOURS * price("redis", "cache.r7g.large") + 30 * backup() + 400 * transfer()
+    # the guide's rounded estimates: ~$13, ~$52-57, ~$302-307; real prices land near them
+    assert Decimal(10) < dev < Decimal(14)
+    assert Decimal(45) < prod < Decimal(58)
+    assert Decimal(280) < perf < Decimal(340)
+
+
+def test_node_line_counts_every_node_of_a_cluster_mode_group():
+    estimate = _cost(TEST_SPECS / "cluster.yaml")["estimate"]
+    [nodes] = [line for line in estimate["lines"] if line["component"] == "nodes"]
+    assert Decimal(nodes["quantity"]) == 9 * HOURS  # 3 shards x (2 replicas + 1)
+    assert Decimal(nodes["monthly"]) == 9 * HOURS * price("redis", "cache.t4g.small")
+
+
+def test_valkey_and_reserved_alternatives_by_hand():
+    data = _cost(SPEC_DIR / "prod.yaml")
+    rest = 6 * backup() + 100 * transfer()
+    alternatives = {a["label"]: a for a in data["alternatives"]}
+    valkey = alternatives["on Valkey"]
+    assert Decimal(valkey["monthly"]) == 2 * HOURS * price("valkey", "cache.t4g.small") + rest
+    offers = PRICING["reserved"]["us-east-1"]["redis"]["cache.t4g.small"]
+    for term, years in (("1yr", 1), ("3yr", 3)):
+        for payment in ("no_upfront", "partial_upfront", "all_upfront"):
+            offer = offers.get(term, {}).get(payment)
+            label = f"reserved {term}, {payment.replace('_', ' ')}"
+            if offer is None:
+                assert label not in alternatives
+                continue
+            expected = (2 * HOURS * Decimal(offer["hourly"]) + 2 * Decimal(offer["upfront"]) / (12 * years) + rest)
+            assert Decimal(alternatives[label]["monthly"]) == expected, label
+            assert Decimal(alternatives[label]["monthly_delta"]) == expected - Decimal(data["estimate"]["monthly"])
+
+
+def test_svg_is_xml_with_proportional_bars():
+    from cachegen.compiler import compile_spec, render
+
+    _, deployment = compile_spec(SPEC_DIR / "perf.yaml")
+    root = ET.fromstring(render(deployment)["cost/cost.svg"])
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = [r for r in root.iter(ns + "rect") if "data-monthly" in r.attrib]
+    assert bars
+    ratios = {round(float(r.attrib["width"]) / float(r.attrib["data-monthly"]), 2) for r in bars
+              if float(r.attrib["data-monthly"]) > 1}
+    assert len(ratios) == 1, "every bar segment uses the same scale"
+
+
+def test_cost_command_compares_environments():
+    result = run_cli("cost", SPEC_DIR / "dev.yaml", SPEC_DIR / "prod.yaml", SPEC_DIR / "perf.yaml")
+    assert result.code == 0, result.err
+    header = result.out.splitlines()[0].split()
+    assert header == ["dev", "prod", "perf"]
+    assert "total per month" in result.out
+
+
+@pytest.mark.parametrize("region", sorted(PRICING["on_demand"]))
+def test_catalogue_prices_are_decimal_strings(region):
+    for engine, prices in PRICING["on_demand"][region].items():
+        for node, value in prices.items():
+            assert isinstance(value, str) and Decimal(value) > 0, (region, engine, node)
+
+
+def test_unknown_figures_are_named_not_guessed(tmp_path):
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    spec = tmp_path / "eu.yaml"
+    spec.write_text("extends: base.yaml\npreset: production\nenvironment: eu\nregion: eu-west-1\n"
+                    "network:\n  subnets: [{id: subnet-0a1b2c3d4e5f60001, az: eu-west-1a},"
+                    " {id: subnet-0a1b2c3d4e5f60002, az: eu-west-1b}]\n")
+    data = _cost(spec)
+    if "eu-west-1" not in PRICING["on_demand"]:
+        assert "on-demand price of cache.t4g.small (redis) in eu-west-1" in data["estimate"]["missing"]
+        assert not [line for line in data["estimate"]["lines"] if line["component"] == "nodes"]
