@@ -93,6 +93,27 @@ def explain(spec: Path, output_format: str) -> None:
 
 @cli.command()
 @SPECS
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="warning", show_default=True,
+              help="Exit 1 when a finding of this severity or worse exists.")
+@click.option("--against", default="HEAD", show_default=True,
+              help="Git revision for the change-safety rules (replacement, family change); '' to skip.")
+def lint(specs: tuple[Path, ...], output_format: str, fail_on: str, against: str) -> None:
+    """Best-practice and safety rules (CG001...), with reasoned suppressions in the spec.
+
+    \b
+    Example:
+      cachegen lint spec/*.yaml
+      cachegen lint --format sarif spec/prod.yaml > cachegen.sarif
+    """
+    from .commands import lint as command
+
+    sys.exit(command.run(list(specs), output_format, fail_on, against or None))
+
+
+@cli.command()
+@SPECS
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def cost(specs: tuple[Path, ...], output_format: str) -> None:
     """Print what each environment costs a month, side by side.

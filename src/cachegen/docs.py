@@ -19,6 +19,7 @@ from .spec import Spec
 
 SPEC_DOC = "spec.md"
 RULES_DOC = "validation-rules.md"
+LINT_DOC = "rules.md"
 
 INTRO = """# The spec language
 
@@ -100,8 +101,25 @@ def rules_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+def lint_reference() -> str:
+    from .lint import ENFORCED_BY_VALIDATION, REGISTRY, SUPPRESSION_ID
+
+    lines = ["# Lint rules", "",
+             "Generated from `src/cachegen/lint/` by `python -m cachegen.docs`; do not edit.", "",
+             "`cachegen lint SPEC...` reports these findings (exit 1 at or above `--fail-on`, default warning).",
+             "Silence one per spec with a reason: `lint: {ignore: [{id: CG013, reason: \"...\"}]}`; a suppression",
+             f"without a reason does not apply and is itself a finding ({SUPPRESSION_ID}).", ""]
+    for rule in REGISTRY:
+        lines += [f"## {rule.id} ({rule.severity}): {rule.summary}", "", rule.rationale, "", f"Source: {rule.source}", ""]
+    lines += ["## Enforced by validation", "",
+              "These Celery rules are errors of `cachegen validate` (docs/validation-rules.md), so lint never",
+              "sees a spec that breaks them:", ""]
+    lines += [f"- {lint_id}: see {rule_id}" for lint_id, rule_id in ENFORCED_BY_VALIDATION.items()]
+    return "\n".join(lines) + "\n"
+
+
 def generate() -> dict[str, str]:
-    return {SPEC_DOC: spec_reference(), RULES_DOC: rules_reference()}
+    return {SPEC_DOC: spec_reference(), RULES_DOC: rules_reference(), LINT_DOC: lint_reference()}
 
 
 if __name__ == "__main__":

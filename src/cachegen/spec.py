@@ -240,5 +240,8 @@ class Spec(Section):
     alarms: Alarms = Alarms()
     celery: Celery = Celery()
     cost: Cost = Cost()
+    peak_hours: list[str] = Field(
+        default_factory=list, description="Daily UTC windows of peak traffic (hh:mm-hh:mm); backups should avoid them.",
+        json_schema_extra={"items": {"pattern": WINDOW}})
     tags: dict[str, str] = Field(default_factory=dict)
     lint: Lint = Lint()
