@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,7 @@ def test_top_level_help_and_version():
 
 
 def test_usage_errors_exit_2():
-    assert run_cli("build").code == 2  # no spec given
+    assert run_cli("build", cwd=Path("/")).code == 2  # no spec given and no spec/ here
     assert run_cli("frobnicate").code == 2
     assert run_cli("validate", "--format", "xml", COMMITTED_SPECS[0]).code == 2
 

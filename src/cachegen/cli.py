@@ -45,20 +45,25 @@ def validate(specs: tuple[Path, ...], output_format: str) -> None:
 
 
 @cli.command()
-@SPECS
+@click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Directory that receives one folder per environment.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when a generated file is missing or stale.")
 def build(specs: tuple[Path, ...], out_dir: Path, check: bool) -> None:
     """Compile specs into out/<environment>/ (atomically; unchanged files are not rewritten).
+    Without SPECS: every spec/*.yaml (base files are skipped).
 
     \b
     Examples:
       cachegen build spec/prod.yaml
-      cachegen build --check spec/dev.yaml spec/prod.yaml   # pre-commit / CI gate
+      cachegen build --check            # pre-commit / CI gate over spec/*.yaml
     """
     from .commands import build as command
 
+    if not specs:
+        specs = tuple(sorted(Path("spec").glob("*.yaml")))
+        if not specs:
+            raise click.UsageError("no SPECS given and no spec/*.yaml here")
     sys.exit(command.run(list(specs), out_dir, check))
 
 

@@ -1,0 +1,85 @@
+"""The hooks in .pre-commit-hooks.yaml, run by the real pre-commit (`try-repo`) in a
+temporary repository of specs: they pass a good commit and block a bad spec and a stale out/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+PRE_COMMIT = str(Path(sys.executable).with_name("pre-commit"))
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def spec_repo(tmp_path_factory):
+    repo = tmp_path_factory.mktemp("spec-repo")
+    shutil.copytree(REPO / "spec", repo / "spec")
+    shutil.copytree(REPO / "out", repo / "out")
+    (repo / "out" / ".cachegen.lock").unlink(missing_ok=True)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "specs and their artifacts")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def try_repo(tmp_path_factory):
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
+    env.pop("VIRTUAL_ENV", None)
+
+    def run(repo: Path, hook: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([PRE_COMMIT, "try-repo", str(REPO), hook, *args], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=900)
+
+    return run
+
+
+def test_hooks_pass_on_a_good_commit(spec_repo, try_repo):
+    for hook in ("cachegen-validate", "cachegen-lint", "cachegen-check"):
+        result = try_repo(spec_repo, hook, "--all-files")
+        assert result.returncode == 0, hook + "\n" + result.stdout + result.stderr
+
+
+def test_validate_blocks_a_bad_spec(spec_repo, try_repo, tmp_path):
+    prod = spec_repo / "spec" / "prod.yaml"
+    original = prod.read_text()
+    try:
+        prod.write_text(original + "port: 99999\n")
+        result = try_repo(spec_repo, "cachegen-validate", "--files", "spec/prod.yaml")
+        assert result.returncode == 1 and "65535" in result.stdout, result.stdout + result.stderr
+    finally:
+        prod.write_text(original)
+
+
+def test_lint_blocks_an_unsafe_spec(spec_repo, try_repo):
+    prod = spec_repo / "spec" / "prod.yaml"
+    original = prod.read_text()
+    try:
+        prod.write_text(original + "parameters:\n  values: {maxmemory-policy: allkeys-lru}\n")
+        result = try_repo(spec_repo, "cachegen-lint", "--files", "spec/prod.yaml")
+        assert result.returncode == 1 and "CG020" in result.stdout, result.stdout + result.stderr
+    finally:
+        prod.write_text(original)
+
+
+def test_check_blocks_a_stale_out(spec_repo, try_repo):
+    prod = spec_repo / "spec" / "prod.yaml"
+    original = prod.read_text()
+    try:
+        prod.write_text(original + "port: 6380\n")
+        result = try_repo(spec_repo, "cachegen-check", "--files", "spec/prod.yaml")
+        assert result.returncode == 1 and "stale" in result.stdout, result.stdout + result.stderr
+    finally:
+        prod.write_text(original)
