@@ -154,6 +154,23 @@ def env(spec: Path, output: Path | None, stack: str | None, region: str | None, 
     sys.exit(command.run(spec, output, stack, region, out_dir))
 
 
+@cli.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--region", default=None, help="AWS region (default: the spec's).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def drift(spec: Path, region: str | None, output_format: str) -> None:
+    """Compare what runs in AWS (replication group, subnet group, security group rules,
+    parameter group, alarms) with the spec; exit 1 on any difference.
+
+    \b
+    Example:
+      cachegen drift spec/prod.yaml
+    """
+    from .commands import drift as command
+
+    sys.exit(command.run(spec, region, output_format))
+
+
 @cli.group()
 def pricing() -> None:
     """The pricing catalogue (src/cachegen/data/pricing.yaml)."""
