@@ -10,7 +10,7 @@ import pytest
 
 from conftest import COMMITTED_SPECS, SPEC_DIR, run_cli
 
-COMMANDS = ["validate", "build", "schema", "explain", "env", "cost", "lint", "drift"]
+COMMANDS = ["validate", "build", "schema", "explain", "env", "cost", "lint", "drift", "diff"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

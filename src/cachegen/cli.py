@@ -155,6 +155,26 @@ def env(spec: Path, output: Path | None, stack: str | None, region: str | None, 
 
 
 @cli.command()
+@click.argument("first", type=click.Path(path_type=Path))
+@click.argument("second", type=click.Path(path_type=Path), required=False)
+@click.option("--against", default=None, help="Compare FIRST with itself at this git revision.")
+@click.option("--artifacts", is_flag=True, help="Also show a unified diff of every generated file.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff(first: Path, second: Path | None, against: str | None, artifacts: bool, output_format: str) -> None:
+    """Compare two resolved specs setting by setting: origins, cost delta, replacements.
+    Exit 1 when they differ.
+
+    \b
+    Examples:
+      cachegen diff spec/dev.yaml spec/prod.yaml
+      cachegen diff spec/prod.yaml --against HEAD~1 --artifacts
+    """
+    from .commands import diff as command
+
+    sys.exit(command.run(first, second, against, artifacts, output_format))
+
+
+@cli.command()
 @click.argument("spec", type=click.Path(path_type=Path))
 @click.option("--region", default=None, help="AWS region (default: the spec's).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)

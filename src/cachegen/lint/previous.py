@@ -6,7 +6,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..diagnostics import SpecError
+from dataclasses import replace
+
+from ..diagnostics import Location, SpecError
+from ..inherit import MergedSpec, display_path
 from ..model import Deployment
 
 
@@ -16,6 +19,12 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 def previous_deployment(spec: Path, revision: str = "HEAD") -> Deployment | None:
     """None when there is no git, no such revision, no such file then, or it did not compile."""
+    compiled = previous_compiled(spec, revision)
+    return compiled[1] if compiled else None
+
+
+def previous_compiled(spec: Path, revision: str) -> tuple[MergedSpec, Deployment | None] | None:
+    """The spec (and the files it extends) as committed at `revision`, compiled."""
     from ..compiler import compile_spec
 
     directory = spec.resolve().parent
@@ -40,6 +49,19 @@ def previous_deployment(spec: Path, revision: str = "HEAD") -> Deployment | None
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(blob.stdout)
         try:
-            return compile_spec(Path(tmp) / relative)[1]
+            merged, deployment = compile_spec(Path(tmp) / relative)
         except SpecError:
             return None
+        _rename_files(merged, display_path(Path(tmp)), revision)
+        return merged, deployment
+
+
+def _rename_files(merged: MergedSpec, tmp_prefix: str, revision: str) -> None:
+    """Positions name `REV:path/in/repo`, not the temporary copy the old version was built from."""
+    def rename(location: Location | None) -> Location | None:
+        if location is None or not location.file.startswith(tmp_prefix):
+            return location
+        return replace(location, file=f"{revision}:{location.file[len(tmp_prefix):].lstrip('/')}")
+
+    merged.nodes = {path: replace(info, value=rename(info.value), key=rename(info.key))
+                    for path, info in merged.nodes.items()}

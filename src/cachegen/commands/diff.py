@@ -1,0 +1,74 @@
+"""`cachegen diff A B` / `cachegen diff A --against REV`: two resolved specs, compared.
+
+Setting by setting (with where each value came from), the monthly cost delta, the
+changes that would replace the replication group, and with --artifacts a unified diff
+of every generated file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .. import cost
+from ..compiler import compile_spec, render
+from ..lint.cg030_replacement import REPLACING
+from ..lint.previous import previous_compiled
+from .explain import rows
+
+
+def run(first: Path, second: Path | None, against: str | None, artifacts: bool, output_format: str) -> int:
+    if (second is None) == (against is None):
+        print("give two specs, or one spec and --against REV", file=sys.stderr)
+        return 2
+    old_merged, old = compile_spec(first) if second is not None else (previous_compiled(first, against) or (None, None))
+    if old is None:
+        print(f"{first} does not exist (or does not compile) at {against}", file=sys.stderr)
+        return 2
+    new_merged, new = compile_spec(second if second is not None else first)
+    if new is None:
+        print("abstract specs have nothing to compare", file=sys.stderr)
+        return 2
+    old_label = str(first) if second is not None else f"{first}@{against}"
+    new_label = str(second if second is not None else first)
+    before = {path: (value, origin) for path, value, origin in rows(old_merged, old)}
+    after = {path: (value, origin) for path, value, origin in rows(new_merged, new)}
+    settings = [{"path": path, "old": before.get(path, (None, None))[0], "old_origin": before.get(path, (None, None))[1],
+                 "new": after.get(path, (None, None))[0], "new_origin": after.get(path, (None, None))[1]}
+                for path in sorted(set(before) | set(after)) if before.get(path, (None,))[0] != after.get(path, (None,))[0]]
+    old_cost, new_cost = cost.estimate(old).monthly, cost.estimate(new).monthly
+    # replacement only means something for one environment over time (or two specs of one environment)
+    replaced = [what for _, value, what in REPLACING if value(old) != value(new)] \
+        if old.environment == new.environment else []
+    files: dict[str, list[str]] = {}
+    if artifacts:
+        old_files, new_files = render(old), render(new)
+        for name in sorted(set(old_files) | set(new_files)):
+            lines = list(difflib.unified_diff(old_files.get(name, "").splitlines(keepends=True),
+                                              new_files.get(name, "").splitlines(keepends=True),
+                                              f"{old_label}:{name}", f"{new_label}:{name}"))
+            if lines:
+                files[name] = lines
+    if output_format == "json":
+        report: dict[str, Any] = {"old": old_label, "new": new_label, "settings": settings,
+                                  "monthly_cost": {"old": str(old_cost), "new": str(new_cost),
+                                                   "delta": str(new_cost - old_cost)},
+                                  "replaces_replication_group": replaced}
+        if artifacts:
+            report["artifacts"] = {name: "".join(lines) for name, lines in files.items()}
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print(f"--- {old_label}\n+++ {new_label}")
+        for row in settings:
+            print(f"{row['path']}: {json.dumps(row['old'])} ({row['old_origin']}) -> "
+                  f"{json.dumps(row['new'])} ({row['new_origin']})")
+        print(f"monthly cost: ${old_cost:.2f} -> ${new_cost:.2f} ({'+' if new_cost >= old_cost else '-'}"
+              f"${abs(new_cost - old_cost):.2f})")
+        for what in replaced:
+            print(f"REPLACES the replication group: {what} changes (CloudFormation creates a new, empty group)")
+        for lines in files.values():
+            sys.stdout.writelines(lines)
+    return 1 if settings else 0
