@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SPECS := $(filter-out spec/base%.yaml spec/_%,$(wildcard spec/*.yaml))
 
-.PHONY: build test check schema docs clean system-deps
+.PHONY: build test check schema docs clean system-deps fuzz
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,6 @@ clean:
 
 docs: $(BIN)/.installed
 	$(BIN)/python -m cachegen.docs docs
+
+fuzz: $(BIN)/.installed
+	CACHEGEN_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz.py

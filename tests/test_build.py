@@ -139,3 +139,17 @@ def test_killed_build_leaves_previous_tree_intact(tmp_path):
     # the next build cleans up what the killed one left
     assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
     assert not [p for p in tmp_path.iterdir() if ".new-" in p.name]
+
+
+def test_concurrent_builds_leave_a_tree_consistent_with_its_manifest(tmp_path):
+    import json
+
+    specs = [str(p) for p in COMMITTED_SPECS]
+    processes = [subprocess.Popen([sys.executable, "-m", "cachegen", "build", "--out", str(tmp_path), *specs],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0, 0]
+    for env_dir in (d for d in tmp_path.iterdir() if d.is_dir() and not d.name.startswith(".")):
+        manifest = json.loads((env_dir / "manifest.json").read_text())
+        on_disk = {name: digest for name, digest in tree(env_dir).items() if name != "manifest.json"}
+        assert on_disk == {name: entry["sha256"] for name, entry in manifest["artifacts"].items()}
+    assert not [p for p in tmp_path.iterdir() if ".new-" in p.name or ".old-" in p.name]

@@ -156,9 +156,14 @@ def read_text(path: Path, name: str) -> str:
 def load_file(path: Path, display_name: str) -> Document:
     text = read_text(path, display_name)
     doc = Document(path=path, display_name=display_name, data=None, text=text)
-    composer = _Composer(text)
     try:
+        composer = _Composer(text)
         root = composer.get_single_node()
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (NUL, other controls)
+        before = text[: exc.position]
+        where = Location(display_name, before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+        raise SpecError([Diagnostic(f"character {exc.character!r} is not allowed in YAML", where, code="yaml",
+                                    suggestion="remove control characters from the file")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _loc(mark, display_name) if mark else Location(display_name, 1, 1)
@@ -170,10 +175,6 @@ def load_file(path: Path, display_name: str) -> Document:
     except RecursionError:
         raise SpecError([Diagnostic(f"the document is nested too deeply (limit {MAX_DEPTH})",
                                     Location(display_name, 1, 1), code="yaml")]) from None
-    finally:
-        dispose = getattr(composer, "dispose", None)
-        if dispose:
-            dispose()
     if root is None:
         raise SpecError([Diagnostic("the file is empty", Location(display_name, 1, 1), code="yaml",
                                     expected="a mapping of spec keys, e.g. `name: my-app`")])

@@ -53,7 +53,12 @@ def _check(plans: list[writer.Plan]) -> int:
 
 def _write(plans: list[writer.Plan]) -> int:
     for p in plans:
-        changed = writer.write(p)
+        try:
+            changed = writer.write(p)
+        except OSError as error:  # read-only or full disk: the previous tree is still whole
+            print(f"cannot write {p.target}: {error.strerror or error}; its previous contents are unchanged",
+                  file=sys.stderr)
+            return 2
         count = len(p.missing) + len(p.stale) + len(p.extra)
         state = f"{count} file{'s' if count != 1 else ''} changed" if changed else "unchanged"
         print(f"{p.target}: {state}", file=sys.stderr)
