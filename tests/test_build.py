@@ -18,7 +18,7 @@ def tree(root: Path) -> dict[str, str]:
     """Every visible file (hidden staging trees and the lock file are the writer's own)."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
+            if p.is_file() and not p.relative_to(root).parts[0].startswith(".")}
 
 
 def inodes(root: Path) -> dict[str, tuple[int, int]]:
