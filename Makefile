@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SPECS := $(filter-out spec/base%.yaml spec/_%,$(wildcard spec/*.yaml))
 
-.PHONY: build test check schema docs clean system-deps fuzz
+.PHONY: build test check schema docs clean system-deps fuzz bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ docs: $(BIN)/.installed
 
 fuzz: $(BIN)/.installed
 	CACHEGEN_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz.py
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet check-jsonschema
+	$(BIN)/python bench/run.py
