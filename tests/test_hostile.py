@@ -40,7 +40,7 @@ BOMB = b"".join([b"a: &a [x, x, x, x, x, x, x, x, x]\n"] + [
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n".encode() for i in range(8)])
 CASES = {
     "billion_laughs": (BOMB, "expands to more than"),
-    "deep_nesting": (b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n", "nested"),
+    "deep_nesting": (b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n", "nest"),
     "huge": (b"name: x\n" + b"# padding\n" * (5 * 1024 * 1024 // 10 + 1), "bytes; a spec is at most"),
     "not_utf8": (b"extends: base.yaml\nenvironment: x\ndescription: caf\xe9\n", "not valid UTF-8"),
     "nul_byte": (b"extends: base.yaml\nenvironment: x\x00\n", "not allowed in YAML"),

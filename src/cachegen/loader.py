@@ -69,8 +69,12 @@ def yaml11_trap(raw: str) -> str | None:
     return None
 
 
-if hasattr(yaml, "CParser"):
-    from yaml import CParser as _Parser  # libyaml: same nodes and marks, much faster
+try:
+    from yaml._yaml import CParser as _Parser  # libyaml: same nodes and marks, much faster
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Parser = None
+
+if _Parser is not None:
 
     class _Composer(_Parser, Yaml12Resolver):
         def __init__(self, stream: str) -> None:
@@ -212,7 +216,7 @@ class _Builder:
             return None
         where = _loc(node.start_mark, self.name)
         if isinstance(node, ScalarNode):
-            raw = node.value if node.style is None else None
+            raw = node.value if not node.style else None  # plain: None (pure parser) or "" (libyaml)
             self.nodes[path] = NodeInfo(where, key, raw)
             return self.scalar(node, path)
         # a block collection starts at its first item; its key is where a reader looks
@@ -236,7 +240,7 @@ class _Builder:
                 self.error("a mapping key must be a plain name, not a list or mapping", key_node, path)
                 continue
             key = key_node.value
-            if key == "<<" and key_node.style is None:
+            if key == "<<" and not key_node.style:
                 self.error("YAML merge keys (`<<`) are not supported", key_node, path,
                            suggestion="share settings with `extends: base.yaml` instead")
                 continue
