@@ -24,21 +24,26 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
     if (second is None) == (against is None):
         print("give two specs, or one spec and --against REV", file=sys.stderr)
         return 2
-    old_merged, old = compile_spec(first) if second is not None else (previous_compiled(first, against) or (None, None))
-    if old is None:
-        print(f"{first} does not exist (or does not compile) at {against}", file=sys.stderr)
+    if second is not None:
+        old_merged, old = compile_spec(first)
+        new_path, old_label = second, str(first)
+    else:
+        old_merged, old = previous_compiled(first, against) or (None, None)
+        new_path, old_label = first, f"{first}@{against}"
+        if old_merged is None:
+            print(f"{first} does not exist (or does not compile) at {against}", file=sys.stderr)
+            return 2
+    new_merged, new = compile_spec(new_path)
+    if old is None or new is None:
+        print("abstract specs (base files) have nothing to compare", file=sys.stderr)
         return 2
-    new_merged, new = compile_spec(second if second is not None else first)
-    if new is None:
-        print("abstract specs have nothing to compare", file=sys.stderr)
-        return 2
-    old_label = str(first) if second is not None else f"{first}@{against}"
-    new_label = str(second if second is not None else first)
+    new_label = str(new_path)
+    absent = (None, None)
     before = {path: (value, origin) for path, value, origin in rows(old_merged, old)}
     after = {path: (value, origin) for path, value, origin in rows(new_merged, new)}
-    settings = [{"path": path, "old": before.get(path, (None, None))[0], "old_origin": before.get(path, (None, None))[1],
-                 "new": after.get(path, (None, None))[0], "new_origin": after.get(path, (None, None))[1]}
-                for path in sorted(set(before) | set(after)) if before.get(path, (None,))[0] != after.get(path, (None,))[0]]
+    settings = [{"path": path, "old": before.get(path, absent)[0], "old_origin": before.get(path, absent)[1],
+                 "new": after.get(path, absent)[0], "new_origin": after.get(path, absent)[1]}
+                for path in sorted(set(before) | set(after)) if before.get(path, absent)[0] != after.get(path, absent)[0]]
     old_cost, new_cost = cost.estimate(old).monthly, cost.estimate(new).monthly
     # replacement only means something for one environment over time (or two specs of one environment)
     replaced = [what for _, value, what in REPLACING if value(old) != value(new)] \
