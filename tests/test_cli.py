@@ -20,6 +20,12 @@ def test_every_command_has_help_with_an_example(command):
     assert "Example" in result.out and f"cachegen {command}" in result.out
 
 
+def test_pricing_refresh_help_has_an_example():
+    for args in (["pricing", "--help"], ["pricing", "refresh", "--help"]):
+        result = run_cli(*args)
+        assert result.code == 0 and "Example" in result.out and "cachegen pricing refresh" in result.out
+
+
 def test_top_level_help_and_version():
     assert "Example" in run_cli("--help").out
     assert run_cli("--version").out.startswith("cachegen, version")

@@ -193,7 +193,12 @@ def drift(spec: Path, region: str | None, output_format: str) -> None:
 
 @cli.group()
 def pricing() -> None:
-    """The pricing catalogue (src/cachegen/data/pricing.yaml)."""
+    """The pricing catalogue (src/cachegen/data/pricing.yaml).
+
+    \b
+    Example:
+      cachegen pricing refresh
+    """
 
 
 @pricing.command()
