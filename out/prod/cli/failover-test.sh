@@ -36,6 +36,7 @@ aws_run() {
   if ((dry_run)); then
     printf '%q ' aws --region "$REGION" "$@" >&3
     printf '\n' >&3
+    [[ -t 0 ]] || cat >/dev/null # read what is piped in, as aws would (no SIGPIPE for the writer)
   else
     aws --region "$REGION" "$@"
   fi

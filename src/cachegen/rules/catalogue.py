@@ -10,6 +10,11 @@ from ..spec import Spec
 from .base import Finding, Rule, rule
 
 RULES: list[Rule] = []
+# Integer parameters: (smallest value above 0 that AWS accepts, what to write)
+INTEGER_PARAMETERS = {
+    "timeout": (20, "0 (never close idle clients) or 20 and more seconds (1-19 are invalid)"),
+    "tcp-keepalive": (1, "0 (off) or a number of seconds"),
+}
 NODES = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"
 VERSIONS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"
 PARAMS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html"
@@ -57,6 +62,12 @@ def parameter_values(spec: Spec) -> Iterator[Finding]:
     family = derive.parameter_family(spec)
     allowed = catalog.families().get(family or "", {}).get("allowed_values", {})
     for name, value in spec.parameters.values.items():
+        if name in INTEGER_PARAMETERS:
+            low, what = INTEGER_PARAMETERS[name]
+            number = value if isinstance(value, int) else int(value) if str(value).isdigit() else None
+            if number is None or not (number == 0 or number >= low):
+                yield Finding(("parameters", "values", name), f"`{value}` is not a valid {name}", expected=what)
+            continue
         choices = allowed.get(name)
         if choices is not None and str(value) not in [str(c) for c in choices]:
             yield Finding(("parameters", "values", name), f"`{value}` is not a value of {name} in {family}",

@@ -53,7 +53,10 @@ def visibility_timeout(spec: Spec) -> Iterator[Finding]:
 def health_check_below_timeout(spec: Spec) -> Iterator[Finding]:
     if not spec.celery.enabled or spec.parameters.use_default_group:
         return
-    timeout = int(derive.parameters(spec).get("timeout", "0"))
+    timeout_text = derive.parameters(spec).get("timeout", "0")
+    if not timeout_text.isdigit():
+        return  # V504 reports a timeout that is not a number
+    timeout = int(timeout_text)
     if timeout > 0 and spec.celery.health_check_interval >= timeout:
         yield Finding(("celery", "health_check_interval"),
                       f"health_check_interval {spec.celery.health_check_interval} s is not below the server's idle "
