@@ -73,3 +73,23 @@ def test_missing_deployment_is_reported_not_a_traceback(aws_env, tmp_path):
     result = run_cli("env", SPEC_DIR / "dev.yaml", "--output", tmp_path / "dev.env", cwd=tmp_path)
     assert result.code == 1 and "cannot read the deployment" in result.err
     assert "Traceback" not in result.err and not (tmp_path / "dev.env").exists()
+
+
+def test_endpoint_from_the_stack_outputs():
+    import boto3
+    from botocore.stub import Stubber
+
+    from cachegen.commands.env import _AwsProblem, _endpoint_from_stack
+
+    client = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+    session = type("Session", (), {"client": lambda self, name: client})()
+    stubber = Stubber(client)
+    stack = {"StackName": "cache-prod", "CreationTime": "2026-11-28T00:00:00Z", "StackStatus": "CREATE_COMPLETE",
+             "Outputs": [{"OutputKey": "PrimaryEndpoint", "OutputValue": "master.x.use1.cache.amazonaws.com"},
+                         {"OutputKey": "Port", "OutputValue": "6379"}]}
+    stubber.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": "cache-prod"})
+    stubber.add_response("describe_stacks", {"Stacks": [{**stack, "Outputs": []}]}, {"StackName": "other"})
+    with stubber:
+        assert _endpoint_from_stack(session, "cache-prod") == ("master.x.use1.cache.amazonaws.com", 6379)
+        with pytest.raises(_AwsProblem):
+            _endpoint_from_stack(session, "other")
