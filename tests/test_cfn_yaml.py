@@ -31,3 +31,11 @@ documents = st.dictionaries(keys, st.recursive(scalars, lambda inner: st.one_of(
 @given(documents)
 def test_round_trip(document):
     assert yaml.load(dump(document), Loader=_Loader) == document
+
+
+def test_the_fast_check_agrees_with_the_printable_set():
+    from cachegen.emitters.cfn_yaml import _UNPRINTABLE, _printable
+
+    for code in range(0x110000):
+        ch = chr(code)
+        assert bool(_UNPRINTABLE.fullmatch(ch)) == (not _printable(ch)), hex(code)

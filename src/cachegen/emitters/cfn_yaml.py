@@ -21,6 +21,8 @@ _RESOLVER = Resolver()
 _STR = "tag:yaml.org,2002:str"
 _PLAIN = re.compile(r"^[A-Za-z0-9_/$.(][A-Za-z0-9 _./:@()$,+=\-]*$")
 _KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+# the complement of _printable(), as one regex (a dashboard body is thousands of characters)
+_UNPRINTABLE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def _string(value: str) -> str:
     if value and _PLAIN.fullmatch(value) and not value.endswith((" ", ":")) and ": " not in value \
             and " #" not in value and _RESOLVER.resolve(ScalarNode, value, (True, False)) == _STR:
         return value
-    if any(not _printable(ch) for ch in value):
+    if _UNPRINTABLE.search(value):
         return '"' + "".join(_escape(ch) for ch in value) + '"'
     return "'" + value.replace("'", "''") + "'"
 
