@@ -38,6 +38,15 @@ def compile_all(paths: list[Path]) -> list[tuple[MergedSpec | None, Deployment |
     return results
 
 
+def compile_valid(paths: list[Path]) -> list[tuple[MergedSpec, Deployment | None]]:
+    """Every spec compiled, or one SpecError holding every error of every file."""
+    results = compile_all(paths)
+    errors = [d for _, _, error in results if error is not None for d in error.diagnostics]
+    if errors:
+        raise SpecError(errors)
+    return [(merged, deployment) for merged, deployment, _ in results]
+
+
 def render(deployment: Deployment) -> dict[str, str]:
     """Every artifact of one environment, keyed by its path under out/<environment>/."""
     from .emitters import emit_all  # jinja2 and friends only when something is built

@@ -10,20 +10,20 @@ import sys
 from pathlib import Path
 
 from .. import writer
-from ..compiler import compile_all, render
-from ..diagnostics import render_text
+from ..compiler import compile_valid, render
+from ..diagnostics import SpecError, render_text
 
 
 def run(paths: list[Path], out_dir: Path, check: bool = False) -> int:
-    results = compile_all(paths)
-    errors = [d for _, _, error in results if error is not None for d in error.diagnostics]
-    if errors:
-        print(render_text(errors), file=sys.stderr)
+    try:
+        results = compile_valid(paths)
+    except SpecError as error:
+        print(render_text(error.diagnostics), file=sys.stderr)
         print("build failed: nothing was written", file=sys.stderr)
         return 2
     plans: list[writer.Plan] = []
     seen: dict[str, Path] = {}
-    for path, (_merged, deployment, _error) in zip(paths, results):
+    for path, (_merged, deployment) in zip(paths, results):
         if deployment is None:
             print(f"{path}: abstract spec (a base for others): nothing to build", file=sys.stderr)
             continue

@@ -8,18 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import cost
-from ..compiler import compile_all
-from ..diagnostics import render_text
+from ..compiler import compile_valid
 from ..emitters.cost import money
 
 
 def run(paths: list[Path], output_format: str = "text") -> int:
-    results = compile_all(paths)
-    errors = [d for _, _, error in results if error is not None for d in error.diagnostics]
-    if errors:
-        print(render_text(errors), file=sys.stderr)
-        return 2
-    estimates = {d.environment: cost.estimate(d) for _, d, _ in results if d is not None}
+    estimates = {d.environment: cost.estimate(d) for _, d in compile_valid(paths) if d is not None}
     if output_format == "json":
         print(json.dumps({env: {"monthly": str(e.monthly), "yearly": str(e.monthly * 12),
                                 "components": {line.component: str(line.monthly) for line in e.lines},

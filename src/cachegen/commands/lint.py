@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compiler import compile_all
-from ..diagnostics import Diagnostic, render_json, render_text
+from ..compiler import compile_valid
+from ..diagnostics import Diagnostic, render_json
 from ..lint import REGISTRY, SEVERITY_ORDER, lint
 from ..lint.previous import previous_deployment
 
@@ -22,13 +22,8 @@ SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def run(paths: list[Path], output_format: str, fail_on: str, against: str | None) -> int:
-    results = compile_all(paths)
-    errors = [d for _, _, error in results if error is not None for d in error.diagnostics]
-    if errors:
-        print(render_text(errors), file=sys.stderr)
-        return 2
     findings: list[Diagnostic] = []
-    for path, (merged, deployment, _) in zip(paths, results):
+    for path, (merged, deployment) in zip(paths, compile_valid(paths)):
         if deployment is None:
             continue  # an abstract base: its children are linted
         previous = previous_deployment(path, against) if against else None
