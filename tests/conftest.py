@@ -49,17 +49,42 @@ def cli():
     return run_cli
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis(command: list[str], client, **popen):
+    """Start a redis-server and wait (20 s at most) until `client` gets a PONG."""
+    import subprocess
+    import time
+
+    import redis
+
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            return process
+        except redis.exceptions.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("redis-server did not start:\n" + process.communicate()[0])
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def moto_server():
     """moto in server mode on a free loopback port; yields its endpoint URL."""
-    import socket
     import subprocess
     import time
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     moto = Path(sys.executable).with_name("moto_server")
     process = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -13,23 +13,15 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import COMMITTED_SPECS, REPO, SPEC_DIR
+from conftest import COMMITTED_SPECS, REPO, SPEC_DIR, free_port, start_redis
 
 TOKEN_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _tls_material(directory: Path) -> dict[str, Path]:
@@ -81,29 +73,18 @@ def server(prod, tmp_path_factory):
     work = tmp_path_factory.mktemp("redis")
     tls = _tls_material(work)
     password = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(24)) + "!#$^&<>-"
-    port = _free_port()
+    port = free_port()
     conf = (files["app/redis.conf"]
             .replace("__TLS_CERT_FILE__", str(tls["cert"])).replace("__TLS_KEY_FILE__", str(tls["key"]))
             .replace("__TLS_CA_FILE__", str(tls["ca"])).replace("__REDIS_PASSWORD__", password)
             .replace("__DATA_DIR__", str(work)))
     assert "__" not in re.sub(r"#.*", "", conf), "a placeholder was left unfilled"
     (work / "redis.conf").write_text(conf)
-    process = subprocess.Popen([redis_server, str(work / "redis.conf"), "--tls-port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=port, password=password, ssl=True, ssl_ca_certs=str(tls["ca"]),
                          ssl_cert_reqs="required", socket_timeout=5)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("redis-server did not start:\n" + (process.stdout.read() if process.stdout else ""))
-            time.sleep(0.1)
+    process = start_redis([redis_server, str(work / "redis.conf"), "--tls-port", str(port)], client)
     yield {"port": port, "password": password, "tls": tls, "client": client, "work": work}
     process.terminate()
     process.wait(timeout=10)

@@ -12,25 +12,19 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from conftest import free_port, start_redis
+
 APP = Path(__file__).resolve().parents[1] / "templates" / "app"
 CHECK = APP / "check_connection.py"
 HEALTH = APP / "redis_health.py"
 SCRIPTS = [pytest.param(CHECK, id="check_connection"), pytest.param(HEALTH, id="redis_health")]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -43,23 +37,12 @@ def server(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("redis-plain")
     password = secrets.token_hex(12) + "!#$^"
-    port = _free_port()
+    port = free_port()
     # slowlog-log-slower-than 0 logs every command, so the health report has entries to show
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--requirepass", password, "--save", "",
-         "--appendonly", "no", "--dir", str(work), "--slowlog-log-slower-than", "0"],
-        cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     client = redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=5)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("redis-server did not start:\n" + process.communicate()[0])
-            time.sleep(0.1)
+    process = start_redis(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--requirepass", password, "--save", "",
+         "--appendonly", "no", "--dir", str(work), "--slowlog-log-slower-than", "0"], client, cwd=work)
     yield {"port": port, "password": password, "client": client}
     client.close()
     process.terminate()
@@ -116,7 +99,7 @@ def test_tls_url_against_a_plain_port_gets_the_tls_hint(script, server, tmp_path
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_closed_port_gets_the_network_hints(script, server, tmp_path):
-    code, output = _run(script, "--url", _url(server, port=_free_port()), cwd=tmp_path)
+    code, output = _run(script, "--url", _url(server, port=free_port()), cwd=tmp_path)
     assert code == 1
     assert "security group" in output and "VPC" in output
 
@@ -155,7 +138,7 @@ def test_url_from_an_env_file_with_export_and_quotes(quote_char, server, tmp_pat
 
 
 def test_url_sources_in_order(server, tmp_path):
-    closed = _url(server, port=_free_port())
+    closed = _url(server, port=free_port())
     (tmp_path / ".env").write_text(f"REDIS_URL={closed}\n")
     code, output = _run(CHECK, cwd=tmp_path, env={"REDIS_URL": _url(server)})
     assert code == 0 and "REDIS_URL environment variable" in output, "REDIS_URL beats the env file"

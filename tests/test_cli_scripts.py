@@ -3,9 +3,7 @@ botocore's validation, and moto in server mode for the calls moto implements."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from awscli_check import AwsCli
-from conftest import COMMITTED_SPECS, SPEC_DIR, TEST_SPECS
+from conftest import COMMITTED_SPECS, TEST_SPECS
 
 BIN = Path(sys.executable).parent
 SPECS = COMMITTED_SPECS + [TEST_SPECS / name for name in ("cluster.yaml", "valkey.yaml", "redis6.yaml")]

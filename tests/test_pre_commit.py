@@ -52,34 +52,28 @@ def test_hooks_pass_on_a_good_commit(spec_repo, try_repo):
         assert result.returncode == 0, hook + "\n" + result.stdout + result.stderr
 
 
-def test_validate_blocks_a_bad_spec(spec_repo, try_repo, tmp_path):
+def _with_prod_edit(spec_repo, try_repo, hook: str, addition: str):
+    """Run `hook` on spec/prod.yaml with `addition` appended, then put the file back."""
     prod = spec_repo / "spec" / "prod.yaml"
     original = prod.read_text()
     try:
-        prod.write_text(original + "port: 99999\n")
-        result = try_repo(spec_repo, "cachegen-validate", "--files", "spec/prod.yaml")
-        assert result.returncode == 1 and "65535" in result.stdout, result.stdout + result.stderr
+        prod.write_text(original + addition)
+        return try_repo(spec_repo, hook, "--files", "spec/prod.yaml")
     finally:
         prod.write_text(original)
+
+
+def test_validate_blocks_a_bad_spec(spec_repo, try_repo):
+    result = _with_prod_edit(spec_repo, try_repo, "cachegen-validate", "port: 99999\n")
+    assert result.returncode == 1 and "65535" in result.stdout, result.stdout + result.stderr
 
 
 def test_lint_blocks_an_unsafe_spec(spec_repo, try_repo):
-    prod = spec_repo / "spec" / "prod.yaml"
-    original = prod.read_text()
-    try:
-        prod.write_text(original + "parameters:\n  values: {maxmemory-policy: allkeys-lru}\n")
-        result = try_repo(spec_repo, "cachegen-lint", "--files", "spec/prod.yaml")
-        assert result.returncode == 1 and "CG020" in result.stdout, result.stdout + result.stderr
-    finally:
-        prod.write_text(original)
+    result = _with_prod_edit(spec_repo, try_repo, "cachegen-lint",
+                             "parameters:\n  values: {maxmemory-policy: allkeys-lru}\n")
+    assert result.returncode == 1 and "CG020" in result.stdout, result.stdout + result.stderr
 
 
 def test_check_blocks_a_stale_out(spec_repo, try_repo):
-    prod = spec_repo / "spec" / "prod.yaml"
-    original = prod.read_text()
-    try:
-        prod.write_text(original + "port: 6380\n")
-        result = try_repo(spec_repo, "cachegen-check", "--files", "spec/prod.yaml")
-        assert result.returncode == 1 and "stale" in result.stdout, result.stdout + result.stderr
-    finally:
-        prod.write_text(original)
+    result = _with_prod_edit(spec_repo, try_repo, "cachegen-check", "port: 6380\n")
+    assert result.returncode == 1 and "stale" in result.stdout, result.stdout + result.stderr
