@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import atexit
 import io
+import os
+import shutil
 import sys
+import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +17,11 @@ SPEC_DIR = REPO / "spec"
 TEST_SPECS = Path(__file__).parent / "specs"
 COMMITTED_SPECS = sorted(p for p in SPEC_DIR.glob("*.yaml") if not p.name.startswith(("base", "_")))
 
+# The template bytecode cache of every test (and every cachegen process a test starts) lives
+# in a throw-away directory, not in the user's ~/.cache.
+os.environ["CACHEGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="cachegen-test-cache-")
+atexit.register(shutil.rmtree, os.environ["CACHEGEN_CACHE_DIR"], ignore_errors=True)
+
 
 @dataclass
 class Result:
@@ -23,8 +32,6 @@ class Result:
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> Result:
     """Run the CLI in-process (fast), with the real error handler and exit codes."""
-    import os
-
     from cachegen.cli import main
 
     out, err = io.StringIO(), io.StringIO()

@@ -153,3 +153,105 @@ def test_concurrent_builds_leave_a_tree_consistent_with_its_manifest(tmp_path):
         on_disk = {name: digest for name, digest in tree(env_dir).items() if name != "manifest.json"}
         assert on_disk == {name: entry["sha256"] for name, entry in manifest["artifacts"].items()}
     assert not [p for p in tmp_path.iterdir() if ".new-" in p.name or ".old-" in p.name]
+
+
+def _changed_files(deployment) -> dict[str, bytes]:
+    from cachegen import writer
+    from cachegen.compiler import render
+
+    files = writer.encode(render(deployment))
+    files["cloudformation/stack.yaml"] += b"# changed\n"
+    return files
+
+
+def _assert_whole_and_alone(out: Path, before: dict[str, str]) -> None:
+    import json
+
+    assert tree(out) == before
+    for env_dir in (d for d in out.iterdir() if d.is_dir()):
+        manifest = json.loads((env_dir / "manifest.json").read_text())
+        on_disk = {name: digest for name, digest in tree(env_dir).items() if name != "manifest.json"}
+        assert on_disk == {name: entry["sha256"] for name, entry in manifest["artifacts"].items()}
+    assert not [p for p in out.iterdir() if ".new-" in p.name or ".old-" in p.name], "leftovers"
+
+
+@pytest.mark.parametrize("swap", ["exchange", "two renames"])
+def test_full_disk_at_the_swap_leaves_previous_tree_intact(tmp_path, monkeypatch, swap):
+    """rename(2) can fail with ENOSPC when the directory must grow; both swap paths recover."""
+    from cachegen import writer
+    from cachegen.compiler import compile_spec
+
+    assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
+    before = tree(tmp_path)
+    _, deployment = compile_spec(COMMITTED_SPECS[0])
+    target = tmp_path / deployment.environment
+
+    def no_space(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    if swap == "exchange":
+        monkeypatch.setattr(writer, "_rename_exchange", no_space)
+    else:
+        real_rename = os.rename
+
+        def rename(src, dst):
+            if ".new-" in str(src) and Path(dst) == target:
+                no_space()
+            real_rename(src, dst)
+
+        monkeypatch.setattr(writer, "_rename_exchange", lambda a, b: False)
+        monkeypatch.setattr(writer.os, "rename", rename)
+    with pytest.raises(OSError):
+        writer.write(writer.plan(tmp_path, deployment.environment, _changed_files(deployment)))
+    monkeypatch.undo()
+    _assert_whole_and_alone(tmp_path, before)
+
+
+def test_full_disk_at_the_swap_is_reported_not_raised(tmp_path, monkeypatch):
+    from cachegen import writer
+
+    assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
+    before = tree(tmp_path)
+    (tmp_path / "prod" / "cloudformation" / "stack.yaml").write_text("edited by hand\n")
+    before["prod/cloudformation/stack.yaml"] = hashlib.sha256(b"edited by hand\n").hexdigest()
+
+    def no_space(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "_rename_exchange", no_space)
+    result = run_cli("build", "--out", tmp_path, *COMMITTED_SPECS)
+    assert result.code == 2
+    assert "No space left on device" in result.err and "previous contents are unchanged" in result.err
+    assert "Traceback" not in result.err
+    assert tree(tmp_path) == before
+    assert not [p for p in tmp_path.iterdir() if ".new-" in p.name or ".old-" in p.name]
+
+
+def test_build_killed_between_the_two_renames_is_recovered(tmp_path):
+    """Without RENAME_EXCHANGE the swap has a gap: the previous tree is renamed aside first."""
+    from cachegen import writer
+
+    assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
+    before = tree(tmp_path)
+    script = (
+        "import os\n"
+        "from pathlib import Path\n"
+        "from cachegen import writer\n"
+        "from cachegen.compiler import compile_spec, render\n"
+        "writer._rename_exchange = lambda a, b: False\n"
+        "real_rename = os.rename\n"
+        "def rename(src, dst):\n"
+        "    if '.new-' in str(src):\n"
+        "        os.kill(os.getpid(), 9)\n"
+        "    real_rename(src, dst)\n"
+        "writer.os.rename = rename\n"
+        f"_, d = compile_spec(Path({str(COMMITTED_SPECS[0])!r}))\n"
+        "files = writer.encode(render(d)); files['cloudformation/stack.yaml'] += b'#x\\n'\n"
+        f"writer.write(writer.plan(Path({str(tmp_path)!r}), d.environment, files))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert result.returncode == -9
+    assert [p.name for p in tmp_path.iterdir() if ".old-" in p.name], "the gap was not reached"
+    assert tree(tmp_path) != before  # the environment's tree is aside, not lost
+    writer.recover(tmp_path)
+    _assert_whole_and_alone(tmp_path, before)

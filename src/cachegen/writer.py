@@ -143,8 +143,12 @@ def _swap(new: Path, target: Path) -> None:
         return
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     os.rename(target, old)
-    os.rename(new, target)
-    os.rename(old, new)  # so the caller's cleanup removes the previous tree
+    try:
+        os.rename(new, target)
+    except OSError:
+        os.rename(old, target)  # the previous tree back before the error is reported
+        raise
+    shutil.rmtree(old, ignore_errors=True)  # what is left, recover() removes next time
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from xml.sax.saxutils import escape
+from html import escape
 
 from .. import catalog, cost, templates
 from ..model import Deployment
@@ -80,16 +80,16 @@ def svg(estimates: list[cost.Estimate], title: str) -> str:
     largest = max((e.monthly for e in estimates), default=Decimal(1)) or Decimal(1)
     rows = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
             f'height="{top + len(estimates) * (bar + gap) + 40}" font-family="sans-serif" font-size="12">',
-            f'<text x="10" y="24" font-size="14" font-weight="bold">{escape(title)}</text>']
+            f'<text x="10" y="24" font-size="14" font-weight="bold">{escape(title, quote=False)}</text>']
     for i, estimate in enumerate(estimates):
         y = top + i * (bar + gap)
-        rows.append(f'<text x="10" y="{y + bar * 0.65:.1f}">{escape(estimate.label)}</text>')
+        rows.append(f'<text x="10" y="{y + bar * 0.65:.1f}">{escape(estimate.label, quote=False)}</text>')
         x = Decimal(left)
         for line in estimate.lines:
             length = (line.monthly / largest * height).quantize(Decimal("0.01"))
             rows.append(f'<rect x="{x}" y="{y}" width="{length}" height="{bar}" '
                         f'fill="{COLOURS.get(line.component, "#bab0ac")}" data-monthly="{line.monthly}">'
-                        f'<title>{escape(line.component)}: {money(line.monthly)}</title></rect>')
+                        f'<title>{escape(line.component, quote=False)}: {money(line.monthly)}</title></rect>')
             x += length
         rows.append(f'<text x="{x + 6}" y="{y + bar * 0.65:.1f}">{money(estimate.monthly)}</text>')
     legend_y = top + len(estimates) * (bar + gap) + 16

@@ -1,0 +1,68 @@
+"""The template bytecode cache changes speed, never output, and never fails a build."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import COMMITTED_SPECS, REPO
+from test_build import tree
+
+
+def build(out: Path, cache: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cachegen", "build", "--out", str(out), *map(str, COMMITTED_SPECS)],
+                          cwd=REPO, env={**os.environ, "CACHEGEN_CACHE_DIR": cache}, capture_output=True, text=True)
+
+
+def cached_files(cache: Path) -> list[Path]:
+    return sorted(cache.rglob("*.cache"))
+
+
+def test_no_cache_cold_cache_and_warm_cache_give_identical_files(tmp_path):
+    cache = tmp_path / "cache"
+    assert build(tmp_path / "off", "").returncode == 0
+    assert build(tmp_path / "cold", str(cache)).returncode == 0
+    compiled = cached_files(cache)
+    assert len(compiled) >= 10  # one per template that the build renders
+    mtimes = [p.stat().st_mtime_ns for p in compiled]
+    assert build(tmp_path / "warm", str(cache)).returncode == 0
+    assert [p.stat().st_mtime_ns for p in cached_files(cache)] == mtimes  # read, not recompiled
+    assert tree(tmp_path / "off") == tree(tmp_path / "cold") == tree(tmp_path / "warm")
+
+
+def test_a_corrupt_cache_is_recompiled(tmp_path):
+    cache = tmp_path / "cache"
+    assert build(tmp_path / "first", str(cache)).returncode == 0
+    for path in cached_files(cache):
+        path.write_bytes(b"j2 not bytecode \x00\xff")
+    assert build(tmp_path / "second", str(cache)).returncode == 0
+    assert tree(tmp_path / "first") == tree(tmp_path / "second")
+    assert all(b"not bytecode" not in p.read_bytes() for p in cached_files(cache))
+
+
+def test_an_unusable_cache_location_costs_speed_not_the_build(tmp_path):
+    reference = tmp_path / "reference"
+    assert build(reference, "").returncode == 0
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    result = build(tmp_path / "a", str(not_a_directory))
+    assert result.returncode == 0, result.stderr
+    assert tree(tmp_path / "a") == tree(reference)
+
+
+def test_a_cache_others_can_write_to_is_not_used(tmp_path):
+    """Cached bytecode is executed: a directory another user could plant files in is refused."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    assert build(tmp_path / "reference", str(shared)).returncode == 0
+    (compiled_dir,) = [p for p in shared.iterdir() if p.is_dir()]
+    for path in cached_files(shared):
+        path.unlink()
+    compiled_dir.chmod(compiled_dir.stat().st_mode | stat.S_IWOTH)
+    result = build(tmp_path / "a", str(shared))
+    assert result.returncode == 0, result.stderr
+    assert cached_files(shared) == []
+    assert tree(tmp_path / "a") == tree(tmp_path / "reference")
