@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -255,3 +256,42 @@ def test_build_killed_between_the_two_renames_is_recovered(tmp_path):
     assert tree(tmp_path) != before  # the environment's tree is aside, not lost
     writer.recover(tmp_path)
     _assert_whole_and_alone(tmp_path, before)
+
+
+@pytest.mark.parametrize("platform", ["syncfs", "fsync per file"])
+def test_new_files_reach_the_disk_before_the_swap(tmp_path, monkeypatch, platform):
+    """A power cut right after the swap must not find a tree of empty files."""
+    from cachegen import writer
+    from cachegen.compiler import compile_spec, render
+
+    events: list[str] = []
+    real_fsync, real_exchange = os.fsync, writer._rename_exchange
+
+    class Libc:
+        def syncfs(self, fd):
+            events.append("syncfs " + os.readlink(f"/proc/self/fd/{fd}"))
+            return 0
+
+    def fsync(fd):
+        events.append("fsync " + os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def exchange(a, b):
+        events.append("swap")
+        return real_exchange(a, b)
+
+    monkeypatch.setattr(writer, "_libc", Libc if platform == "syncfs" else lambda: None)
+    monkeypatch.setattr(writer.os, "fsync", fsync)
+    monkeypatch.setattr(writer, "_rename_exchange", exchange)
+    _, deployment = compile_spec(COMMITTED_SPECS[0])
+    (tmp_path / deployment.environment).mkdir()  # so the tree is swapped, not renamed
+    files = writer.encode(render(deployment))
+    writer.write(writer.plan(tmp_path, deployment.environment, files))
+    swap = events.index("swap")
+    before_swap = events[:swap]
+    if platform == "syncfs":
+        assert len(before_swap) == 1 and ".new-" in before_swap[0]
+    else:
+        staging = re.compile(r"^fsync .*/\.[^/]+\.new-[^/]+/?")
+        assert set(files) <= {staging.sub("", event) for event in before_swap}
+    assert events[swap + 1:] == [f"fsync {tmp_path}"]  # the swap itself, durable

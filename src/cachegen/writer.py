@@ -14,8 +14,9 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 LOCK_NAME = ".cachegen.lock"
 
@@ -90,8 +91,7 @@ def write(p: Plan) -> bool:
         staging = Path(tempfile.mkdtemp(prefix=f".{p.target.name}.new-", dir=out_dir))
         try:
             os.chmod(staging, 0o755)
-            _fill(staging, p)
-            _fsync_dir(staging)
+            _make_durable(staging, _fill(staging, p))
             if p.target.exists():
                 _swap(staging, p.target)  # staging now holds the previous tree
             else:
@@ -102,8 +102,10 @@ def write(p: Plan) -> bool:
     return True
 
 
-def _fill(staging: Path, p: Plan) -> None:
+def _fill(staging: Path, p: Plan) -> list[Path]:
+    """The new tree, unchanged files hard-linked; returns the files written."""
     unchanged = set(p.files) - set(p.missing) - set(p.stale)
+    written = []
     for name, content in p.files.items():
         dest = staging / name
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -111,9 +113,29 @@ def _fill(staging: Path, p: Plan) -> None:
             continue
         with open(dest, "wb") as handle:
             handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(dest, 0o644)
+        written.append(dest)
+    return written
+
+
+def _make_durable(staging: Path, written: list[Path]) -> None:
+    """On disk before the swap, so a power cut cannot leave a swapped-in tree of empty files.
+    Linux: one syncfs(2) for the whole tree (an fsync per file is a journal commit each, a
+    fifth of a cold build's time); elsewhere, fsync each written file and directory."""
+    libc = _libc()
+    syncfs = getattr(libc, "syncfs", None) if libc else None
+    if syncfs is not None:
+        fd = os.open(staging, os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for path in written:
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    for directory in sorted({path.parent for path in written}, key=lambda d: len(d.parts), reverse=True):
+        _fsync_dir(directory)
 
 
 def _link(source: Path, dest: Path) -> bool:
@@ -151,13 +173,22 @@ def _swap(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)  # what is left, recover() removes next time
 
 
-def _rename_exchange(a: Path, b: Path) -> bool:
+@cache
+def _libc() -> Any:
+    """The C library, for the Linux calls Python's os module lacks (renameat2, syncfs)."""
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+        return ctypes.CDLL(None, use_errno=True)
+    except (ImportError, OSError):
+        return None
+
+
+def _rename_exchange(a: Path, b: Path) -> bool:
+    import ctypes
+
+    renameat2 = getattr(_libc(), "renameat2", None)
+    if renameat2 is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
     if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
