@@ -43,3 +43,4 @@ fuzz: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet check-jsonschema
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/phases.py
