@@ -120,22 +120,27 @@ def test_failure_while_writing_leaves_previous_tree_intact(tmp_path, monkeypatch
     assert not [p for p in tmp_path.iterdir() if ".new-" in p.name], "staging tree left behind"
 
 
+def _build_killed_by(sabotage: str, out: Path) -> int:
+    """Exit status of a child process that builds the first spec (one file changed) into
+    `out` after running `sabotage`, code that patches the writer to kill the process."""
+    script = (
+        "import os\n"
+        "from pathlib import Path\n"
+        "from cachegen import writer\n"
+        "from cachegen.compiler import compile_spec, render\n"
+        f"{sabotage}"
+        f"_, d = compile_spec(Path({str(COMMITTED_SPECS[0])!r}))\n"
+        "files = writer.encode(render(d)); files['cloudformation/stack.yaml'] += b'#x\\n'\n"
+        f"writer.write(writer.plan(Path({str(out)!r}), d.environment, files))\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True).returncode
+
+
 def test_killed_build_leaves_previous_tree_intact(tmp_path):
     assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
     before = tree(tmp_path)
     # A build killed after staging the new tree but before the swap.
-    script = (
-        "import os, sys\n"
-        "from cachegen import writer\n"
-        "writer._swap = lambda new, target: os.kill(os.getpid(), 9)\n"
-        "from cachegen.compiler import compile_spec, render\n"
-        "from pathlib import Path\n"
-        f"_, d = compile_spec(Path({str(COMMITTED_SPECS[0])!r}))\n"
-        "files = writer.encode(render(d)); files['cloudformation/stack.yaml'] += b'#x\\n'\n"
-        f"writer.write(writer.plan(Path({str(tmp_path)!r}), d.environment, files))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
-    assert result.returncode == -9
+    assert _build_killed_by("writer._swap = lambda new, target: os.kill(os.getpid(), 9)\n", tmp_path) == -9
     assert tree(tmp_path) == before
     # the next build cleans up what the killed one left
     assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
@@ -234,11 +239,7 @@ def test_build_killed_between_the_two_renames_is_recovered(tmp_path):
 
     assert run_cli("build", "--out", tmp_path, *COMMITTED_SPECS).code == 0
     before = tree(tmp_path)
-    script = (
-        "import os\n"
-        "from pathlib import Path\n"
-        "from cachegen import writer\n"
-        "from cachegen.compiler import compile_spec, render\n"
+    killed_between_renames = (
         "writer._rename_exchange = lambda a, b: False\n"
         "real_rename = os.rename\n"
         "def rename(src, dst):\n"
@@ -246,12 +247,8 @@ def test_build_killed_between_the_two_renames_is_recovered(tmp_path):
         "        os.kill(os.getpid(), 9)\n"
         "    real_rename(src, dst)\n"
         "writer.os.rename = rename\n"
-        f"_, d = compile_spec(Path({str(COMMITTED_SPECS[0])!r}))\n"
-        "files = writer.encode(render(d)); files['cloudformation/stack.yaml'] += b'#x\\n'\n"
-        f"writer.write(writer.plan(Path({str(tmp_path)!r}), d.environment, files))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
-    assert result.returncode == -9
+    assert _build_killed_by(killed_between_renames, tmp_path) == -9
     assert [p.name for p in tmp_path.iterdir() if ".old-" in p.name], "the gap was not reached"
     assert tree(tmp_path) != before  # the environment's tree is aside, not lost
     writer.recover(tmp_path)
