@@ -257,10 +257,13 @@ def test_build_killed_between_the_two_renames_is_recovered(tmp_path):
 
 @pytest.mark.parametrize("platform", ["syncfs", "fsync per file"])
 def test_new_files_reach_the_disk_before_the_swap(tmp_path, monkeypatch, platform):
-    """A power cut right after the swap must not find a tree of empty files."""
+    """A power cut right after the swap must find neither empty files nor missing entries,
+    including those of unchanged files, which are hard links in the new tree."""
     from cachegen import writer
-    from cachegen.compiler import compile_spec, render
+    from cachegen.compiler import compile_spec
 
+    _, deployment = compile_spec(COMMITTED_SPECS[0])
+    assert run_cli("build", "--out", tmp_path, COMMITTED_SPECS[0]).code == 0
     events: list[str] = []
     real_fsync, real_exchange = os.fsync, writer._rename_exchange
 
@@ -280,9 +283,7 @@ def test_new_files_reach_the_disk_before_the_swap(tmp_path, monkeypatch, platfor
     monkeypatch.setattr(writer, "_libc", Libc if platform == "syncfs" else lambda: None)
     monkeypatch.setattr(writer.os, "fsync", fsync)
     monkeypatch.setattr(writer, "_rename_exchange", exchange)
-    _, deployment = compile_spec(COMMITTED_SPECS[0])
-    (tmp_path / deployment.environment).mkdir()  # so the tree is swapped, not renamed
-    files = writer.encode(render(deployment))
+    files = _changed_files(deployment)
     writer.write(writer.plan(tmp_path, deployment.environment, files))
     swap = events.index("swap")
     before_swap = events[:swap]
@@ -290,5 +291,8 @@ def test_new_files_reach_the_disk_before_the_swap(tmp_path, monkeypatch, platfor
         assert len(before_swap) == 1 and ".new-" in before_swap[0]
     else:
         staging = re.compile(r"^fsync .*/\.[^/]+\.new-[^/]+/?")
-        assert set(files) <= {staging.sub("", event) for event in before_swap}
+        synced = {staging.sub("", event) for event in before_swap}
+        directories = {name.rsplit("/", 1)[0] for name in files if "/" in name} | {""}
+        assert {"cloudformation/stack.yaml"} | directories <= synced
+        assert "cli/create.sh" not in synced  # unchanged: linked, not rewritten
     assert events[swap + 1:] == [f"fsync {tmp_path}"]  # the swap itself, durable

@@ -93,7 +93,7 @@ def write(p: Plan) -> bool:
             os.chmod(staging, 0o755)
             _make_durable(staging, _fill(staging, p))
             if p.target.exists():
-                _swap(staging, p.target)  # staging now holds the previous tree
+                _swap(staging, p.target)  # the previous tree ends up in staging or removed
             else:
                 os.rename(staging, p.target)
             _fsync_dir(out_dir)
@@ -121,7 +121,7 @@ def _fill(staging: Path, p: Plan) -> list[Path]:
 def _make_durable(staging: Path, written: list[Path]) -> None:
     """On disk before the swap, so a power cut cannot leave a swapped-in tree of empty files.
     Linux: one syncfs(2) for the whole tree (an fsync per file is a journal commit each, a
-    fifth of a cold build's time); elsewhere, fsync each written file and directory."""
+    fifth of a cold build's time); elsewhere, fsync each written file and every directory."""
     libc = _libc()
     syncfs = getattr(libc, "syncfs", None) if libc else None
     if syncfs is not None:
@@ -134,8 +134,8 @@ def _make_durable(staging: Path, written: list[Path]) -> None:
     for path in written:
         with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    for directory in sorted({path.parent for path in written}, key=lambda d: len(d.parts), reverse=True):
-        _fsync_dir(directory)
+    for directory, _subdirs, _names in os.walk(staging, topdown=False):  # entries of links, too
+        _fsync_dir(Path(directory))
 
 
 def _link(source: Path, dest: Path) -> bool:
