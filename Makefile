@@ -37,8 +37,13 @@ clean:
 docs: $(BIN)/.installed
 	$(BIN)/python -m cachegen.docs docs
 
+# A new seed every run, so repeated runs explore further; `make fuzz SEED=n` replays one.
+ifndef SEED
+SEED := $(shell date +%s)
+endif
 fuzz: $(BIN)/.installed
-	CACHEGEN_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_fuzz.py
+	@echo "fuzz seed $(SEED) (replay: make fuzz SEED=$(SEED))"
+	CACHEGEN_FUZZ_EXAMPLES=10000 CACHEGEN_FUZZ_SEED=$(SEED) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet check-jsonschema
