@@ -91,6 +91,35 @@ def test_an_invalid_spec_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def _no_space(*_args, **_kwargs):
+    raise OSError(28, "No space left on device")
+
+
+def _changed_files(deployment) -> dict[str, bytes]:
+    """The deployment's artifacts with one file changed, so that a write has work to do."""
+    from cachegen import writer
+    from cachegen.compiler import render
+
+    files = writer.encode(render(deployment))
+    files["cloudformation/stack.yaml"] += b"# changed\n"
+    return files
+
+
+def _assert_consistent_with_manifests(out: Path) -> None:
+    import json
+
+    for env_dir in (d for d in out.iterdir() if d.is_dir() and not d.name.startswith(".")):
+        manifest = json.loads((env_dir / "manifest.json").read_text())
+        on_disk = {name: digest for name, digest in tree(env_dir).items() if name != "manifest.json"}
+        assert on_disk == {name: entry["sha256"] for name, entry in manifest["artifacts"].items()}
+    assert not [p for p in out.iterdir() if ".new-" in p.name or ".old-" in p.name], "leftovers"
+
+
+def _assert_whole_and_alone(out: Path, before: dict[str, str]) -> None:
+    assert tree(out) == before
+    _assert_consistent_with_manifests(out)
+
+
 def test_failure_while_writing_leaves_previous_tree_intact(tmp_path, monkeypatch):
     from cachegen import writer
 
@@ -103,18 +132,16 @@ def test_failure_while_writing_leaves_previous_tree_intact(tmp_path, monkeypatch
         if "w" in mode and ".new-" in str(file):
             calls["n"] += 1
             if calls["n"] == 2:
-                raise OSError(28, "No space left on device")
+                _no_space()
         return real_open(file, mode, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", failing_open)
     monkeypatch.setattr(writer, "_link", lambda source, dest: False)  # force real writes
-    from cachegen.compiler import compile_spec, render
+    from cachegen.compiler import compile_spec
 
     _, deployment = compile_spec(COMMITTED_SPECS[0])
-    files = writer.encode(render(deployment))
-    files["cloudformation/stack.yaml"] += b"# changed\n"
     with pytest.raises(OSError):
-        writer.write(writer.plan(tmp_path, deployment.environment, files))
+        writer.write(writer.plan(tmp_path, deployment.environment, _changed_files(deployment)))
     monkeypatch.undo()
     assert tree(tmp_path) == before
     assert not [p for p in tmp_path.iterdir() if ".new-" in p.name], "staging tree left behind"
@@ -148,37 +175,11 @@ def test_killed_build_leaves_previous_tree_intact(tmp_path):
 
 
 def test_concurrent_builds_leave_a_tree_consistent_with_its_manifest(tmp_path):
-    import json
-
     specs = [str(p) for p in COMMITTED_SPECS]
     processes = [subprocess.Popen([sys.executable, "-m", "cachegen", "build", "--out", str(tmp_path), *specs],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
     assert [p.wait(timeout=120) for p in processes] == [0, 0, 0]
-    for env_dir in (d for d in tmp_path.iterdir() if d.is_dir() and not d.name.startswith(".")):
-        manifest = json.loads((env_dir / "manifest.json").read_text())
-        on_disk = {name: digest for name, digest in tree(env_dir).items() if name != "manifest.json"}
-        assert on_disk == {name: entry["sha256"] for name, entry in manifest["artifacts"].items()}
-    assert not [p for p in tmp_path.iterdir() if ".new-" in p.name or ".old-" in p.name]
-
-
-def _changed_files(deployment) -> dict[str, bytes]:
-    from cachegen import writer
-    from cachegen.compiler import render
-
-    files = writer.encode(render(deployment))
-    files["cloudformation/stack.yaml"] += b"# changed\n"
-    return files
-
-
-def _assert_whole_and_alone(out: Path, before: dict[str, str]) -> None:
-    import json
-
-    assert tree(out) == before
-    for env_dir in (d for d in out.iterdir() if d.is_dir()):
-        manifest = json.loads((env_dir / "manifest.json").read_text())
-        on_disk = {name: digest for name, digest in tree(env_dir).items() if name != "manifest.json"}
-        assert on_disk == {name: entry["sha256"] for name, entry in manifest["artifacts"].items()}
-    assert not [p for p in out.iterdir() if ".new-" in p.name or ".old-" in p.name], "leftovers"
+    _assert_consistent_with_manifests(tmp_path)
 
 
 @pytest.mark.parametrize("swap", ["exchange", "two renames"])
@@ -192,17 +193,14 @@ def test_full_disk_at_the_swap_leaves_previous_tree_intact(tmp_path, monkeypatch
     _, deployment = compile_spec(COMMITTED_SPECS[0])
     target = tmp_path / deployment.environment
 
-    def no_space(*_args, **_kwargs):
-        raise OSError(28, "No space left on device")
-
     if swap == "exchange":
-        monkeypatch.setattr(writer, "_rename_exchange", no_space)
+        monkeypatch.setattr(writer, "_rename_exchange", _no_space)
     else:
         real_rename = os.rename
 
         def rename(src, dst):
             if ".new-" in str(src) and Path(dst) == target:
-                no_space()
+                _no_space()
             real_rename(src, dst)
 
         monkeypatch.setattr(writer, "_rename_exchange", lambda a, b: False)
@@ -221,10 +219,7 @@ def test_full_disk_at_the_swap_is_reported_not_raised(tmp_path, monkeypatch):
     (tmp_path / "prod" / "cloudformation" / "stack.yaml").write_text("edited by hand\n")
     before["prod/cloudformation/stack.yaml"] = hashlib.sha256(b"edited by hand\n").hexdigest()
 
-    def no_space(*_args, **_kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(writer, "_rename_exchange", no_space)
+    monkeypatch.setattr(writer, "_rename_exchange", _no_space)
     result = run_cli("build", "--out", tmp_path, *COMMITTED_SPECS)
     assert result.code == 2
     assert "No space left on device" in result.err and "previous contents are unchanged" in result.err
