@@ -92,7 +92,7 @@ def server(prod, tmp_path_factory):
 
 def test_server_runs_the_parameter_group(prod, server):
     deployment, _ = prod
-    from cachegen.emitters.app import NOT_IN_REDIS_CONF
+    from cachegen.render.app import NOT_IN_REDIS_CONF
 
     applied = {name: server["client"].config_get(name)[name] for name, _ in deployment.parameters
                if name not in NOT_IN_REDIS_CONF}
@@ -101,7 +101,7 @@ def test_server_runs_the_parameter_group(prod, server):
 
 
 def _env_file(prod, server, directory: Path, password: str) -> Path:
-    from cachegen.emitters.app import env_text
+    from cachegen.render.app import env_text
 
     deployment, _ = prod
     path = directory / ".env"

@@ -6,7 +6,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cachegen.emitters.cfn_yaml import GetAtt, Ref, Sub, dump
+from cachegen.render.cfn_yaml import GetAtt, Ref, Sub, dump
 
 
 class _Loader(yaml.SafeLoader):
@@ -34,7 +34,7 @@ def test_round_trip(document):
 
 
 def test_the_fast_check_agrees_with_the_printable_set():
-    from cachegen.emitters.cfn_yaml import _UNPRINTABLE, _printable
+    from cachegen.render.cfn_yaml import _UNPRINTABLE, _printable
 
     for code in range(0x110000):
         ch = chr(code)

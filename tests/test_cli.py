@@ -74,12 +74,12 @@ def test_validate_json_format(tmp_path):
 
 
 def test_internal_error_exits_3_without_traceback_unless_debug(monkeypatch):
-    from cachegen import compiler
+    from cachegen import rules
 
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(compiler, "resolve", boom)
+    monkeypatch.setattr(rules, "resolve", boom)
     result = run_cli("validate", COMMITTED_SPECS[0])
     assert result.code == 3
     assert "internal error" in result.err and "Traceback" not in result.err

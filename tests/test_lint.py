@@ -26,6 +26,8 @@ TRIGGERS = {
     "CG013": "preset: production\nbackups: {final_snapshot: false}\n",
     "CG014": ("preset: development\nnetwork:\n  subnets: [{id: subnet-0a1b2c3d4e5f60001, az: us-east-1a}]\n"),
     "CG015": "peak_hours: ['01:00-09:00']\n",
+    "CG016": "celery: {enabled: false}\ntopology: {cluster_mode: enabled, shards: 31, replicas_per_shard: 2}\n"
+             "alarms: {stack: separate}\n",
     "CG020": "parameters:\n  values: {maxmemory-policy: allkeys-lru}\n",
     "CG024": "celery:\n  workers: {count: 40, concurrency: 32}\n  broker: {pool_limit: 20}\n",
 }
@@ -41,9 +43,9 @@ def _spec(tmp_path: Path, body: str, name: str = "x.yaml", environment: str = "p
 
 
 def test_every_rule_has_a_trigger():
-    from cachegen.lint import REGISTRY
+    from cachegen.rules import REGISTRY
 
-    assert {rule.id for rule in REGISTRY} == set(TRIGGERS) | set(CHANGE_RULES)
+    assert {rule.id for rule in REGISTRY if not rule.blocking} == set(TRIGGERS) | set(CHANGE_RULES)
 
 
 @pytest.mark.parametrize("rule_id", sorted(TRIGGERS))

@@ -1,4 +1,7 @@
-"""Golden files: every artifact of every committed spec, one snapshot file per artifact.
+"""Golden files for the shapes nothing else pins: one snapshot file per artifact of each
+fixture spec in tests/specs/ (cluster mode, Valkey, Redis OSS 6.2, IPv6, hostile strings,
+alarms in stacks of their own). The committed specs are pinned once, by their out/ and
+`build --check` (test_committed.py).
 
 `pytest --snapshot-update` refreshes them after an intended change.
 """
@@ -8,7 +11,7 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from conftest import COMMITTED_SPECS
+from conftest import TEST_SPECS
 
 
 class TextFile(SingleFileSnapshotExtension):
@@ -20,10 +23,10 @@ def _artifacts():
     from cachegen.compiler import compile_spec, render
 
     cases = []
-    for path in COMMITTED_SPECS:
+    for path in sorted(TEST_SPECS.glob("*.yaml")):
         _, deployment = compile_spec(path)
         for name, text in render(deployment).items():
-            cases.append(pytest.param(text, id=f"{deployment.environment}/{name}".replace("/", "__")))
+            cases.append(pytest.param(text, id=f"{path.stem}/{name}".replace("/", "__")))
     return cases
 
 

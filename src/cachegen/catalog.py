@@ -60,6 +60,10 @@ def pricing() -> dict[str, Any]:
     return _load("pricing.yaml")
 
 
+def regions() -> dict[str, dict[str, Any]]:
+    return _load("regions.yaml")["regions"]
+
+
 def alarms() -> dict[str, dict[str, Any]]:
     return _load("alarms.yaml")["alarms"]
 

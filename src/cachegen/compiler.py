@@ -1,7 +1,8 @@
-"""The pipeline, end to end: load -> validate -> rules -> resolve -> emit.
+"""The pipeline, end to end: load -> inherit -> validate -> resolve -> plan -> render.
 
-    spec file(s) --inherit.load_spec--> MergedSpec --validate--> Spec --rules.check-->
-    --resolve--> Deployment --emitters--> {path: text} --writer--> out/<environment>/
+    spec file(s) --inherit.load_spec--> MergedSpec --validate.validate_schema--> Spec
+    --rules.validate (blocking rules; resolve.resolve)--> Deployment
+    --plan.build--> Plan --render.render_all--> {path: text} --writer--> out/<environment>/
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from . import rules
 from .diagnostics import SpecError
 from .inherit import MergedSpec, load_spec
 from .model import Deployment
-from .resolve import resolve
 from .validate import validate_schema
 
 
@@ -22,8 +22,7 @@ def compile_spec(path: Path) -> tuple[MergedSpec, Deployment | None]:
     spec = validate_schema(merged)
     if spec is None:
         return merged, None
-    rules.check(spec, merged)
-    return merged, resolve(spec, merged)
+    return merged, rules.validate(spec, merged)
 
 
 def compile_all(paths: list[Path]) -> list[tuple[MergedSpec | None, Deployment | None, SpecError | None]]:
@@ -49,6 +48,6 @@ def compile_valid(paths: list[Path]) -> list[tuple[MergedSpec, Deployment | None
 
 def render(deployment: Deployment) -> dict[str, str]:
     """Every artifact of one environment, keyed by its path under out/<environment>/."""
-    from .emitters import emit_all  # jinja2 and friends only when something is built
+    from .render import render_all  # jinja2 and friends only when something is built
 
-    return emit_all(deployment)
+    return render_all(deployment)

@@ -59,11 +59,11 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
              reserved: tuple[str, str] | None = None, label: str = "as specified") -> Estimate:
     """The monthly cost of `d`, optionally on another engine, node type or reservation."""
     pricing = catalog.pricing()
-    region = d.spec.region
-    engine = engine or d.spec.engine.name
+    region = d.region
+    engine = engine or d.engine
     node_type = node_type or d.node.name
-    if reserved is None and d.spec.cost.reserved.term != "none":
-        reserved = (d.spec.cost.reserved.term, d.spec.cost.reserved.payment)
+    if reserved is None and d.cost.reserved.term != "none":
+        reserved = (d.cost.reserved.term, d.cost.reserved.payment)
     hours = hours_per_month()
     lines: list[Line] = []
     missing: list[str] = []
@@ -105,8 +105,8 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
 
 def _backup_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple[list[Line], list[str]]:
     """Snapshots kept beyond the one AWS stores free: (retention - 1) x snapshot size."""
-    retention = d.spec.backups.retention_days
-    size = Decimal(str(d.spec.cost.backup_storage_gb))
+    retention = d.backup_retention_days
+    size = Decimal(str(d.cost.backup_storage_gb))
     billable = size * max(retention - 1, 0)
     if billable == 0:
         return [], []
@@ -119,7 +119,7 @@ def _backup_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple[l
 
 def _transfer_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple[list[Line], list[str]]:
     """Traffic between AZs (replication and clients in other AZs), charged on both sides."""
-    gigabytes = Decimal(str(d.spec.cost.cross_az_traffic_gb_per_month))
+    gigabytes = Decimal(str(d.cost.cross_az_traffic_gb_per_month))
     if not d.multi_az or gigabytes == 0:
         return [], []
     price = _get(pricing, "cross_az_transfer", region, "price_per_gb")
@@ -152,7 +152,7 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
     """The guide's saving tips, priced: Valkey, reserved nodes, the neighbouring node sizes;
     and the labels of those the catalogue cannot price."""
     options: list[Estimate] = []
-    if d.spec.engine.name != "valkey":
+    if d.engine != "valkey":
         options.append(estimate(d, engine="valkey", label="on Valkey"))
     for term in TERM_YEARS:
         for payment in PAYMENTS:

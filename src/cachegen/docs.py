@@ -1,5 +1,5 @@
-"""Generates docs/spec.md (from the spec models) and docs/validation-rules.md (from the
-rule registry), so the reference can never drift from the code: a test compares them.
+"""Generates docs/spec.md (from the spec models) and docs/rules.md (from the rule
+registry), so the reference can never drift from the code: a test compares them.
 
     python -m cachegen.docs        # rewrite docs/
 """
@@ -18,8 +18,7 @@ from pydantic_core import PydanticUndefined
 from .spec import Spec
 
 SPEC_DOC = "spec.md"
-RULES_DOC = "validation-rules.md"
-LINT_DOC = "rules.md"
+RULES_DOC = "rules.md"
 
 INTRO = """# The spec language
 
@@ -27,7 +26,7 @@ Generated from `src/cachegen/spec.py` by `python -m cachegen.docs`; do not edit.
 
 A spec file describes one ElastiCache replication group for one environment. Files can
 share settings: `extends: base.yaml` inherits another file and `preset: NAME` starts from
-one of the guide's profiles (`src/cachegen/data/presets.yaml`). Layers, weakest first:
+one of three profiles (development, production, high-performance; see below). Layers, weakest first:
 defaults < preset < base file(s) < the spec. Mappings merge key by key; scalars and
 whole lists are replaced by the later layer (a list is never concatenated).
 
@@ -89,37 +88,35 @@ def spec_reference() -> str:
     return "\n".join(parts) + "\n"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def rules_reference() -> str:
-    from .rules import REGISTRY
+    from .rules import REGISTRY, SUPPRESSION_ID
 
-    lines = ["# Validation rules", "",
+    blocking = [r for r in REGISTRY if r.blocking]
+    advice = [r for r in REGISTRY if not r.blocking]
+    lines = ["# Rules", "",
              "Generated from `src/cachegen/rules/` by `python -m cachegen.docs`; do not edit.", "",
-             "Cross-field rules checked after the schema. Each is an error (exit 2): AWS would reject the",
-             "deployment, or Celery would silently misbehave.", "",
+             "One rule system serves both commands. `cachegen validate` (and every command that compiles a",
+             "spec) runs the rules that describe what AWS or Celery would reject: any finding is an error,",
+             "exit 2, and nothing is built. `cachegen lint` runs the advice rules below them and exits 1 at",
+             "or above `--fail-on` (default warning). Silence an advice rule per spec with a reason:",
+             "`lint: {ignore: [{id: CG013, reason: \"...\"}]}`; a suppression without a reason does not apply",
+             f"and is itself a finding ({SUPPRESSION_ID}). Where a rule departs from common advice,",
+             "[corrections.md](corrections.md) explains why.", "",
+             "## What AWS or Celery would reject (validate)", "",
              "| id | rule | source |", "|---|---|---|"]
-    lines += [f"| {r.id} | {r.summary} | {r.source} |" for r in REGISTRY]
-    return "\n".join(lines) + "\n"
-
-
-def lint_reference() -> str:
-    from .lint import ENFORCED_BY_VALIDATION, REGISTRY, SUPPRESSION_ID
-
-    lines = ["# Lint rules", "",
-             "Generated from `src/cachegen/lint/` by `python -m cachegen.docs`; do not edit.", "",
-             "`cachegen lint SPEC...` reports these findings (exit 1 at or above `--fail-on`, default warning).",
-             "Silence one per spec with a reason: `lint: {ignore: [{id: CG013, reason: \"...\"}]}`; a suppression",
-             f"without a reason does not apply and is itself a finding ({SUPPRESSION_ID}).", ""]
-    for rule in REGISTRY:
-        lines += [f"## {rule.id} ({rule.severity}): {rule.summary}", "", rule.rationale, "", f"Source: {rule.source}", ""]
-    lines += ["## Enforced by validation", "",
-              "These Celery rules are errors of `cachegen validate` (docs/validation-rules.md), so lint never",
-              "sees a spec that breaks them:", ""]
-    lines += [f"- {lint_id}: see {rule_id}" for lint_id, rule_id in ENFORCED_BY_VALIDATION.items()]
-    return "\n".join(lines) + "\n"
+    lines += [f"| {r.id} | {_cell(r.summary)} | {r.source} |" for r in blocking]
+    lines += ["", "## Advice (lint)", ""]
+    for rule in advice:
+        lines += [f"### {rule.id} ({rule.severity}): {rule.summary}", "", rule.rationale, "", f"Source: {rule.source}", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def generate() -> dict[str, str]:
-    return {SPEC_DOC: spec_reference(), RULES_DOC: rules_reference(), LINT_DOC: lint_reference()}
+    return {SPEC_DOC: spec_reference(), RULES_DOC: rules_reference()}
 
 
 if __name__ == "__main__":

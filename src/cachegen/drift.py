@@ -1,17 +1,19 @@
-"""Drift: what runs in AWS against what the spec says.
+"""Drift: what runs in AWS against the resource plan.
 
-Each check reads one resource with boto3 and yields the differences it finds. A check
+Each check reads one kind of resource with boto3 and compares it with the plan's API
+inputs (the same inputs the CloudFormation stacks and the CLI scripts carry). A check
 whose API call fails is not silently passed: it is reported as not checked, with why.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .emitters.alarms import put_metric_alarm_input
 from .model import Deployment
+from .plan import GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, build
 
 
 @dataclass(frozen=True)
@@ -36,111 +38,181 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError  # an endpoint answering HTML (a 500 page)
 
+    plan = build(d)
     report = Report([], [])
     checks = [("replication group", _replication_group), ("subnet group", _subnet_group),
-              ("security group", _security_group), ("parameter group", _parameter_group), ("alarms", _alarms)]
+              ("security group", _security_group), ("parameter group", _parameter_group),
+              ("log groups", _log_groups), ("topic", _topic), ("alarms", _alarms), ("dashboards", _dashboards)]
     for name, run in checks:
         try:
-            report.differences.extend(run(d, client))
+            report.differences.extend(run(d, plan, client))
         except (BotoCoreError, ClientError, ResponseParserError) as error:
             report.not_checked.append(f"{name}: {error}")
     return report
 
 
-def _replication_group(d: Deployment, client: Callable[[str], Any]) -> Iterator[Difference]:
+def _name(plan: Plan, value: Any) -> Any:
+    """A reference to another resource's name, as the live API shows it: the name itself."""
+    return plan.get(value.resource).name if isinstance(value, Ref) and value.attribute == "Name" else value
+
+
+# CreateReplicationGroup member -> (DescribeReplicationGroups member, the live form of the planned value)
+GROUP_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "ReplicationGroupDescription": ("Description", lambda v: v),
+    "Engine": ("Engine", lambda v: v),
+    "CacheNodeType": ("CacheNodeType", lambda v: v),
+    "ClusterMode": ("ClusterMode", lambda v: v),
+    "AutomaticFailoverEnabled": ("AutomaticFailover", _enabled),
+    "MultiAZEnabled": ("MultiAZ", _enabled),
+    "NetworkType": ("NetworkType", lambda v: v),
+    "IpDiscovery": ("IpDiscovery", lambda v: v),
+    "AtRestEncryptionEnabled": ("AtRestEncryptionEnabled", lambda v: v),
+    "TransitEncryptionEnabled": ("TransitEncryptionEnabled", lambda v: v),
+    "TransitEncryptionMode": ("TransitEncryptionMode", lambda v: v),
+    "SnapshotRetentionLimit": ("SnapshotRetentionLimit", lambda v: v),
+    "SnapshotWindow": ("SnapshotWindow", lambda v: v),
+}
+
+
+def _replication_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
     elasticache = client("elasticache")
+    wanted = plan.get(GROUP).calls["CreateReplicationGroup"]
     try:
-        [group] = elasticache.describe_replication_groups(ReplicationGroupId=d.replication_group_id)[
+        [group] = elasticache.describe_replication_groups(ReplicationGroupId=wanted["ReplicationGroupId"])[
             "ReplicationGroups"]
     except elasticache.exceptions.ReplicationGroupNotFoundFault:
-        yield Difference("replication group", "exists", d.replication_group_id, None)
+        yield Difference("replication group", "exists", wanted["ReplicationGroupId"], None)
         return
-    spec = d.spec
-    expected = {
-        "CacheNodeType": d.node.name,
-        "AutomaticFailover": _enabled(d.automatic_failover),
-        "MultiAZ": _enabled(d.multi_az),
-        "ClusterEnabled": d.cluster_mode_enabled,
-        "SnapshotRetentionLimit": spec.backups.retention_days,
-        "TransitEncryptionEnabled": d.tls,
-        "AtRestEncryptionEnabled": spec.security.at_rest_encryption.enabled,
-        "AuthTokenEnabled": d.auth,
-        "MemberClusters": sorted(m.cluster_id for m in d.members),
-    }
-    if spec.backups.retention_days > 0:
-        expected["SnapshotWindow"] = spec.backups.window
+    expected = {live: form(wanted[key]) for key, (live, form) in GROUP_FIELDS.items() if key in wanted}
+    expected["AuthTokenEnabled"] = "AuthToken" in wanted
+    expected["MemberClusters"] = sorted(m.cluster_id for m in d.members)
     actual = dict(group, MemberClusters=sorted(group.get("MemberClusters", [])))
     for key, value in expected.items():
         if actual.get(key) != value:
             yield Difference("replication group", key, value, actual.get(key))
-    wanted_logs = sorted((log.log_type, log.log_group, log.format) for log in d.log_destinations)
+    wanted_logs = sorted((c["LogType"], _name(plan, c["DestinationDetails"]["CloudWatchLogsDetails"]["LogGroup"]),
+                          c["LogFormat"]) for c in wanted.get("LogDeliveryConfigurations", []))
     live_logs = sorted((c["LogType"], c["DestinationDetails"].get("CloudWatchLogsDetails", {}).get("LogGroup"),
                         c["LogFormat"]) for c in group.get("LogDeliveryConfigurations", []))
     if wanted_logs != live_logs:
         yield Difference("replication group", "LogDeliveryConfigurations", wanted_logs, live_logs)
 
 
-def _subnet_group(d: Deployment, client: Callable[[str], Any]) -> Iterator[Difference]:
+def _subnet_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
     elasticache = client("elasticache")
+    wanted = plan.get(SUBNET_GROUP).calls["CreateCacheSubnetGroup"]
     try:
-        [group] = elasticache.describe_cache_subnet_groups(CacheSubnetGroupName=d.subnet_group_name)[
+        [group] = elasticache.describe_cache_subnet_groups(CacheSubnetGroupName=wanted["CacheSubnetGroupName"])[
             "CacheSubnetGroups"]
     except elasticache.exceptions.CacheSubnetGroupNotFoundFault:
-        yield Difference("subnet group", "exists", d.subnet_group_name, None)
+        yield Difference("subnet group", "exists", wanted["CacheSubnetGroupName"], None)
         return
-    wanted = sorted(subnet.id for subnet in d.spec.network.subnets)
     live = sorted(subnet["SubnetIdentifier"] for subnet in group["Subnets"])
-    if wanted != live:
-        yield Difference("subnet group", "Subnets", wanted, live)
+    if sorted(wanted["SubnetIds"]) != live:
+        yield Difference("subnet group", "Subnets", sorted(wanted["SubnetIds"]), live)
 
 
-def _security_group(d: Deployment, client: Callable[[str], Any]) -> Iterator[Difference]:
-    groups = client("ec2").describe_security_groups(Filters=[
-        {"Name": "group-name", "Values": [d.security_group_name]},
-        {"Name": "vpc-id", "Values": [d.spec.network.vpc_id]}])["SecurityGroups"]
-    if not groups:
-        yield Difference("security group", "exists", d.security_group_name, None)
-        return
-    sources = set()
-    for permission in groups[0].get("IpPermissions", []):
+def _sources(permissions: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(port range, source) of every ingress rule: a security group id or a CIDR."""
+    out = set()
+    for permission in permissions:
         ports = f"{permission.get('FromPort')}-{permission.get('ToPort')}"
-        sources |= {(ports, pair["GroupId"]) for pair in permission.get("UserIdGroupPairs", [])}
-        sources |= {(ports, r["CidrIp"]) for r in permission.get("IpRanges", [])}
-    port = f"{d.spec.port}-{d.spec.port}"
-    wanted = {(port, source) for source in [*d.spec.network.allowed_security_groups, *d.spec.network.allowed_cidrs]}
-    if sources != wanted:
-        yield Difference("security group", "ingress", sorted(wanted), sorted(sources))
+        out |= {(ports, pair["GroupId"]) for pair in permission.get("UserIdGroupPairs", [])}
+        out |= {(ports, r["CidrIp"]) for r in permission.get("IpRanges", [])}
+        out |= {(ports, r["CidrIpv6"]) for r in permission.get("Ipv6Ranges", [])}
+    return out
 
 
-def _parameter_group(d: Deployment, client: Callable[[str], Any]) -> Iterator[Difference]:
-    if d.uses_default_parameter_group:
+def _security_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    group = plan.get(SECURITY_GROUP)
+    create = group.calls["CreateSecurityGroup"]
+    found = client("ec2").describe_security_groups(Filters=[
+        {"Name": "group-name", "Values": [create["GroupName"]]},
+        {"Name": "vpc-id", "Values": [create["VpcId"]]}])["SecurityGroups"]
+    if not found:
+        yield Difference("security group", "exists", create["GroupName"], None)
         return
+    wanted = _sources(group.calls["AuthorizeSecurityGroupIngress"]["IpPermissions"])
+    live = _sources(found[0].get("IpPermissions", []))
+    if live != wanted:
+        yield Difference("security group", "ingress", sorted(wanted), sorted(live))
+
+
+def _parameter_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    if PARAMETER_GROUP not in plan.by_id:
+        return
+    modify = plan.get(PARAMETER_GROUP).calls["ModifyCacheParameterGroup"]
     elasticache = client("elasticache")
     live: dict[str, str] = {}
     for page in elasticache.get_paginator("describe_cache_parameters").paginate(
-            CacheParameterGroupName=d.parameter_group_name):
+            CacheParameterGroupName=modify["CacheParameterGroupName"]):
         live |= {p["ParameterName"]: p.get("ParameterValue", "") for p in page["Parameters"]}
-    for name, value in d.parameters:
+    for parameter in modify["ParameterNameValues"]:
+        name, value = parameter["ParameterName"], parameter["ParameterValue"]
         if live.get(name) != value:
             yield Difference("parameter group", name, value, live.get(name))
+
+
+def _log_groups(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    logs = client("logs")
+    for group in plan.of_type("AWS::Logs::LogGroup"):
+        name = group.name
+        found = [g for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name)
+                 for g in page["logGroups"] if g["logGroupName"] == name]
+        if not found:
+            yield Difference(f"log group {name}", "exists", True, None)
+            continue
+        retention = group.calls["PutRetentionPolicy"]["retentionInDays"]
+        if found[0].get("retentionInDays") != retention:
+            yield Difference(f"log group {name}", "retentionInDays", retention, found[0].get("retentionInDays"))
+
+
+def _topic(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    if TOPIC not in plan.by_id:
+        return
+    topic = plan.get(TOPIC)
+    sns = client("sns")
+    arns = [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate() for t in page["Topics"]
+            if t["TopicArn"].split(":")[-1] == topic.name]
+    if not arns:
+        yield Difference(f"topic {topic.name}", "exists", True, None)
+        return
+    live = sorted(s["Endpoint"] for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arns[0])
+                  for s in page["Subscriptions"] if s["Protocol"] == "email")
+    wanted = sorted(s["Endpoint"] for s in topic.calls["Subscribe"])
+    if live != wanted:
+        yield Difference(f"topic {topic.name}", "email subscriptions", wanted, live)
 
 
 ALARM_FIELDS = ("MetricName", "Namespace", "Statistic", "Dimensions", "Period", "EvaluationPeriods",
                 "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData")
 
 
-def _alarms(d: Deployment, client: Callable[[str], Any]) -> Iterator[Difference]:
+def _alarms(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
     cloudwatch = client("cloudwatch")
     live = {a["AlarmName"]: a for page in cloudwatch.get_paginator("describe_alarms").paginate(
         AlarmNamePrefix=d.replication_group_id + "-") for a in page["MetricAlarms"]}
-    for alarm in d.alarms:
-        wanted = put_metric_alarm_input(d, alarm, [])
-        found = live.pop(alarm.name, None)
+    for resource in plan.of_type("AWS::CloudWatch::Alarm"):
+        wanted = resource.calls["PutMetricAlarm"]
+        found = live.pop(wanted["AlarmName"], None)
         if found is None:
-            yield Difference(f"alarm {alarm.name}", "exists", True, None)
+            yield Difference(f"alarm {wanted['AlarmName']}", "exists", True, None)
             continue
         for key in ALARM_FIELDS:
             if found.get(key) != wanted[key]:
-                yield Difference(f"alarm {alarm.name}", key, wanted[key], found.get(key))
+                yield Difference(f"alarm {wanted['AlarmName']}", key, wanted[key], found.get(key))
     for name in sorted(live):
         yield Difference(f"alarm {name}", "exists", None, "not in the spec")
+
+
+def _dashboards(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    cloudwatch = client("cloudwatch")
+    for resource in plan.of_type("AWS::CloudWatch::Dashboard"):
+        wanted = resource.calls["PutDashboard"]
+        try:
+            body = cloudwatch.get_dashboard(DashboardName=wanted["DashboardName"])["DashboardBody"]
+        except (cloudwatch.exceptions.DashboardNotFoundError, cloudwatch.exceptions.ResourceNotFound):
+            yield Difference(f"dashboard {wanted['DashboardName']}", "exists", True, None)
+            continue
+        if json.loads(body) != json.loads(wanted["DashboardBody"]):
+            yield Difference(f"dashboard {wanted['DashboardName']}", "DashboardBody", "as generated", "changed")

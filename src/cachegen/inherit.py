@@ -99,7 +99,14 @@ def load_spec(path: Path) -> MergedSpec:
         if not isinstance(parent_ref, str) or not parent_ref:
             raise SpecError([Diagnostic("`extends` names one file", where, ("extends",), code="extends",
                                         expected="a path relative to this file, e.g. `base.yaml`")])
-        parent = (current.parent / parent_ref).resolve()
+        try:
+            parent = (current.parent / parent_ref).resolve()
+            is_file = parent.is_file()
+        except (OSError, ValueError) as error:  # a NUL byte, a name too long for the system
+            reason = "a NUL byte" if "\x00" in parent_ref else (getattr(error, "strerror", None) or str(error))
+            raise SpecError([Diagnostic(f"`extends` names a path that cannot be opened ({reason})", where,
+                                        ("extends",), code="extends",
+                                        expected="a spec file relative to this one, e.g. `base.yaml`")]) from None
         if parent in seen:
             cycle = " -> ".join(display_path(p) for p in [*seen, parent])
             raise SpecError([Diagnostic(f"`extends` makes a cycle: {cycle}", where, ("extends",), code="extends")])
@@ -110,7 +117,7 @@ def load_spec(path: Path) -> MergedSpec:
         if len(chain) >= MAX_CHAIN:
             raise SpecError([Diagnostic(f"`extends` chain longer than {MAX_CHAIN} files", where, ("extends",),
                                         code="extends")])
-        if not parent.is_file():
+        if not is_file:
             raise SpecError([Diagnostic(f"`extends: {parent_ref}`: no such file", where, ("extends",),
                                         code="extends", expected="a spec file relative to this one")])
         current, via = parent, doc

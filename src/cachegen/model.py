@@ -1,14 +1,20 @@
-"""The resolved model: the one representation every emitter reads.
+"""The resolved model: every decision an artifact needs, made once.
 
-All defaults are applied (in `spec`), every name and count is derived (here), so an
-emitter never re-derives anything: it formats what it finds.
+`resolve` turns a validated Spec into a Deployment: defaults applied, every name, count,
+URL shape, tag set and alarm derived. The resource plan, the renderers, the rules and the
+commands read these fields; none of them derives anything again. (`spec` stays for the
+commands that show settings with their origins: `explain` and `diff`.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from .spec import Spec
+from .spec import Celery, Cost, Spec
+
+Service = Literal["elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch"]
+SERVICES: tuple[Service, ...] = ("elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch")
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,7 @@ class NodeType:
     vcpu: int
     memory_gib: float
     network_performance: str
+    baseline_bandwidth_gbps: float
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,33 @@ class Member:
     shard: int  # 1-based node group
     index: int  # 1-based position in the shard; 1 is the initial primary
     initial_role: str  # "primary" | "replica"
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    az: str
+
+
+@dataclass(frozen=True)
+class Ingress:
+    """Who may connect: one rule per source, on the cache's port only."""
+
+    port: int
+    security_groups: tuple[str, ...]
+    ipv4_cidrs: tuple[str, ...]
+    ipv6_cidrs: tuple[str, ...]
+    description: str  # the rule description EC2 shows, the same on every rule
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    """How the AUTH token is generated and what a valid one looks like."""
+
+    length: int
+    special_characters: str  # the punctuation the generated token may contain
+    excluded_punctuation: str  # the punctuation Secrets Manager must not generate
+    pattern: str  # a regex every token AWS accepts matches (an older secret may have another length)
 
 
 @dataclass(frozen=True)
@@ -61,6 +95,15 @@ class Alarm:
 
 
 @dataclass(frozen=True)
+class Url:
+    """One URL the application reads from its environment, and the database it points at."""
+
+    variable: str  # REDIS_URL | CELERY_BROKER_URL | CELERY_RESULT_BACKEND
+    db: int
+    purpose: str  # what it is for, in words
+
+
+@dataclass(frozen=True)
 class SourceFile:
     name: str  # relative to the spec's directory
     sha256: str
@@ -68,11 +111,25 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Deployment:
-    spec: Spec
+    spec: Spec  # the validated spec, for `explain` and `diff` only
     spec_file: str  # the spec's file name, stable across machines
     sources: tuple[SourceFile, ...]
     preset: str | None
 
+    # identity
+    name: str
+    environment: str
+    description: str
+    region: str
+    partition: str  # aws, aws-cn, aws-us-gov: the first part of every ARN
+    production: bool  # protected, named like production, or built from a production preset
+    protected: bool
+
+    # engine and topology
+    engine: str
+    engine_version: str
+    engine_family: str  # parameter group family, e.g. redis7
+    port: int
     replication_group_id: str
     cluster_mode_enabled: bool
     shards: int
@@ -83,36 +140,55 @@ class Deployment:
     multi_az: bool
     members: tuple[Member, ...]
     node: NodeType
-    engine_family: str  # parameter group family, e.g. redis7
-    availability_zones: tuple[str, ...]
-    transit_encryption_mode: str | None  # None: no TLS, or an engine without modes
+    max_clients: int  # the node type's maxclients
 
+    # network
+    vpc_id: str
+    subnets: tuple[Subnet, ...]
+    availability_zones: tuple[str, ...]
+    network_type: str
+    ingress: Ingress
+
+    # security
+    tls: bool
+    transit_encryption_mode: str | None  # None: no TLS, or an engine without modes
+    at_rest_encryption: bool
+    kms_key_id: str | None
+    auth: bool
+    auth_secret_name: str | None
+    secret_kms_key_id: str | None
+    token: TokenPolicy | None
+
+    # resources around the group
     subnet_group_name: str
     security_group_name: str
     parameter_group_name: str
     uses_default_parameter_group: bool
     parameters: tuple[tuple[str, str], ...]  # the custom group's values, sorted by name
-    auth_secret_name: str | None
+    evicting_forbidden: bool  # the group holds Celery's broker or result backend
+    backup_retention_days: int
+    backup_window: str | None  # None when backups are off
+    final_snapshot_name: str | None
+    maintenance_window: str
     log_destinations: tuple[LogDestination, ...]
     topic_name: str | None
-    final_snapshot_name: str | None
-    tags: tuple[tuple[str, str], ...]  # sorted by key
+    emails: tuple[str, ...]
+    tags: dict[Service, tuple[tuple[str, str], ...]]  # per AWS service, sorted by key
     alarms: tuple[Alarm, ...]
-    max_clients: int  # the node type's maxclients
+    alarms_in_own_stacks: bool  # CloudFormation: alarms in stacks of their own, beside the main stack
+
+    # the application
+    celery: Celery | None  # None when the spec turns Celery off
+    roles: frozenset[str]  # the Celery roles the group serves: broker, result_backend, cache
+    urls: tuple[Url, ...]  # REDIS_URL first (the cache's database, else the broker's, else 0)
+    endpoint_kind: Literal["primary", "configuration"]
+    reader_endpoint: bool  # a reader endpoint exists (replicas, cluster mode disabled)
+    url_scheme: str  # redis | rediss
+    url_query: str  # what every URL ends with, e.g. ?ssl_cert_reqs=required
     connection_budget: int  # connections the spec's Celery application can hold
+    cost: Cost  # the spec's cost assumptions (snapshot size, cross-AZ traffic, reservation)
 
     @property
-    def environment(self) -> str:
-        return self.spec.environment
-
-    @property
-    def tls(self) -> bool:
-        return self.spec.security.in_transit_encryption.enabled
-
-    @property
-    def auth(self) -> bool:
-        return self.spec.security.auth.enabled
-
-    @property
-    def url_scheme(self) -> str:
-        return "rediss" if self.tls else "redis"
+    def app_db(self) -> int:
+        """REDIS_DB: the database of REDIS_URL."""
+        return self.urls[0].db

@@ -1,65 +1,274 @@
-"""Spec (validated, defaults applied) -> Deployment (every derived value computed once)."""
+"""Spec (validated, defaults applied) -> Deployment: every derived value, decided once.
+
+Names, counts, the endpoint a client uses, the database each URL points at, the tags
+each AWS service gets, the alarms with their thresholds: all of it is computed here and
+nowhere else. `resolve` needs the catalogue entries the spec names (node type, engine
+version); the rules that check them (V501, V502) run before it.
+"""
 
 from __future__ import annotations
 
-from . import catalog, derive
+import ipaddress
+import string
+
+from . import catalog
 from .inherit import MergedSpec
-from .model import Alarm, Deployment, LogDestination, Member, NodeType, SourceFile
+from .model import (SERVICES, Alarm, Deployment, Ingress, LogDestination, Member, NodeType, SourceFile, Subnet,
+                    TokenPolicy, Url)
 from .spec import Spec
+
+# Environments that count as production even without `protected: true` or a production preset.
+PRODUCTION_NAMES = frozenset({"prod", "production", "prd", "live"})
+PRODUCTION_PRESETS = frozenset({"production", "high-performance"})
+# Tags cachegen puts on every resource, under the spec's own.
+MANAGED_BY = "cachegen"
+TLS_QUERY = "?ssl_cert_reqs=required"
+
+
+class Unresolvable(Exception):
+    """The catalogue lacks what the spec names; the rules have said so."""
+
+
+def replication_group_id(spec: Spec) -> str:
+    return spec.replication_group_id or f"{spec.name}-{spec.environment}"
+
+
+def cluster_mode_enabled(spec: Spec) -> bool:
+    return spec.topology.cluster_mode == "enabled"
+
+
+def shards(spec: Spec) -> int:
+    return spec.topology.shards if cluster_mode_enabled(spec) else 1
+
+
+def automatic_failover(spec: Spec) -> bool:
+    """Always on in cluster mode (AWS requires it); else as set, else on when every shard has a replica."""
+    if cluster_mode_enabled(spec):
+        return True
+    if spec.topology.automatic_failover is not None:
+        return spec.topology.automatic_failover
+    return spec.topology.replicas_per_shard >= 1
+
+
+def parameter_family(spec: Spec) -> str | None:
+    version = catalog.engines().get(spec.engine.name, {}).get("versions", {}).get(spec.engine.version)
+    return version["family"] if version else None
+
+
+def subnet_group_name(spec: Spec) -> str:
+    return spec.network.subnet_group_name or f"{replication_group_id(spec)}-subnet-group"
+
+
+def security_group_name(spec: Spec) -> str:
+    return spec.network.security_group_name or f"{replication_group_id(spec)}-sg"
+
+
+def parameter_group_name(spec: Spec) -> str:
+    return spec.parameters.name or f"{replication_group_id(spec)}-params"
+
+
+def secret_name(spec: Spec) -> str:
+    return spec.security.auth.secret_name or f"{spec.name}/{spec.environment}/auth-token"
+
+
+def log_group_name(spec: Spec, log_type: str) -> str:
+    delivery = spec.logs.slow_log if log_type == "slow-log" else spec.logs.engine_log
+    return delivery.log_group or f"/aws/elasticache/{replication_group_id(spec)}/{log_type}"
+
+
+def topic_name(spec: Spec) -> str:
+    return spec.notifications.topic_name or f"{replication_group_id(spec)}-alerts"
+
+
+def member_cluster_ids(group_id: str, cluster_mode: bool, shard_count: int, nodes_per_shard: int) -> list[str]:
+    """ElastiCache's names for the member clusters: `<id>-001`… or, in cluster mode, `<id>-0001-001`…"""
+    if cluster_mode:
+        return [f"{group_id}-{shard:04d}-{node:03d}" for shard in range(1, shard_count + 1)
+                for node in range(1, nodes_per_shard + 1)]
+    return [f"{group_id}-{node:03d}" for node in range(1, nodes_per_shard + 1)]
+
+
+def parameters(spec: Spec) -> dict[str, str]:
+    """The custom parameter group's values: cachegen's recommendations under the spec's own."""
+    values = {**catalog.recommended_parameters(), **spec.parameters.values}
+    if cluster_mode_enabled(spec):
+        values["cluster-enabled"] = "yes"
+    return {name: str(value) for name, value in sorted(values.items())}
+
+
+def transit_encryption_mode(spec: Spec) -> str | None:
+    """TransitEncryptionMode exists from Redis OSS 7.0 and Valkey 7.2; older engines take no mode."""
+    if not spec.security.in_transit_encryption.enabled:
+        return None
+    features = catalog.features()
+    minimum = features[f"transit_encryption_mode_min_{spec.engine.name}_version"]
+    if catalog.version_key(spec.engine.version) < catalog.version_key(minimum):
+        return None
+    return spec.security.in_transit_encryption.mode
+
+
+def serves(spec: Spec) -> frozenset[str]:
+    """The Celery roles the group serves."""
+    celery = spec.celery
+    if not celery.enabled:
+        return frozenset()
+    return frozenset(role for role in ("broker", "result_backend", "cache") if getattr(celery, role).enabled)
+
+
+def evicting_forbidden(spec: Spec) -> bool:
+    """The group holds Celery's broker or result backend: an eviction loses tasks or results."""
+    return bool(serves(spec) & {"broker", "result_backend"})
+
+
+def connection_budget(spec: Spec) -> int:
+    """The most connections the spec's Celery application can hold at once: each worker
+    process's broker pool and result backend pool, plus the other application clients."""
+    celery = spec.celery
+    roles = serves(spec)
+    processes = celery.workers.count * celery.workers.concurrency
+    per_process = (celery.broker.pool_limit if "broker" in roles else 0) + \
+        (celery.result_backend.max_connections if "result_backend" in roles else 0)
+    per_worker = celery.cache.max_connections if "cache" in roles else 0
+    return processes * per_process + celery.workers.count * per_worker + celery.application_clients
+
+
+def production(spec: Spec, preset: str | None) -> bool:
+    return spec.protected or spec.environment in PRODUCTION_NAMES or preset in PRODUCTION_PRESETS
+
+
+def urls(spec: Spec) -> tuple[Url, ...]:
+    """REDIS_URL (the application's database: the cache's, else the broker's, else 0), then
+    one URL per Celery role that Celery reads from the environment."""
+    roles, celery = serves(spec), spec.celery
+    app_db = celery.cache.db if "cache" in roles else celery.broker.db if "broker" in roles else 0
+    out = [Url("REDIS_URL", app_db, "the application's cache" if "cache" in roles else "the application")]
+    if "broker" in roles:
+        out.append(Url("CELERY_BROKER_URL", celery.broker.db, "the Celery broker"))
+    if "result_backend" in roles:
+        out.append(Url("CELERY_RESULT_BACKEND", celery.result_backend.db, "the Celery result backend"))
+    return tuple(out)
+
+
+def ingress(spec: Spec) -> Ingress:
+    networks = [ipaddress.ip_network(cidr, strict=False) for cidr in spec.network.allowed_cidrs]
+    return Ingress(
+        port=spec.port,
+        security_groups=tuple(spec.network.allowed_security_groups),
+        ipv4_cidrs=tuple(str(n) for n in networks if n.version == 4),
+        ipv6_cidrs=tuple(str(n) for n in networks if n.version == 6),
+        description=f"{spec.engine.name} clients of {replication_group_id(spec)}",
+    )
+
+
+def token_policy(spec: Spec) -> TokenPolicy | None:
+    if not spec.security.auth.enabled:
+        return None
+    limits = catalog.limits()["auth_token"]
+    specials = spec.security.auth.generation.special_characters  # a subset of AWS's (rule V202)
+    ordered = "".join(sorted(set(specials) - {"-"})) + ("-" if "-" in specials else "")  # `-` last: literal
+    return TokenPolicy(
+        length=spec.security.auth.generation.length,
+        special_characters=specials,
+        excluded_punctuation="".join(c for c in string.punctuation if c not in specials),
+        pattern=f"^[A-Za-z0-9{ordered}]{{{limits['min_length']},{limits['max_length']}}}$",
+    )
+
+
+def tags(spec: Spec) -> dict:
+    base = {"Application": spec.name, "Environment": spec.environment, "ManagedBy": MANAGED_BY}
+    merged = tuple(sorted({**base, **spec.tags}.items()))
+    return {service: merged for service in SERVICES}
 
 
 def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
-    group_id = derive.replication_group_id(spec)
-    cluster_mode = derive.cluster_mode_enabled(spec)
-    shards = derive.shards(spec)
-    per_shard = derive.nodes_per_shard(spec)
-    member_ids = derive.member_cluster_ids(group_id, cluster_mode, shards, per_shard)
+    node = catalog.node_types().get(spec.node_type)
+    family = parameter_family(spec)
+    region = catalog.regions().get(spec.region)
+    if node is None or family is None or region is None:
+        raise Unresolvable(f"{spec.node_type}, {spec.engine.name} {spec.engine.version} in {spec.region}")
+    group_id = replication_group_id(spec)
+    cluster_mode = cluster_mode_enabled(spec)
+    shard_count = shards(spec)
+    per_shard = spec.topology.replicas_per_shard + 1
     members = tuple(
         Member(cluster_id, shard=i // per_shard + 1, index=i % per_shard + 1,
                initial_role="primary" if i % per_shard == 0 else "replica")
-        for i, cluster_id in enumerate(member_ids))
-    node = catalog.node_types()[spec.node_type]
-    family = derive.parameter_family(spec)
-    assert family is not None, "rules guarantee a known engine version"
+        for i, cluster_id in enumerate(member_cluster_ids(group_id, cluster_mode, shard_count, per_shard)))
     use_default = spec.parameters.use_default_group
     default_group = f"default.{family}" + (".cluster.on" if cluster_mode else "")
     logs = tuple(
-        LogDestination(log_type, derive.log_group_name(spec, log_type), delivery.format, delivery.retention_days)
+        LogDestination(log_type, log_group_name(spec, log_type), delivery.format, delivery.retention_days)
         for log_type, delivery in (("slow-log", spec.logs.slow_log), ("engine-log", spec.logs.engine_log))
         if delivery.enabled)
-    tags = {"Application": spec.name, "Environment": spec.environment, "ManagedBy": "cachegen", **spec.tags}
     max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
+    security = spec.security
+    roles = serves(spec)
     return Deployment(
         spec=spec,
         spec_file=merged.path.name,
         sources=tuple(SourceFile(s.name, s.sha256) for s in merged.sources),
         preset=merged.preset,
+        name=spec.name,
+        environment=spec.environment,
+        description=spec.description,
+        region=spec.region,
+        partition=region["partition"],
+        production=production(spec, merged.preset),
+        protected=spec.protected,
+        engine=spec.engine.name,
+        engine_version=spec.engine.version,
+        engine_family=family,
+        port=spec.port,
         replication_group_id=group_id,
         cluster_mode_enabled=cluster_mode,
-        shards=shards,
+        shards=shard_count,
         replicas_per_shard=spec.topology.replicas_per_shard,
         nodes_per_shard=per_shard,
-        node_count=shards * per_shard,
-        automatic_failover=derive.automatic_failover(spec),
+        node_count=shard_count * per_shard,
+        automatic_failover=automatic_failover(spec),
         multi_az=spec.topology.multi_az,
         members=members,
-        node=NodeType(spec.node_type, node["family"], node["vcpu"], node["memory_gib"], _network(node)),
-        engine_family=family,
-        availability_zones=tuple(derive.subnet_azs(spec)),
-        transit_encryption_mode=derive.transit_encryption_mode(spec),
-        subnet_group_name=derive.subnet_group_name(spec),
-        security_group_name=derive.security_group_name(spec),
-        parameter_group_name=default_group if use_default else derive.parameter_group_name(spec),
-        uses_default_parameter_group=use_default,
-        parameters=() if use_default else tuple(derive.parameters(spec).items()),
-        auth_secret_name=derive.secret_name(spec) if spec.security.auth.enabled else None,
-        log_destinations=logs,
-        topic_name=derive.topic_name(spec) if spec.notifications.enabled else None,
-        final_snapshot_name=derive.final_snapshot_name(spec) if spec.backups.final_snapshot else None,
-        tags=tuple(sorted(tags.items())),
-        alarms=resolve_alarms(spec, group_id, members, node, max_clients),
+        node=NodeType(spec.node_type, node["family"], node["vcpu"], node["memory_gib"], _network(node),
+                      node["baseline_bandwidth_gbps"]),
         max_clients=max_clients,
-        connection_budget=derive.connection_budget(spec),
+        vpc_id=spec.network.vpc_id,
+        subnets=tuple(Subnet(s.id, s.az) for s in spec.network.subnets),
+        availability_zones=tuple(sorted({subnet.az for subnet in spec.network.subnets})),
+        network_type=spec.network.network_type,
+        ingress=ingress(spec),
+        tls=security.in_transit_encryption.enabled,
+        transit_encryption_mode=transit_encryption_mode(spec),
+        at_rest_encryption=security.at_rest_encryption.enabled,
+        kms_key_id=security.at_rest_encryption.kms_key_id,
+        auth=security.auth.enabled,
+        auth_secret_name=secret_name(spec) if security.auth.enabled else None,
+        secret_kms_key_id=security.auth.secret_kms_key_id if security.auth.enabled else None,
+        token=token_policy(spec),
+        subnet_group_name=subnet_group_name(spec),
+        security_group_name=security_group_name(spec),
+        parameter_group_name=default_group if use_default else parameter_group_name(spec),
+        uses_default_parameter_group=use_default,
+        parameters=() if use_default else tuple(parameters(spec).items()),
+        evicting_forbidden=evicting_forbidden(spec),
+        backup_retention_days=spec.backups.retention_days,
+        backup_window=spec.backups.window if spec.backups.retention_days > 0 else None,
+        final_snapshot_name=f"{group_id}-final" if spec.backups.final_snapshot else None,
+        maintenance_window=spec.maintenance_window,
+        log_destinations=logs,
+        topic_name=topic_name(spec) if spec.notifications.enabled else None,
+        emails=tuple(spec.notifications.emails) if spec.notifications.enabled else (),
+        tags=tags(spec),
+        alarms=resolve_alarms(spec, group_id, members, node, max_clients),
+        alarms_in_own_stacks=spec.alarms.stack == "separate",
+        celery=spec.celery if roles else None,
+        roles=roles,
+        urls=urls(spec),
+        endpoint_kind="configuration" if cluster_mode else "primary",
+        reader_endpoint=not cluster_mode and spec.topology.replicas_per_shard > 0,
+        url_scheme="rediss" if security.in_transit_encryption.enabled else "redis",
+        url_query=TLS_QUERY if security.in_transit_encryption.enabled else "",
+        connection_budget=connection_budget(spec),
+        cost=spec.cost,
     )
 
 
@@ -69,8 +278,7 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
     with thresholds from the node catalogue and the spec's overrides."""
     if not spec.alarms.enabled:
         return ()
-    conditions = {"always": True, "celery": spec.celery.enabled,
-                  "evicting_forbidden": derive.evicting_forbidden(spec)}
+    conditions = {"always": True, "celery": bool(serves(spec)), "evicting_forbidden": evicting_forbidden(spec)}
     out = []
     for alarm_id, entry in catalog.alarms().items():
         override = spec.alarms.overrides.get(alarm_id)
@@ -118,7 +326,7 @@ def _threshold(rule: dict, period: int, spec: Spec, node: dict, max_clients: int
     if kind == "max_clients_percent":
         return float(max_clients * value // 100), f"{value}% of maxclients {max_clients}"
     if kind == "celery_budget":
-        budget = derive.connection_budget(spec)
+        budget = connection_budget(spec)
         return float(budget * value // 100), f"{value}% of the Celery connection budget {budget}"
     if kind == "baseline_bandwidth_percent":
         gbps = node["baseline_bandwidth_gbps"]

@@ -8,14 +8,28 @@ Cross-field rules that AWS or Celery would reject live in `cachegen.rules`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from . import catalog
 
 NAME = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
 WINDOW = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$"
 WEEKLY_WINDOW = r"^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$"
-AWS_TOKEN_SPECIALS = "!&#$^<>-"
+SECURITY_GROUP_ID = r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$"
+# The shape of an IPv4 or IPv6 CIDR block; rule V110 checks that it is a network address.
+CIDR = r"^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)/[0-9]{1,3}$"
+# An e-mail address SNS can deliver to: RFC 5322's dot-atom local part and a DNS domain name.
+EMAIL = (r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+         r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+# ElastiCache parameter names: lower-case words joined by hyphens (maxmemory-policy, tcp-keepalive).
+PARAMETER_NAME = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+# Parameter values are single-line printable ASCII.
+PARAMETER_VALUE = r"^[\x20-\x7e]*$"
+LIMITS = catalog.limits()
+AUTH_TOKEN = LIMITS["auth_token"]
+AWS_TOKEN_SPECIALS = AUTH_TOKEN["allowed_special_characters"]
 
 
 class Section(BaseModel):
@@ -39,11 +53,14 @@ class Engine(Section):
 class Topology(Section):
     cluster_mode: Literal["disabled", "enabled"] = Field(
         "disabled", description="Disabled: one shard, a primary and replicas. Celery's Redis transport needs disabled.")
-    shards: int = Field(1, ge=1, le=500, description="Node groups (shards); 1 when cluster mode is disabled.")
-    replicas_per_shard: int = Field(1, ge=0, le=5, description="Read replicas in each shard (AWS: 0-5).")
+    shards: int = Field(1, ge=1, le=LIMITS["shards_max"],
+                        description="Node groups (shards); 1 when cluster mode is disabled.")
+    replicas_per_shard: int = Field(1, ge=LIMITS["replicas_per_shard"]["min"], le=LIMITS["replicas_per_shard"]["max"],
+                                    description="Read replicas in each shard (AWS: 0-5).")
     multi_az: bool = Field(True, description="Spread nodes over AZs with automatic failover to a replica.")
     automatic_failover: bool | None = Field(
-        None, description="Promote a replica when the primary fails; default: on when every shard has a replica.")
+        None, description="Promote a replica when the primary fails; default: on when every shard has a replica "
+                          "(always on in cluster mode, where AWS requires it).")
 
 
 class Subnet(Section):
@@ -56,11 +73,12 @@ class Network(Section):
     vpc_id: str = Field(pattern=r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", description="The application's VPC.",
                         examples=["vpc-0123456789abcdef0"])
     subnets: list[Subnet] = Field(min_length=1, description="Private subnets for the cache subnet group.")
-    allowed_security_groups: list[str] = Field(
+    allowed_security_groups: list[Annotated[str, Field(pattern=SECURITY_GROUP_ID)]] = Field(
         min_length=1, description="Security groups of the clients (EC2 workers) allowed in on the port.",
-        json_schema_extra={"items": {"pattern": r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$"}})
-    allowed_cidrs: list[str] = Field(
-        default_factory=list, description="CIDR ranges allowed in; prefer security groups (linted).")
+        examples=[["sg-0a1b2c3d4e5f60003"]])
+    allowed_cidrs: list[Annotated[str, Field(pattern=CIDR, max_length=43)]] = Field(
+        default_factory=list, description="IPv4 or IPv6 CIDR blocks allowed in; prefer security groups (linted).",
+        examples=[["10.0.0.0/16", "2001:db8::/56"]])
     network_type: Literal["ipv4", "dual_stack", "ipv6"] = "ipv4"
     subnet_group_name: str | None = Field(None, description="Default: <replication group id>-subnet-group.")
     security_group_name: str | None = Field(None, description="Default: <replication group id>-sg.")
@@ -79,7 +97,8 @@ class InTransitEncryption(Section):
 
 
 class TokenGeneration(Section):
-    length: int = Field(64, ge=16, le=128, description="AUTH token length (AWS: 16-128 printable characters).")
+    length: int = Field(64, ge=AUTH_TOKEN["min_length"], le=AUTH_TOKEN["max_length"],
+                        description="AUTH token length (AWS: 16-128 printable characters).")
     special_characters: str = Field(
         AWS_TOKEN_SPECIALS, description=f"Punctuation the generated token may contain; AWS allows only {AWS_TOKEN_SPECIALS}.")
 
@@ -102,14 +121,16 @@ class Parameters(Section):
     family: str | None = Field(None, description="Only to assert the family; it is derived from the engine version.",
                                examples=["redis7", "valkey8"])
     use_default_group: bool = Field(False, description="Use AWS's default.<family> group; `values` must then be empty.")
-    values: dict[str, str | int] = Field(
+    values: dict[Annotated[str, Field(pattern=PARAMETER_NAME, max_length=255)],
+                 Annotated[str, Field(pattern=PARAMETER_VALUE, max_length=1024)] | int] = Field(
         default_factory=dict,
         description="Parameters on top of cachegen's recommended ones (maxmemory-policy noeviction, "
                     "timeout 300, tcp-keepalive 300, notify-keyspace-events \"\").")
 
 
 class Backups(Section):
-    retention_days: int = Field(7, ge=0, le=35, description="Automatic snapshots kept (0 turns backups off).")
+    retention_days: int = Field(7, ge=LIMITS["snapshot_retention_days"]["min"], le=LIMITS["snapshot_retention_days"]["max"],
+                                description="Automatic snapshots kept (0 turns backups off).")
     window: str = Field("02:00-03:00", pattern=WINDOW, description="Daily UTC window hh:mm-hh:mm, at least 60 minutes.")
     final_snapshot: bool = Field(True, description="Take a final snapshot when the group is deleted or replaced.")
 
@@ -129,23 +150,27 @@ class Logs(Section):
 class Notifications(Section):
     enabled: bool = True
     topic_name: str | None = Field(None, description="SNS topic; default: <replication group id>-alerts.")
-    emails: list[str] = Field(
-        default_factory=list, description="E-mail subscribers of the topic.",
-        json_schema_extra={"items": {"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}})
+    emails: list[Annotated[str, Field(pattern=EMAIL, max_length=254)]] = Field(
+        default_factory=list, description="E-mail subscribers of the topic.", examples=[["oncall@example.com"]])
 
 
 class AlarmOverride(Section):
     enabled: bool = True
-    threshold: float | None = None
-    period_seconds: int | None = Field(None, ge=10)
-    evaluation_periods: int | None = Field(None, ge=1)
-    datapoints_to_alarm: int | None = Field(None, ge=1)
+    threshold: float | None = Field(None, ge=0, le=1e15, description="ElastiCache's metrics are never negative.")
+    period_seconds: int | None = Field(
+        None, ge=60, le=86400, multiple_of=60,
+        description="A multiple of 60: ElastiCache publishes one value a minute, so a shorter period has no data.")
+    evaluation_periods: int | None = Field(None, ge=1, le=1440)
+    datapoints_to_alarm: int | None = Field(None, ge=1, le=1440, description="At most evaluation_periods.")
 
 
 class Alarms(Section):
     enabled: bool = True
-    overrides: dict[str, AlarmOverride] = Field(
-        default_factory=dict, description="Per alarm id (see data/alarms.yaml): disable it or change its threshold.")
+    stack: Literal["main", "separate"] = Field(
+        "main", description="CloudFormation: the alarms and the dashboard in the main stack, or in stacks of their own "
+                            "(needed above CloudFormation's 500 resources per stack; see docs/spec.md).")
+    overrides: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)], AlarmOverride] = Field(
+        default_factory=dict, description="Per alarm id (see docs/alarms.md): disable an alarm or change it.")
 
 
 class BrokerRole(Section):
@@ -189,8 +214,8 @@ class Celery(Section):
     visibility_timeout: int = Field(
         3600, ge=1, description="Seconds before an unacknowledged task is redelivered; above every time limit and ETA.")
     health_check_interval: int = Field(25, ge=1, description="redis-py health checks, below the server's idle timeout.")
-    socket_timeout: float = Field(5, gt=0)
-    socket_connect_timeout: float = Field(5, gt=0)
+    socket_timeout: float = Field(5, gt=0, le=3600)
+    socket_connect_timeout: float = Field(5, gt=0, le=3600)
 
 
 class Reserved(Section):
@@ -199,14 +224,16 @@ class Reserved(Section):
 
 
 class Cost(Section):
-    backup_storage_gb: float = Field(1.0, ge=0, description="Size of one snapshot in GB.")
-    cross_az_traffic_gb_per_month: float = Field(10.0, ge=0, description="Replication and client traffic across AZs.")
+    # Upper bounds: a snapshot of the largest group AWS allows (500 nodes of ~635 GiB) and a petabyte a month.
+    backup_storage_gb: float = Field(1.0, ge=0, le=1_000_000, description="Size of one snapshot in GB.")
+    cross_az_traffic_gb_per_month: float = Field(10.0, ge=0, le=1_000_000,
+                                                 description="Replication and client traffic across AZs.")
     reserved: Reserved = Reserved.model_construct()
 
 
 class Suppression(Section):
-    id: str = Field(pattern=r"^CG[0-9]{3}$")
-    reason: str | None = None
+    id: str = Field(pattern=r"^CG[0-9]{3}$", description="A lint rule id (docs/rules.md).")
+    reason: str | None = Field(None, max_length=1000, description="Why the advice does not apply; required.")
 
 
 class Lint(Section):
@@ -245,8 +272,9 @@ class Spec(Section):
     alarms: Alarms = Alarms.model_construct()
     celery: Celery = Celery.model_construct()
     cost: Cost = Cost.model_construct()
-    peak_hours: list[str] = Field(
+    peak_hours: list[Annotated[str, Field(pattern=WINDOW)]] = Field(
         default_factory=list, description="Daily UTC windows of peak traffic (hh:mm-hh:mm); backups should avoid them.",
-        json_schema_extra={"items": {"pattern": WINDOW}})
-    tags: dict[str, str] = Field(default_factory=dict)
+        examples=[["08:00-20:00"]])
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(min_length=1, max_length=256)]] = Field(
+        default_factory=dict, description="Added to every resource, beside Application, Environment and ManagedBy.")
     lint: Lint = Lint.model_construct()

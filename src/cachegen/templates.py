@@ -1,4 +1,11 @@
-"""Jinja2 templates from the top-level templates/ folder (shipped inside the wheel).
+"""Jinja2 templates from the top-level templates/ folder (shipped inside the wheel), one
+environment per target language.
+
+A template's target comes from its name (`create.sh.j2` is shell, `celeryconfig.py.j2` is
+Python, ...). Its environment's `finalize` lets through numbers and the escaped text of
+that target (`render.escape`), and refuses everything else: a `{{ value }}` that skipped
+its escaping filter fails the build instead of writing spec text into a script. Literal
+text belongs in the template itself, not in an expression.
 
 Compiling the templates is most of a cold build's rendering time, so their bytecode is
 cached per user (Jinja's own bytecode cache, keyed by template and checked against the
@@ -10,9 +17,14 @@ from __future__ import annotations
 
 import os
 import stat
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+
+class UnescapedValue(TypeError):
+    """A template wrote a value without its target's escaping: a bug in cachegen."""
 
 
 def templates_dir() -> Path:
@@ -46,9 +58,19 @@ def _private_directory(path: Path) -> bool:
 
 # Compiled code depends on these as well as on the template's text, so they name the cache.
 OPTIONS = {"keep_trailing_newline": True, "trim_blocks": True, "lstrip_blocks": True, "autoescape": False}
+# Template name suffix -> target language.
+TARGETS = {".sh.j2": "shell", ".yaml.j2": "yaml", ".py.j2": "python", ".conf.j2": "conf", ".env.j2": "dotenv",
+           ".md.j2": "markdown"}
 
 
-def _bytecode_cache() -> Any:
+def target_of(name: str) -> str:
+    for suffix, target in TARGETS.items():
+        if name.endswith(suffix):
+            return target
+    raise ValueError(f"template {name} has no known target language")
+
+
+def _bytecode_cache(target: str) -> Any:
     import hashlib
 
     import jinja2
@@ -71,29 +93,72 @@ def _bytecode_cache() -> Any:
     directory = cache_dir()
     if directory is None or not hasattr(os, "getuid"):
         return None
-    settings = repr((getattr(jinja2, "__version__", ""), sorted(OPTIONS.items()))).encode()
+    settings = repr((getattr(jinja2, "__version__", ""), sorted(OPTIONS.items()), target)).encode()
     directory = directory / f"jinja-{hashlib.sha256(settings).hexdigest()[:16]}"
     if not _private_directory(directory):
         return None
     return TolerantCache(str(directory), "%s.cache")
 
 
-@cache
-def _environment() -> Any:
-    import shlex
+def _filters(target: str) -> dict[str, Any]:
+    from .render import escape
 
+    common = {"comment": escape.comment}
+    if target == "shell":
+        return {**common, "q": escape.shell_word, "words": escape.shell_words,
+                "lines": lambda words, indent=4: escape.Shell((" \\\n" + " " * indent).join(
+                    _checked(w, escape.Shell) for w in words))}
+    if target == "python":
+        return {**common, "py": escape.python_literal}
+    if target == "conf":
+        return {**common, "conf": escape.conf_value}
+    if target == "dotenv":
+        return {**common, "dotenv": lambda value, name: escape.dotenv_value(name, value)}
+    if target == "markdown":
+        return {"md": escape.markdown, "code": escape.markdown_code,
+                "num": lambda value, spec="g": escape.Markdown(format(value, spec))}
+    return common  # yaml: only comments; the document itself comes from cfn_yaml
+
+
+def _checked(value: Any, kind: type) -> Any:
+    if not isinstance(value, kind):
+        raise UnescapedValue(f"{value!r} is not {kind.__name__} text")
+    return value
+
+
+def _finalize(target: str):
+    from .render import escape
+
+    accepted: tuple[type, ...] = {
+        "shell": (escape.Shell, escape.Comment), "yaml": (escape.Yaml, escape.Comment), "python": (escape.Python, escape.Comment),
+        "conf": (escape.Conf, escape.Comment), "dotenv": (escape.Dotenv, escape.Comment),
+        "markdown": (escape.Markdown,),
+    }[target]
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, accepted):
+            return value
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            return value
+        raise UnescapedValue(f"{value!r} reaches a {target} template without {target} escaping")
+
+    return finalize
+
+
+@cache
+def _environment(target: str) -> Any:
     import jinja2
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=_bytecode_cache(target),
+        finalize=_finalize(target),
         **OPTIONS,
     )
-    # `q`: any value into one shell word, literally (spec text never runs as code)
-    environment.filters["q"] = lambda value: shlex.quote(str(value))
+    environment.filters.update(_filters(target))
     return environment
 
 
 def render(name: str, **context: Any) -> str:
-    return _environment().get_template(name).render(**context)
+    return _environment(target_of(name)).get_template(name).render(**context)

@@ -6,22 +6,24 @@
 # Refuses without --yes, and always for a protected environment.
 #
 # Usage: delete.sh [--dry-run] [--skip STEP]... [--yes] [--no-wait]
-#   --dry-run     print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP   leave out a step (alarms, replication-group, log-groups, topic, secret, parameter-group, subnet-group, security-group)
-#   --yes         confirm the deletion
-#   --no-wait     return without waiting for the replication group
+#   --dry-run          print the aws commands instead of running them (needs no AWS access)
+#   --skip STEP        leave out a step (alarms, replication-group, log-groups, topic, secret, parameter-group, subnet-group, security-group)
+#   --yes              confirm the deletion
+#   --no-wait          return without waiting for the replication group
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.
+# shellcheck disable=SC2016 # JMESPath literals are backticks inside single quotes, on purpose
 set -euo pipefail
 
 exec 3>&1 # --dry-run prints commands here, even from inside $(...)
-REGION="${AWS_REGION:-us-east-1}"
+default_region=us-east-1
+REGION=${AWS_REGION:-$default_region}
 GROUP_ID=ai-job-matching-dev
 dry_run=0
 skip=()
 confirmed=0
 no_wait=0
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e '/^# shellcheck /d' -e 's/^# \{0,1\}//' >&2; }
 
 while (($#)); do
   case $1 in
@@ -86,84 +88,103 @@ if ! ((confirmed)) && ! ((dry_run)); then
   exit 1
 fi
 
-# ---- 0. CloudWatch alarms
+# ---- 0. CloudWatch alarms and dashboards
 if ! skipped alarms; then
   log "deleting 11 CloudWatch alarms"
-  aws_run cloudwatch delete-alarms --alarm-names ai-job-matching-dev-001-cpu-utilization ai-job-matching-dev-001-engine-cpu-utilization ai-job-matching-dev-001-memory-usage ai-job-matching-dev-001-current-connections ai-job-matching-dev-001-celery-connections ai-job-matching-dev-001-evictions ai-job-matching-dev-001-swap-usage ai-job-matching-dev-001-network-bytes-in ai-job-matching-dev-001-network-bytes-out ai-job-matching-dev-001-network-bandwidth-in-allowance-exceeded ai-job-matching-dev-001-network-bandwidth-out-allowance-exceeded
+  aws_run cloudwatch delete-alarms \
+    --alarm-names ai-job-matching-dev-001-cpu-utilization ai-job-matching-dev-001-engine-cpu-utilization ai-job-matching-dev-001-memory-usage ai-job-matching-dev-001-current-connections ai-job-matching-dev-001-celery-connections ai-job-matching-dev-001-evictions ai-job-matching-dev-001-swap-usage ai-job-matching-dev-001-network-bytes-in ai-job-matching-dev-001-network-bytes-out ai-job-matching-dev-001-network-bandwidth-in-allowance-exceeded ai-job-matching-dev-001-network-bandwidth-out-allowance-exceeded
+  aws_run cloudwatch delete-dashboards \
+    --dashboard-names ai-job-matching-dev >/dev/null
 fi
 
 # ---- 1. the replication group
 if ! skipped replication-group; then
-  if exists elasticache describe-replication-groups --replication-group-id "$GROUP_ID"; then
+  if exists elasticache describe-replication-groups \
+    --replication-group-id "$GROUP_ID"; then
     log "deleting replication group (no final snapshot: final_snapshot is false)"
-    aws_run elasticache delete-replication-group --replication-group-id "$GROUP_ID" >/dev/null
+    aws_run elasticache delete-replication-group \
+      --replication-group-id "$GROUP_ID" >/dev/null
   fi
   log "waiting until $GROUP_ID is gone"
   if ((no_wait)); then
     log "not waiting (--no-wait)"
   else
-    aws_run elasticache wait replication-group-deleted --replication-group-id "$GROUP_ID"
+    aws_run elasticache wait replication-group-deleted \
+    --replication-group-id "$GROUP_ID"
   fi
 fi
 
 # ---- 2. log groups
 if ! skipped log-groups; then
-  found=$(aws_value /aws/elasticache/ai-job-matching-dev/slow-log logs describe-log-groups --log-group-name-prefix /aws/elasticache/ai-job-matching-dev/slow-log \
-    --query 'logGroups[?logGroupName=='"'"'/aws/elasticache/ai-job-matching-dev/slow-log'"'"'] | [0].logGroupName' --output text)
-  if [[ $found != None ]]; then
-    log "deleting log group /aws/elasticache/ai-job-matching-dev/slow-log"
-    aws_run logs delete-log-group --log-group-name /aws/elasticache/ai-job-matching-dev/slow-log
+  found=$(aws_value 1 logs describe-log-groups \
+    --log-group-name-prefix /aws/elasticache/ai-job-matching-dev/slow-log \
+    --query 'length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-dev/slow-log"`])' --output text)
+  if [[ $found != 0 ]]; then
+    log "deleting log group" /aws/elasticache/ai-job-matching-dev/slow-log
+    aws_run logs delete-log-group \
+    --log-group-name /aws/elasticache/ai-job-matching-dev/slow-log
   fi
-  found=$(aws_value /aws/elasticache/ai-job-matching-dev/engine-log logs describe-log-groups --log-group-name-prefix /aws/elasticache/ai-job-matching-dev/engine-log \
-    --query 'logGroups[?logGroupName=='"'"'/aws/elasticache/ai-job-matching-dev/engine-log'"'"'] | [0].logGroupName' --output text)
-  if [[ $found != None ]]; then
-    log "deleting log group /aws/elasticache/ai-job-matching-dev/engine-log"
-    aws_run logs delete-log-group --log-group-name /aws/elasticache/ai-job-matching-dev/engine-log
+  found=$(aws_value 1 logs describe-log-groups \
+    --log-group-name-prefix /aws/elasticache/ai-job-matching-dev/engine-log \
+    --query 'length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-dev/engine-log"`])' --output text)
+  if [[ $found != 0 ]]; then
+    log "deleting log group" /aws/elasticache/ai-job-matching-dev/engine-log
+    aws_run logs delete-log-group \
+    --log-group-name /aws/elasticache/ai-job-matching-dev/engine-log
   fi
 fi
 
 # ---- 3. SNS topic and its subscriptions
 if ! skipped topic; then
   topic_arn=$(aws_value "<topic-arn>" sns list-topics \
-    --query 'Topics[?ends_with(TopicArn, '"'"':ai-job-matching-dev-alerts'"'"')] | [0].TopicArn' --output text)
+    --query 'Topics[?ends_with(TopicArn, `":ai-job-matching-dev-alerts"`)] | [0].TopicArn' --output text)
   if [[ -n $topic_arn && $topic_arn != None ]]; then
-    log "deleting SNS topic ai-job-matching-dev-alerts"
-    aws_run sns delete-topic --topic-arn "$topic_arn"
+    log "deleting SNS topic" ai-job-matching-dev-alerts
+    aws_run sns delete-topic \
+    --topic-arn "$topic_arn"
   fi
 fi
 
 # ---- 4. the AUTH token secret (recoverable for 7 days)
 if ! skipped secret; then
-  if exists secretsmanager describe-secret --secret-id ai-job-matching/dev/auth-token; then
-    log "scheduling secret ai-job-matching/dev/auth-token for deletion in 7 days"
-    aws_run secretsmanager delete-secret --secret-id ai-job-matching/dev/auth-token --recovery-window-in-days 7 >/dev/null
+  if exists secretsmanager describe-secret \
+    --secret-id ai-job-matching/dev/auth-token; then
+    log "scheduling secret" ai-job-matching/dev/auth-token "for deletion in 7 days"
+    aws_run secretsmanager delete-secret \
+    --secret-id ai-job-matching/dev/auth-token \
+    --recovery-window-in-days 7 >/dev/null
   fi
 fi
 
 # ---- 5. parameter group
 if ! skipped parameter-group; then
-  if exists elasticache describe-cache-parameter-groups --cache-parameter-group-name ai-job-matching-dev-params; then
-    log "deleting parameter group ai-job-matching-dev-params"
-    aws_run elasticache delete-cache-parameter-group --cache-parameter-group-name ai-job-matching-dev-params
+  if exists elasticache describe-cache-parameter-groups \
+    --cache-parameter-group-name ai-job-matching-dev-params; then
+    log "deleting parameter group" ai-job-matching-dev-params
+    aws_run elasticache delete-cache-parameter-group \
+    --cache-parameter-group-name ai-job-matching-dev-params
   fi
 fi
 
 # ---- 6. subnet group
 if ! skipped subnet-group; then
-  if exists elasticache describe-cache-subnet-groups --cache-subnet-group-name ai-job-matching-dev-subnet-group; then
-    log "deleting subnet group ai-job-matching-dev-subnet-group"
-    aws_run elasticache delete-cache-subnet-group --cache-subnet-group-name ai-job-matching-dev-subnet-group
+  if exists elasticache describe-cache-subnet-groups \
+    --cache-subnet-group-name ai-job-matching-dev-subnet-group; then
+    log "deleting subnet group" ai-job-matching-dev-subnet-group
+    aws_run elasticache delete-cache-subnet-group \
+    --cache-subnet-group-name ai-job-matching-dev-subnet-group
   fi
 fi
 
 # ---- 7. security group
 if ! skipped security-group; then
   sg_id=$(aws_value "<security-group-id>" ec2 describe-security-groups \
-    --filters Name=group-name,Values=ai-job-matching-dev-sg Name=vpc-id,Values=vpc-0a1b2c3d4e5f60718 \
+    --filters '[{"Name":"group-name","Values":["ai-job-matching-dev-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
     --query 'SecurityGroups[0].GroupId' --output text)
   if [[ -n $sg_id && $sg_id != None ]]; then
     log "deleting security group $sg_id"
-    aws_run ec2 delete-security-group --group-id "$sg_id"
+    aws_run ec2 delete-security-group \
+    --group-id "$sg_id"
   fi
 fi
 log "done"

@@ -6,10 +6,11 @@
 # reports each shard's new primary.
 #
 # Usage: failover-test.sh [--dry-run] [--skip STEP]...
-#   --dry-run     print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP   leave out a step (0001)
+#   --dry-run          print the aws commands instead of running them (needs no AWS access)
+#   --skip STEP        leave out a step (0001)
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.
+# shellcheck disable=SC2016 # JMESPath literals are backticks inside single quotes, on purpose
 set -euo pipefail
 
-echo "refusing: ai-job-matching-dev has no replica, so there is nothing to fail over to (replicas_per_shard: 0)." >&2
+printf 'refusing: %s has no replica, so there is nothing to fail over to (replicas_per_shard: 0).\n' ai-job-matching-dev >&2
 exit 1

@@ -4,24 +4,27 @@
 #
 # Creates the ElastiCache deployment in dependency order: security group, subnet group,
 # parameter group, AUTH token secret, SNS topic, log groups, replication group; waits until
-# it is available, puts the CloudWatch alarms and prints the endpoints. Safe to re-run: each step checks
-# whether its resource exists, so a second run picks up where a failed one stopped.
+# it is available, puts the CloudWatch alarms and dashboards and prints the endpoints. Safe
+# to re-run: each step checks whether its resource exists, so a second run picks up where a
+# failed one stopped.
 #
 # Usage: create.sh [--dry-run] [--skip STEP]... [--no-wait]
-#   --dry-run     print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP   leave out a step (security-group, subnet-group, parameter-group, secret, topic, log-groups, replication-group, alarms)
-#   --no-wait     return without waiting for the replication group
+#   --dry-run          print the aws commands instead of running them (needs no AWS access)
+#   --skip STEP        leave out a step (security-group, subnet-group, parameter-group, secret, topic, log-groups, replication-group, alarms)
+#   --no-wait          return without waiting for the replication group
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.
+# shellcheck disable=SC2016 # JMESPath literals are backticks inside single quotes, on purpose
 set -euo pipefail
 
 exec 3>&1 # --dry-run prints commands here, even from inside $(...)
-REGION="${AWS_REGION:-us-east-1}"
+default_region=us-east-1
+REGION=${AWS_REGION:-$default_region}
 GROUP_ID=ai-job-matching-perf
 dry_run=0
 skip=()
 no_wait=0
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e '/^# shellcheck /d' -e 's/^# \{0,1\}//' >&2; }
 
 while (($#)); do
   case $1 in
@@ -79,12 +82,12 @@ skipped() {
   return 1
 }
 
-# ---- 1. security group: port 6379 from the application's security groups only
+# ---- 1. security group: the port from the application's security groups and CIDRs only
 sg_id=""
 if ! skipped security-group; then
-  log "security group ai-job-matching-perf-sg"
+  log "security group" ai-job-matching-perf-sg
   sg_id=$(aws_value "<security-group-id>" ec2 describe-security-groups \
-    --filters Name=group-name,Values=ai-job-matching-perf-sg Name=vpc-id,Values=vpc-0a1b2c3d4e5f60718 \
+    --filters '[{"Name":"group-name","Values":["ai-job-matching-perf-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
     --query 'SecurityGroups[0].GroupId' --output text)
   if [[ -z $sg_id || $sg_id == None ]]; then
     sg_id=$(aws_value "<security-group-id>" ec2 create-security-group \
@@ -95,24 +98,27 @@ if ! skipped security-group; then
       --query GroupId --output text)
     log "created security group $sg_id"
   fi
-  allowed=$(aws_value "" ec2 describe-security-groups --group-ids "$sg_id" \
-    --query "SecurityGroups[0].IpPermissions[?FromPort==\`6379\`].[UserIdGroupPairs[].GroupId, IpRanges[].CidrIp][][]" \
-    --output text)
+  allowed=$(aws_value "" ec2 describe-security-groups \
+    --group-ids "$sg_id" \
+    --query 'SecurityGroups[0].IpPermissions[?FromPort==`6379` && ToPort==`6379`].[UserIdGroupPairs[].GroupId, IpRanges[].CidrIp, Ipv6Ranges[].CidrIpv6][][]' --output text)
   if [[ " $allowed " != *[[:space:]]sg-0a1b2c3d4e5f60003[[:space:]]* ]]; then
-    aws_run ec2 authorize-security-group-ingress --group-id "$sg_id" --ip-permissions '[{"IpProtocol":"tcp","FromPort":6379,"ToPort":6379,"UserIdGroupPairs":[{"GroupId":"sg-0a1b2c3d4e5f60003","Description":"redis clients"}]}]' >/dev/null
-    log "allowed port 6379 from sg-0a1b2c3d4e5f60003"
+    aws_run ec2 authorize-security-group-ingress \
+      --group-id "$sg_id" \
+      --ip-permissions '[{"IpProtocol":"tcp","FromPort":6379,"ToPort":6379,"UserIdGroupPairs":[{"GroupId":"sg-0a1b2c3d4e5f60003","Description":"redis clients of ai-job-matching-perf"}]}]' >/dev/null
+    log 'allowed port 6379 from sg-0a1b2c3d4e5f60003'
   fi
 fi
 
 # ---- 2. cache subnet group
 if ! skipped subnet-group; then
-  log "subnet group ai-job-matching-perf-subnet-group"
-  if exists elasticache describe-cache-subnet-groups --cache-subnet-group-name ai-job-matching-perf-subnet-group; then
+  log "subnet group" ai-job-matching-perf-subnet-group
+  if exists elasticache describe-cache-subnet-groups \
+    --cache-subnet-group-name ai-job-matching-perf-subnet-group; then
     log "subnet group exists"
   else
     aws_run elasticache create-cache-subnet-group \
       --cache-subnet-group-name ai-job-matching-perf-subnet-group \
-      --cache-subnet-group-description 'Private subnets of ai-job-matching-perf' \
+      --cache-subnet-group-description 'Private subnets of ai-job-matching-perf (subnet-0a1b2c3d4e5f60001 in us-east-1a, subnet-0a1b2c3d4e5f60002 in us-east-1b)' \
       --subnet-ids subnet-0a1b2c3d4e5f60001 subnet-0a1b2c3d4e5f60002 \
       --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"perf"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
   fi
@@ -120,8 +126,9 @@ fi
 
 # ---- 3. parameter group (redis7) and its parameters
 if ! skipped parameter-group; then
-  log "parameter group ai-job-matching-perf-params"
-  if exists elasticache describe-cache-parameter-groups --cache-parameter-group-name ai-job-matching-perf-params; then
+  log "parameter group" ai-job-matching-perf-params
+  if exists elasticache describe-cache-parameter-groups \
+    --cache-parameter-group-name ai-job-matching-perf-params; then
     log "parameter group exists"
   else
     aws_run elasticache create-cache-parameter-group \
@@ -138,19 +145,22 @@ fi
 # ---- 4. the AUTH token, generated into Secrets Manager: never echoed, never on disk,
 #      never on a command line (it travels on a pipe)
 if ! skipped secret; then
-  log "secret ai-job-matching/perf/auth-token"
-  if exists secretsmanager describe-secret --secret-id ai-job-matching/perf/auth-token; then
+  log "secret" ai-job-matching/perf/auth-token
+  if exists secretsmanager describe-secret \
+    --secret-id ai-job-matching/perf/auth-token; then
     log "secret exists"
   else
     token=$(aws_value "<generated-token>" secretsmanager get-random-password \
       --password-length 64 \
-      --exclude-characters '"%'"'"'()*+,./:;=?@[\]_`{|}~' --no-include-space --require-each-included-type \
+      --exclude-characters '"%'"'"'()*+,./:;=?@[\]_`{|}~' \
+      --no-include-space \
+      --require-each-included-type \
       --query RandomPassword --output text)
     printf '%s' "$token" | aws_run secretsmanager create-secret \
       --name ai-job-matching/perf/auth-token \
       --description 'AUTH token of ai-job-matching-perf (generated; never written to a file)' \
-      --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"perf"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' \
-      --secret-string file:///dev/stdin >/dev/null
+      --secret-string file:///dev/stdin \
+      --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"perf"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset token
   fi
 fi
@@ -158,54 +168,74 @@ fi
 # ---- 5. SNS topic for ElastiCache events and alarms
 topic_arn=""
 if ! skipped topic; then
-  log "SNS topic ai-job-matching-perf-alerts"
-  topic_arn=$(aws_value "<topic-arn>" sns create-topic --name ai-job-matching-perf-alerts --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"perf"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' \
+  log "SNS topic" ai-job-matching-perf-alerts
+  topic_arn=$(aws_value "<topic-arn>" sns create-topic \
+    --name ai-job-matching-perf-alerts \
+    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"perf"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' \
     --query TopicArn --output text)
-  subscribed=$(aws_value 0 sns list-subscriptions-by-topic --topic-arn "$topic_arn" \
-    --query 'length(Subscriptions[?Endpoint=='"'"'platform-oncall@example.com'"'"'])' --output text)
+  subscribed=$(aws_value 0 sns list-subscriptions-by-topic \
+    --topic-arn "$topic_arn" \
+    --query 'length(Subscriptions[?Endpoint==`"platform-oncall@example.com"`])' --output text)
   if [[ $subscribed == 0 ]]; then
-    aws_run sns subscribe --topic-arn "$topic_arn" --protocol email --notification-endpoint platform-oncall@example.com >/dev/null
-    log "subscribed platform-oncall@example.com (confirm the e-mail AWS sends)"
+    aws_run sns subscribe \
+      --topic-arn "$topic_arn" \
+      --protocol email \
+      --notification-endpoint platform-oncall@example.com >/dev/null
+    log 'subscribed platform-oncall@example.com (confirm the e-mail AWS sends)'
   fi
 fi
 
 # ---- 6. log groups for slow and engine logs
 if ! skipped log-groups; then
-  log "log group /aws/elasticache/ai-job-matching-perf/slow-log"
-  found=$(aws_value 0 logs describe-log-groups --log-group-name-prefix /aws/elasticache/ai-job-matching-perf/slow-log \
-    --query 'length(logGroups[?logGroupName=='"'"'/aws/elasticache/ai-job-matching-perf/slow-log'"'"'])' --output text)
+  log "log group" /aws/elasticache/ai-job-matching-perf/slow-log
+  found=$(aws_value 0 logs describe-log-groups \
+    --log-group-name-prefix /aws/elasticache/ai-job-matching-perf/slow-log \
+    --query 'length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-perf/slow-log"`])' --output text)
   if [[ $found == 0 ]]; then
-    aws_run logs create-log-group --log-group-name /aws/elasticache/ai-job-matching-perf/slow-log --tags '{"Application":"ai-job-matching","CostCenter":"platform","Environment":"perf","ManagedBy":"cachegen","Project":"ai-job-matching"}'
+    aws_run logs create-log-group \
+      --log-group-name /aws/elasticache/ai-job-matching-perf/slow-log \
+      --tags '{"Application":"ai-job-matching","CostCenter":"platform","Environment":"perf","ManagedBy":"cachegen","Project":"ai-job-matching"}'
   fi
-  aws_run logs put-retention-policy --log-group-name /aws/elasticache/ai-job-matching-perf/slow-log --retention-in-days 30
-  log "log group /aws/elasticache/ai-job-matching-perf/engine-log"
-  found=$(aws_value 0 logs describe-log-groups --log-group-name-prefix /aws/elasticache/ai-job-matching-perf/engine-log \
-    --query 'length(logGroups[?logGroupName=='"'"'/aws/elasticache/ai-job-matching-perf/engine-log'"'"'])' --output text)
+  aws_run logs put-retention-policy \
+    --log-group-name /aws/elasticache/ai-job-matching-perf/slow-log \
+    --retention-in-days 30
+  log "log group" /aws/elasticache/ai-job-matching-perf/engine-log
+  found=$(aws_value 0 logs describe-log-groups \
+    --log-group-name-prefix /aws/elasticache/ai-job-matching-perf/engine-log \
+    --query 'length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-perf/engine-log"`])' --output text)
   if [[ $found == 0 ]]; then
-    aws_run logs create-log-group --log-group-name /aws/elasticache/ai-job-matching-perf/engine-log --tags '{"Application":"ai-job-matching","CostCenter":"platform","Environment":"perf","ManagedBy":"cachegen","Project":"ai-job-matching"}'
+    aws_run logs create-log-group \
+      --log-group-name /aws/elasticache/ai-job-matching-perf/engine-log \
+      --tags '{"Application":"ai-job-matching","CostCenter":"platform","Environment":"perf","ManagedBy":"cachegen","Project":"ai-job-matching"}'
   fi
-  aws_run logs put-retention-policy --log-group-name /aws/elasticache/ai-job-matching-perf/engine-log --retention-in-days 30
+  aws_run logs put-retention-policy \
+    --log-group-name /aws/elasticache/ai-job-matching-perf/engine-log \
+    --retention-in-days 30
 fi
 
 # ---- 7. the replication group, with every setting of the spec
 if ! skipped replication-group; then
-  log "replication group $GROUP_ID (2 x cache.r7g.large, redis 7.1)"
-  if exists elasticache describe-replication-groups --replication-group-id "$GROUP_ID"; then
+  log 'replication group ai-job-matching-perf (2 x cache.r7g.large, redis 7.1)'
+  if exists elasticache describe-replication-groups \
+    --replication-group-id "$GROUP_ID"; then
     log "replication group exists"
   else
     if [[ -z $sg_id ]]; then
       sg_id=$(aws_value "<security-group-id>" ec2 describe-security-groups \
-        --filters Name=group-name,Values=ai-job-matching-perf-sg Name=vpc-id,Values=vpc-0a1b2c3d4e5f60718 \
+        --filters '[{"Name":"group-name","Values":["ai-job-matching-perf-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
         --query 'SecurityGroups[0].GroupId' --output text)
     fi
     if [[ -z $topic_arn ]]; then
-      topic_arn=$(aws_value "<topic-arn>" sns create-topic --name ai-job-matching-perf-alerts --query TopicArn --output text)
+      topic_arn=$(aws_value "<topic-arn>" sns create-topic \
+        --name ai-job-matching-perf-alerts \
+        --query TopicArn --output text)
     fi
     token=$(aws_value "<token-from-secrets-manager>" secretsmanager get-secret-value \
-      --secret-id ai-job-matching/perf/auth-token --query SecretString --output text)
+        --secret-id ai-job-matching/perf/auth-token \
+        --query SecretString --output text)
     token_pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
     if ! ((dry_run)) && [[ ! $token =~ $token_pattern ]]; then
-      echo "the secret ai-job-matching/perf/auth-token does not hold a valid AUTH token" >&2
+      printf 'the secret %s does not hold a valid AUTH token\n' ai-job-matching/perf/auth-token >&2
       exit 1
     fi
     printf '%s' "$token" | aws_run elasticache create-replication-group \
@@ -240,14 +270,18 @@ if ! skipped replication-group; then
   if ((no_wait)); then
     log "not waiting (--no-wait)"
   else
-    aws_run elasticache wait replication-group-available --replication-group-id "$GROUP_ID"
+    aws_run elasticache wait replication-group-available \
+    --replication-group-id "$GROUP_ID"
   fi
 fi
 
-# ---- 8. CloudWatch alarms, one per member node and metric (put-metric-alarm replaces in place)
+# ---- 8. CloudWatch alarms, one per member node and metric (put-metric-alarm replaces in place),
+#      and the dashboard
 if ! skipped alarms; then
   if [[ -z $topic_arn ]]; then
-    topic_arn=$(aws_value "<topic-arn>" sns create-topic --name ai-job-matching-perf-alerts --query TopicArn --output text)
+    topic_arn=$(aws_value "<topic-arn>" sns create-topic \
+      --name ai-job-matching-perf-alerts \
+      --query TopicArn --output text)
   fi
   log "23 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
@@ -664,14 +698,22 @@ if ! skipped alarms; then
     --comparison-operator GreaterThanThreshold \
     --treat-missing-data notBreaching \
     --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"perf"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-dashboard \
+    --dashboard-name ai-job-matching-perf \
+    --dashboard-body '{"widgets":[{"type":"metric","x":0,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-perf-001: CPU","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CPUUtilization","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"],["AWS/ElastiCache","EngineCPUUtilization","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"]]}},{"type":"metric","x":4,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-perf-001: Memory","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","DatabaseMemoryUsagePercentage","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"]]}},{"type":"metric","x":8,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-perf-001: Network","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","NetworkBytesIn","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"],["AWS/ElastiCache","NetworkBytesOut","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"]]}},{"type":"metric","x":12,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-perf-001: Commands","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","GetTypeCmds","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"],["AWS/ElastiCache","SetTypeCmds","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"]]}},{"type":"metric","x":16,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-perf-001: Connections","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CurrConnections","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"]]}},{"type":"metric","x":20,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-perf-001: Evictions","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","Evictions","CacheClusterId","ai-job-matching-perf-001","CacheNodeId","0001"]]}},{"type":"metric","x":0,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-perf-002: CPU","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CPUUtilization","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"],["AWS/ElastiCache","EngineCPUUtilization","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"]]}},{"type":"metric","x":3,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-perf-002: Memory","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","DatabaseMemoryUsagePercentage","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"]]}},{"type":"metric","x":6,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-perf-002: Network","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","NetworkBytesIn","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"],["AWS/ElastiCache","NetworkBytesOut","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"]]}},{"type":"metric","x":9,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-perf-002: Commands","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","GetTypeCmds","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"],["AWS/ElastiCache","SetTypeCmds","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"]]}},{"type":"metric","x":12,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-perf-002: Connections","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CurrConnections","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"]]}},{"type":"metric","x":15,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-perf-002: Evictions","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","Evictions","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"]]}},{"type":"metric","x":18,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-perf-002: Replication lag","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","ReplicationLag","CacheClusterId","ai-job-matching-perf-002","CacheNodeId","0001"]]}}]}' >/dev/null
 fi
 
 # ---- endpoints
-primary=$(aws_value "<primary-endpoint>" elasticache describe-replication-groups --replication-group-id "$GROUP_ID" \
+value=$(aws_value '<primary-endpoint>' elasticache describe-replication-groups \
+  --replication-group-id "$GROUP_ID" \
   --query 'ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Address' --output text)
-printf 'PRIMARY_ENDPOINT=%s\n' "$primary"
-reader=$(aws_value "<reader-endpoint>" elasticache describe-replication-groups --replication-group-id "$GROUP_ID" \
+printf '%s=%s\n' PRIMARY_ENDPOINT "$value"
+value=$(aws_value '<reader-endpoint>' elasticache describe-replication-groups \
+  --replication-group-id "$GROUP_ID" \
   --query 'ReplicationGroups[0].NodeGroups[0].ReaderEndpoint.Address' --output text)
-printf 'READER_ENDPOINT=%s\n' "$reader"
-printf 'PORT=%s\n' 6379
+printf '%s=%s\n' READER_ENDPOINT "$value"
+value=$(aws_value '<port>' elasticache describe-replication-groups \
+  --replication-group-id "$GROUP_ID" \
+  --query 'ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Port' --output text)
+printf '%s=%s\n' PORT "$value"
 log "done"

@@ -6,13 +6,14 @@
 # Refuses without --yes, and always for a protected environment.
 #
 # Usage: delete.sh [--dry-run] [--skip STEP]... [--yes] [--no-wait]
-#   --dry-run     print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP   leave out a step (alarms, replication-group, log-groups, topic, secret, parameter-group, subnet-group, security-group)
-#   --yes         confirm the deletion
-#   --no-wait     return without waiting for the replication group
+#   --dry-run          print the aws commands instead of running them (needs no AWS access)
+#   --skip STEP        leave out a step (alarms, replication-group, log-groups, topic, secret, parameter-group, subnet-group, security-group)
+#   --yes              confirm the deletion
+#   --no-wait          return without waiting for the replication group
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.
+# shellcheck disable=SC2016 # JMESPath literals are backticks inside single quotes, on purpose
 set -euo pipefail
 
-echo "refusing: environment perf is protected (protected: true in perf.yaml)." >&2
+printf 'refusing: environment %s is protected (protected: true in %s).\n' perf perf.yaml >&2
 echo "To tear it down, set protected: false in the spec, rebuild, review, and run this script again." >&2
 exit 1

@@ -6,18 +6,20 @@
 # reports each shard's new primary.
 #
 # Usage: failover-test.sh [--dry-run] [--skip STEP]...
-#   --dry-run     print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP   leave out a step (0001)
+#   --dry-run          print the aws commands instead of running them (needs no AWS access)
+#   --skip STEP        leave out a step (0001)
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.
+# shellcheck disable=SC2016 # JMESPath literals are backticks inside single quotes, on purpose
 set -euo pipefail
 
 exec 3>&1 # --dry-run prints commands here, even from inside $(...)
-REGION="${AWS_REGION:-us-east-1}"
+default_region=us-east-1
+REGION=${AWS_REGION:-$default_region}
 GROUP_ID=ai-job-matching-perf
 dry_run=0
 skip=()
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e '/^# shellcheck /d' -e 's/^# \{0,1\}//' >&2; }
 
 while (($#)); do
   case $1 in
@@ -85,7 +87,8 @@ for shard in "${shards[@]}"; do
     --output text)
   log "shard $shard: failing over from $before"
   aws_run elasticache test-failover --replication-group-id "$GROUP_ID" --node-group-id "$shard" >/dev/null
-  aws_run elasticache wait replication-group-available --replication-group-id "$GROUP_ID"
+  aws_run elasticache wait replication-group-available \
+  --replication-group-id "$GROUP_ID"
   after=$(aws_value "<new-primary>" elasticache describe-replication-groups --replication-group-id "$GROUP_ID" \
     --query "ReplicationGroups[0].NodeGroups[?NodeGroupId=='$shard'] | [0].NodeGroupMembers[?CurrentRole=='primary'] | [0].CacheClusterId" \
     --output text)

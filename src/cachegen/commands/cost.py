@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import cost
 from ..compiler import compile_valid
-from ..emitters.cost import money
+from ..render.cost import money
 
 
 def run(paths: list[Path], output_format: str = "text") -> int:

@@ -15,8 +15,8 @@ from typing import Any
 
 from .. import cost
 from ..compiler import compile_spec, render
-from ..lint.cg030_replacement import REPLACING
-from ..lint.previous import previous_compiled
+from ..previous import previous_compiled
+from ..rules.change import REPLACING
 from .explain import rows
 
 

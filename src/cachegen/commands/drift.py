@@ -17,7 +17,7 @@ def run(spec: Path, region: str | None, output_format: str) -> int:
         return 2
     import boto3  # only this command talks to AWS
 
-    session = boto3.session.Session(region_name=region or deployment.spec.region)
+    session = boto3.session.Session(region_name=region or deployment.region)
     report = drift.check(deployment, session.client)
     if output_format == "json":
         print(json.dumps({"differences": [vars(d) for d in report.differences], "not_checked": report.not_checked},

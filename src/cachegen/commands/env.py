@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from ..compiler import compile_spec
-from ..emitters.app import env_text
 from ..model import Deployment
+from ..render.app import env_text
+from ..render.escape import UnsafeValue
 
 DEFAULT_DIR = Path(".cachegen")
 EXIT_AWS = 1
@@ -39,11 +40,16 @@ def run(spec: Path, output: Path | None, stack: str | None, region: str | None, 
         print(f"refusing: {refusal}", file=sys.stderr)
         return 2
     try:
-        host, port, token = _read_aws(deployment, stack, region or deployment.spec.region)
+        host, port, token = _read_aws(deployment, stack, region or deployment.region)
     except _AwsProblem as problem:
         print(f"cannot read the deployment from AWS: {problem}", file=sys.stderr)
         return EXIT_AWS
-    _write_private(target, env_text(deployment, host, port, token))
+    try:
+        text = env_text(deployment, host, port, token)
+    except UnsafeValue as problem:
+        print(f"refusing: {problem}", file=sys.stderr)
+        return EXIT_AWS
+    _write_private(target, text)
     print(f"wrote {target} (mode 0600; git-ignored): endpoint {host}:{port}", file=sys.stderr)
     return 0
 
@@ -102,7 +108,7 @@ def _read_aws(d: Deployment, stack: str | None, region: str) -> tuple[str, int, 
 def _endpoint_from_group(session, d: Deployment) -> tuple[str, int]:
     client = session.client("elasticache")
     [group] = client.describe_replication_groups(ReplicationGroupId=d.replication_group_id)["ReplicationGroups"]
-    if d.cluster_mode_enabled:
+    if d.endpoint_kind == "configuration":
         endpoint = group["ConfigurationEndpoint"]
     else:
         endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]

@@ -44,7 +44,16 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
         "derived.parameters": dict(deployment.parameters),
         "derived.availability_zones": list(deployment.availability_zones),
         "derived.final_snapshot_name": deployment.final_snapshot_name,
-        "derived.tags": dict(deployment.tags),
+        "derived.tags": dict(deployment.tags["elasticache"]),
+        "derived.production": deployment.production,
+        "derived.roles": sorted(deployment.roles),
+        "derived.urls": {url.variable: f"{deployment.url_scheme}://HOST:{deployment.port}/{url.db}{deployment.url_query}"
+                         for url in deployment.urls},
+        "derived.endpoint": deployment.endpoint_kind,
+        "derived.eviction_forbidden": deployment.evicting_forbidden,
+        "derived.ingress": {"security_groups": list(deployment.ingress.security_groups),
+                            "ipv4": list(deployment.ingress.ipv4_cidrs), "ipv6": list(deployment.ingress.ipv6_cidrs)},
+        "derived.alarms": len(deployment.alarms),
     }
     out.extend((name, value, "derived") for name, value in derived.items())
     return out
@@ -62,6 +71,8 @@ def run(path: Path, output_format: str = "text") -> int:
     merged, deployment = compile_spec(path)
     if deployment is None:
         print(f"{path}: abstract spec (a base for others): nothing to resolve", file=sys.stderr)
+        if output_format == "json":
+            print("[]")
         return 0
     table = rows(merged, deployment)
     if output_format == "json":

@@ -14,8 +14,8 @@ from typing import Any
 from .. import __version__
 from ..compiler import compile_valid
 from ..diagnostics import Diagnostic, render_json
-from ..lint import REGISTRY, SEVERITY_ORDER, lint
-from ..lint.previous import previous_deployment
+from ..previous import previous_deployment
+from ..rules import REGISTRY, SEVERITY_ORDER, advise
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -27,7 +27,7 @@ def run(paths: list[Path], output_format: str, fail_on: str, against: str | None
         if deployment is None:
             continue  # an abstract base: its children are linted
         previous = previous_deployment(path, against) if against else None
-        findings.extend(lint(merged, deployment, previous))
+        findings.extend(advise(merged, deployment, previous))
     if output_format == "json":
         print(render_json(findings))
     elif output_format == "sarif":
@@ -45,12 +45,13 @@ def run(paths: list[Path], output_format: str, fail_on: str, against: str | None
 def sarif(findings: list[Diagnostic]) -> dict[str, Any]:
     rules = [{
         "id": rule.id,
-        "name": type(rule).__name__,
+        "name": rule.check.__name__,
         "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": rule.rationale},
-        "help": {"text": f"{rule.rationale} Source: {rule.source}"},
+        "fullDescription": {"text": rule.rationale or rule.summary},
+        "help": {"text": f"{rule.rationale} Source: {rule.source}".strip()},
+        "helpUri": rule.source,
         "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-    } for rule in REGISTRY]
+    } for rule in REGISTRY if not rule.blocking]
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []
     for finding in findings:

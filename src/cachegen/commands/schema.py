@@ -11,7 +11,7 @@ SCHEMA_ID = "https://cachegen.dev/schema/cachegen.schema.json"
 def generate() -> dict[str, Any]:
     from ..spec import Spec
 
-    schema = _without_required(Spec.model_json_schema(mode="validation"))
+    schema = _keys_as_property_names(_without_required(Spec.model_json_schema(mode="validation")))
     schema["description"] = (
         "One cachegen spec file. A file may be partial (it can `extends:` a base file), so no key is "
         "required here; `cachegen validate` checks required keys and cross-field rules after merging.")
@@ -23,6 +23,23 @@ def _without_required(node: Any) -> Any:
         return {key: _without_required(value) for key, value in node.items() if key != "required"}
     if isinstance(node, list):
         return [_without_required(item) for item in node]
+    return node
+
+
+def _keys_as_property_names(node: Any) -> Any:
+    """pydantic writes a constrained dict key as `patternProperties`, which lets any other
+    key through; the models reject such keys, so the schema does too: the key's pattern goes
+    to `propertyNames` and the value's schema to `additionalProperties`."""
+    if isinstance(node, list):
+        return [_keys_as_property_names(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _keys_as_property_names(value) for key, value in node.items()}
+    patterns = node.pop("patternProperties", None)
+    if patterns:
+        [(pattern, value_schema)] = patterns.items()
+        node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
+        node["additionalProperties"] = value_schema
     return node
 
 

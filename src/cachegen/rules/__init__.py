@@ -1,37 +1,93 @@
-"""Cross-field validation rules: what AWS would reject at deploy time, or Celery get wrong.
+"""The rules: one system for `cachegen validate` and `cachegen lint`.
 
-Each rule has a stable id, a one-line summary and the source of the limit it enforces.
-The registry is a literal list: adding a rule is adding a line here.
+Each rule has a stable id, a one-line summary, the public source of the fact it enforces
+and a check over the spec (stage "spec") or the resolved model (stage "model"). Blocking
+rules describe what AWS or Celery would reject: `validate` fails on any of them. The others
+are advice with a severity, reported by `lint` and silenced per spec with
+`lint: {ignore: [{id: CG013, reason: "..."}]}`. The registry is a literal list: adding a
+rule is adding it to its topic's module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..diagnostics import Diagnostic, SpecError
 from ..inherit import MergedSpec
+from ..model import Deployment
+from ..resolve import Unresolvable, resolve
 from ..spec import Spec
-from . import catalogue, celery, names, schedule, security, topology
-from .base import Finding, Rule
+from . import alarms, catalogue, celery, change, names, network, schedule, security, stacks, tags, topology
+from .base import Context, Finding, Rule
 
 REGISTRY: list[Rule] = [
+    *network.RULES,
     *topology.RULES,
     *security.RULES,
     *schedule.RULES,
     *names.RULES,
+    *tags.RULES,
     *catalogue.RULES,
     *celery.RULES,
+    *alarms.RULES,
+    *stacks.RULES,
+    *change.RULES,
 ]
+SUPPRESSION_ID = "CG000"
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
-__all__ = ["REGISTRY", "Finding", "Rule", "check"]
+__all__ = ["REGISTRY", "SEVERITY_ORDER", "SUPPRESSION_ID", "Context", "Finding", "Rule", "advise", "validate"]
 
 
-def check(spec: Spec, merged: MergedSpec) -> None:
-    """Run every rule; raise SpecError with all the errors found."""
-    diagnostics: list[Diagnostic] = []
-    for rule in REGISTRY:
-        for finding in rule.check(spec):
-            diagnostics.append(Diagnostic(
-                finding.message, merged.location(finding.path), finding.path, expected=finding.expected,
-                suggestion=finding.suggestion, code=rule.id, notes=(f"source: {rule.source}",)))
+def _diagnostics(rules: Iterable[Rule], ctx: Context) -> list[Diagnostic]:
+    out = []
+    for rule in rules:
+        for finding in rule.check(ctx):
+            notes = (f"source: {rule.source}",) if rule.blocking else (rule.summary, f"source: {rule.source}")
+            out.append(Diagnostic(
+                finding.message, ctx.merged.location(finding.path), finding.path, expected=finding.expected,
+                suggestion=finding.suggestion, severity=rule.severity, code=rule.id, notes=notes))
+    return out
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.location.file, d.location.line, d.location.column, d.code)
+                  if d.location else ("", 0, 0, d.code))
+
+
+def validate(spec: Spec, merged: MergedSpec) -> Deployment:
+    """Run every blocking rule and resolve the model; raise SpecError with all the errors found."""
+    ctx = Context(spec, merged)
+    blocking = [r for r in REGISTRY if r.blocking]
+    diagnostics = _diagnostics((r for r in blocking if r.stage == "spec"), ctx)
+    try:
+        ctx.deployment_or_none = resolve(spec, merged)
+    except Unresolvable:
+        if not diagnostics:
+            raise  # a spec-stage rule should have said why: a bug
+        raise SpecError(_sorted(diagnostics)) from None
+    diagnostics += _diagnostics((r for r in blocking if r.stage == "model"), ctx)
     if diagnostics:
-        diagnostics.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
-        raise SpecError(diagnostics)
+        raise SpecError(_sorted(diagnostics))
+    return ctx.deployment
+
+
+def advise(merged: MergedSpec, deployment: Deployment, previous: Deployment | None = None) -> list[Diagnostic]:
+    """Every advice rule's findings, less the suppressed ones, plus findings about suppressions."""
+    ctx = Context(deployment.spec, merged, deployment, previous)
+    ignore = deployment.spec.lint.ignore
+    known = {rule.id for rule in REGISTRY if not rule.blocking}
+    out: list[Diagnostic] = []
+    for index, suppression in enumerate(ignore):
+        path = ("lint", "ignore", index)
+        if suppression.id not in known:
+            out.append(Diagnostic(f"suppression of unknown rule {suppression.id}", merged.location(path), path,
+                                  severity="warning", code=SUPPRESSION_ID,
+                                  expected="a lint rule id of docs/rules.md"))
+        if not suppression.reason:
+            out.append(Diagnostic(f"suppression of {suppression.id} has no reason, so it does not apply",
+                                  merged.location(path), path, severity="warning", code=SUPPRESSION_ID,
+                                  suggestion="say why: `reason: ...`"))
+    silenced = {s.id for s in ignore if s.reason}
+    out += _diagnostics((r for r in REGISTRY if not r.blocking and r.id not in silenced), ctx)
+    return _sorted(out)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import catalog, derive
+from .. import catalog
 from ..diagnostics import did_you_mean as _close
-from ..spec import Spec
-from .base import Finding, Rule, rule
+from ..resolve import parameter_family as _family
+from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
 # Integer parameters: (smallest value above 0 that AWS accepts, what to write)
@@ -21,8 +21,9 @@ PARAMS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroup
 LOGS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html"
 
 
-@rule(RULES, "V501", "The node type exists and runs the chosen engine", NODES)
-def node_type(spec: Spec) -> Iterator[Finding]:
+@rule(RULES, "V501", "The node type exists and runs the chosen engine", NODES, stage="spec")
+def node_type(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
     types = catalog.node_types()
     info = types.get(spec.node_type)
     if info is None:
@@ -37,34 +38,38 @@ def node_type(spec: Spec) -> Iterator[Finding]:
                                       f"(spec: {spec.engine.version})")
 
 
-@rule(RULES, "V502", "The engine version exists for the engine", VERSIONS)
-def engine_version(spec: Spec) -> Iterator[Finding]:
+@rule(RULES, "V502", "The engine version exists for the engine", VERSIONS, stage="spec")
+def engine_version(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
     versions = catalog.engines()[spec.engine.name]["versions"]
     if spec.engine.version not in versions:
         yield Finding(("engine", "version"), f"{spec.engine.name} {spec.engine.version} is not offered by ElastiCache",
                       expected=" | ".join(versions), suggestion=_close(spec.engine.version, list(versions)))
 
 
-@rule(RULES, "V503", "The parameter family matches the engine version", PARAMS)
-def parameter_family(spec: Spec) -> Iterator[Finding]:
-    family = derive.parameter_family(spec)
+@rule(RULES, "V503", "The parameter family matches the engine version", PARAMS, stage="spec")
+def parameter_family(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    family = _family(spec)
     if family and spec.parameters.family is not None and spec.parameters.family != family:
         yield Finding(("parameters", "family"),
                       f"family `{spec.parameters.family}` does not match {spec.engine.name} {spec.engine.version}",
                       expected=family, suggestion="drop `family`: cachegen derives it from the engine version")
 
 
-@rule(RULES, "V504", "Parameter values are allowed by the family; the default group takes no values", PARAMS)
-def parameter_values(spec: Spec) -> Iterator[Finding]:
+@rule(RULES, "V504", "Parameter values are allowed by the family; the default group takes no values", PARAMS,
+      stage="spec")
+def parameter_values(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
     if spec.parameters.use_default_group and spec.parameters.values:
         yield Finding(("parameters", "values"), "values cannot be set on AWS's default parameter group",
                       expected="use_default_group: false, or no values")
-    family = derive.parameter_family(spec)
+    family = _family(spec)
     allowed = catalog.families().get(family or "", {}).get("allowed_values", {})
     for name, value in spec.parameters.values.items():
         if name in INTEGER_PARAMETERS:
             low, what = INTEGER_PARAMETERS[name]
-            number = value if isinstance(value, int) else int(value) if str(value).isdigit() else None
+            number = value if isinstance(value, int) else int(value) if str(value).isascii() and str(value).isdigit() else None
             if number is None or not (number == 0 or number >= low):
                 yield Finding(("parameters", "values", name), f"`{value}` is not a valid {name}", expected=what)
             continue
@@ -74,8 +79,10 @@ def parameter_values(spec: Spec) -> Iterator[Finding]:
                           expected=" | ".join(str(c) for c in choices), suggestion=_close(str(value), choices))
 
 
-@rule(RULES, "V505", "Log delivery: the engine version supports it; retention is a CloudWatch Logs value", LOGS)
-def log_delivery(spec: Spec) -> Iterator[Finding]:
+@rule(RULES, "V505", "Log delivery: the engine version supports it; retention is a CloudWatch Logs value", LOGS,
+      stage="spec")
+def log_delivery(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
     features = catalog.features()
     retention_values = catalog.limits()["cloudwatch_logs_retention_days"]
     version = catalog.version_key(spec.engine.version)
@@ -94,8 +101,9 @@ def log_delivery(spec: Spec) -> Iterator[Finding]:
 
 
 @rule(RULES, "V506", "Transit encryption mode and dual-stack networking need a recent engine",
-      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html")
-def version_features(spec: Spec) -> Iterator[Finding]:
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html", stage="spec")
+def version_features(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
     features = catalog.features()
     if spec.engine.name != "redis":
         return
@@ -109,8 +117,10 @@ def version_features(spec: Spec) -> Iterator[Finding]:
                       f"{spec.network.network_type} needs Redis {features['ipv6_min_redis_version']} or later")
 
 
-@rule(RULES, "V507", "Alarm overrides name alarms that exist", "data/alarms.yaml")
-def alarm_ids(spec: Spec) -> Iterator[Finding]:
+@rule(RULES, "V507", "Alarm overrides name alarms that exist",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.WhichShouldIMonitor.html", stage="spec")
+def alarm_ids(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
     known = sorted(catalog.alarms())
     for alarm_id in spec.alarms.overrides:
         if alarm_id not in known:

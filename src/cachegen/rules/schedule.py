@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import catalog
-from ..spec import Spec
-from .base import Finding, Rule, rule
+from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
 API = "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html"
@@ -38,8 +37,9 @@ def overlaps(a: tuple[int, int], b: tuple[int, int], period: int) -> bool:
     return (b[0] - a[0]) % period < a[1] or (a[0] - b[0]) % period < b[1]
 
 
-@rule(RULES, "V301", "Windows last at least the AWS minimum (maintenance at most 24 hours)", API)
-def window_lengths(spec: Spec) -> Iterator[Finding]:
+@rule(RULES, "V301", "Windows last at least the AWS minimum (maintenance at most 24 hours)", API, stage="spec")
+def window_lengths(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
     minimum = catalog.limits()["window_min_minutes"]
     _, backup_length = daily_window(spec.backups.window)
     if spec.backups.retention_days > 0 and backup_length < minimum:
@@ -51,8 +51,9 @@ def window_lengths(spec: Spec) -> Iterator[Finding]:
                       expected=f"{minimum} minutes to 24 hours, e.g. sun:03:00-sun:04:00")
 
 
-@rule(RULES, "V302", "Backup and maintenance windows do not overlap", API)
-def windows_apart(spec: Spec) -> Iterator[Finding]:
+@rule(RULES, "V302", "Backup and maintenance windows do not overlap", API, stage="spec")
+def windows_apart(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
     if spec.backups.retention_days == 0:
         return
     start, length = daily_window(spec.backups.window)
@@ -64,3 +65,37 @@ def windows_apart(spec: Spec) -> Iterator[Finding]:
                           f"{spec.maintenance_window} on {DAYS[day]}",
                           expected="windows that do not overlap, e.g. 02:00-03:00 and sun:03:00-sun:04:00")
             return
+
+
+# --- advice ------------------------------------------------------------------------------
+
+@rule(RULES, "CG012", "Production keeps automatic backups",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-automatic.html", blocking=False,
+      severity="error", rationale="Without snapshots there is nothing to restore after an operator error or a lost group.")
+def production_backups(ctx: Context) -> Iterator[Finding]:
+    d = ctx.deployment
+    if d.production and d.backup_retention_days == 0:
+        yield Finding(("backups", "retention_days"), "production without automatic backups")
+
+
+@rule(RULES, "CG013", "Production takes a final snapshot on deletion",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteReplicationGroup.html",
+      blocking=False, severity="warning",
+      rationale="A deleted stack or a teardown script otherwise destroys the data for good.")
+def production_final_snapshot(ctx: Context) -> Iterator[Finding]:
+    d = ctx.deployment
+    if d.production and d.final_snapshot_name is None:
+        yield Finding(("backups", "final_snapshot"), "production without a final snapshot")
+
+
+@rule(RULES, "CG015", "The backup window does not overlap the spec's peak hours",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups.html", blocking=False, severity="warning",
+      rationale="A snapshot forks the engine and adds latency: take it in the lowest-traffic hour.")
+def backup_outside_peak(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    if spec.backups.retention_days == 0:
+        return
+    backup = daily_window(spec.backups.window)
+    for index, peak in enumerate(spec.peak_hours):
+        if overlaps(backup, daily_window(peak), 24 * 60):
+            yield Finding(("backups", "window"), f"the backup window {spec.backups.window} falls in peak hours {peak}")

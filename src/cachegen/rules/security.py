@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterator
 
 from .. import catalog
-from ..spec import Spec
-from .base import Finding, Rule, rule
+from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
 AUTH = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html"
@@ -15,18 +14,19 @@ KMS_KEY = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{
                      r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|alias/[A-Za-z0-9/_-]+)$")
 
 
-@rule(RULES, "V201", "AUTH requires in-transit encryption", AUTH)
-def auth_needs_tls(spec: Spec) -> Iterator[Finding]:
-    if spec.security.auth.enabled and not spec.security.in_transit_encryption.enabled:
+@rule(RULES, "V201", "AUTH requires in-transit encryption", AUTH, stage="spec")
+def auth_needs_tls(ctx: Context) -> Iterator[Finding]:
+    security = ctx.spec.security
+    if security.auth.enabled and not security.in_transit_encryption.enabled:
         yield Finding(("security", "auth", "enabled"),
                       "an AUTH token needs in-transit encryption: AWS rejects AuthToken without TransitEncryptionEnabled",
                       expected="security.in_transit_encryption.enabled: true (or auth.enabled: false)")
 
 
-@rule(RULES, "V202", "The generated AUTH token uses only the characters AWS allows", AUTH)
-def token_characters(spec: Spec) -> Iterator[Finding]:
+@rule(RULES, "V202", "The generated AUTH token uses only the characters AWS allows", AUTH, stage="spec")
+def token_characters(ctx: Context) -> Iterator[Finding]:
     allowed = catalog.limits()["auth_token"]["allowed_special_characters"]
-    specials = spec.security.auth.generation.special_characters
+    specials = ctx.spec.security.auth.generation.special_characters
     bad = sorted(set(specials) - set(allowed))
     if bad:
         yield Finding(("security", "auth", "generation", "special_characters"),
@@ -34,24 +34,92 @@ def token_characters(spec: Spec) -> Iterator[Finding]:
                       expected=f"a subset of {allowed}")
 
 
-@rule(RULES, "V203", "Transit encryption mode needs encryption in transit and a recent engine",
-      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html")
-def transit_mode(spec: Spec) -> Iterator[Finding]:
-    transit = spec.security.in_transit_encryption
+@rule(RULES, "V203", "Transit encryption mode needs encryption in transit",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html", stage="spec")
+def transit_mode(ctx: Context) -> Iterator[Finding]:
+    transit = ctx.spec.security.in_transit_encryption
     if transit.mode == "preferred" and not transit.enabled:
         yield Finding(("security", "in_transit_encryption", "mode"),
                       "mode `preferred` only applies when in-transit encryption is enabled")
 
 
 @rule(RULES, "V204", "KMS keys are well-formed and only set when encryption at rest is on",
-      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html")
-def kms_keys(spec: Spec) -> Iterator[Finding]:
-    at_rest = spec.security.at_rest_encryption
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html", stage="spec")
+def kms_keys(ctx: Context) -> Iterator[Finding]:
+    security = ctx.spec.security
+    at_rest = security.at_rest_encryption
     if at_rest.kms_key_id is not None and not at_rest.enabled:
         yield Finding(("security", "at_rest_encryption", "kms_key_id"),
                       "a KMS key is set but encryption at rest is off", expected="enabled: true")
     for path, key in ((("security", "at_rest_encryption", "kms_key_id"), at_rest.kms_key_id),
-                      (("security", "auth", "secret_kms_key_id"), spec.security.auth.secret_kms_key_id)):
+                      (("security", "auth", "secret_kms_key_id"), security.auth.secret_kms_key_id)):
         if key is not None and not KMS_KEY.match(key):
             yield Finding(path, f"`{key}` is not a KMS key ARN, key id or alias",
                           expected="arn:aws:kms:REGION:ACCOUNT:key/UUID, a key UUID, or alias/NAME")
+
+
+# --- advice ------------------------------------------------------------------------------
+
+@rule(RULES, "CG001", "Encryption at rest is enabled", "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html",
+      blocking=False, severity="error",
+      rationale="Snapshots and swap hold the whole dataset; at-rest encryption costs nothing extra with the "
+                "AWS-managed key and cannot be turned on later without replacing the group.")
+def encryption_at_rest(ctx: Context) -> Iterator[Finding]:
+    if not ctx.deployment.at_rest_encryption:
+        yield Finding(("security", "at_rest_encryption", "enabled"), "encryption at rest is off")
+
+
+@rule(RULES, "CG002", "Encryption in transit (TLS) is required",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html", blocking=False,
+      severity="error",
+      rationale="Without TLS, task payloads and the AUTH token cross the network in clear text; "
+                "`preferred` mode still accepts plain-text clients.")
+def encryption_in_transit(ctx: Context) -> Iterator[Finding]:
+    d = ctx.deployment
+    if not d.tls:
+        yield Finding(("security", "in_transit_encryption", "enabled"), "encryption in transit is off")
+    elif ctx.spec.security.in_transit_encryption.mode != "required":
+        yield Finding(("security", "in_transit_encryption", "mode"),
+                      "transit encryption mode `preferred` still accepts plain-text connections")
+
+
+@rule(RULES, "CG003", "An AUTH token is required", AUTH, blocking=False, severity="warning",
+      rationale="Without AUTH (or RBAC), anything that reaches the port can read and flush every queue.")
+def authentication(ctx: Context) -> Iterator[Finding]:
+    if not ctx.deployment.auth:
+        yield Finding(("security", "auth", "enabled"), "no AUTH token: any client in the security group gets in")
+
+
+@rule(RULES, "CG005", "Production uses a customer-managed KMS key for encryption at rest",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html#using-customer-managed-keys-for-elasticache-security",
+      blocking=False, severity="info",
+      rationale="A customer-managed key can be restricted, audited and revoked; the AWS-managed "
+                "aws/elasticache key cannot.")
+def customer_managed_key(ctx: Context) -> Iterator[Finding]:
+    d = ctx.deployment
+    if d.production and d.at_rest_encryption and not d.kms_key_id:
+        yield Finding(("security", "at_rest_encryption"), "production data is encrypted with the AWS-managed key")
+
+
+URL_WITH_PASSWORD = re.compile(r"[a-z]+://[^/@\s]*:[^@\s/]+@")
+
+
+def _strings(value, path: tuple = ()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, path + (index,))
+    elif isinstance(value, str):
+        yield path, value
+
+
+@rule(RULES, "CG006", "No secret (a URL with a password) appears in the spec",
+      "https://docs.aws.amazon.com/secretsmanager/latest/userguide/intro.html", blocking=False, severity="error",
+      rationale="The spec and everything generated from it are committed; the AUTH token lives only in "
+                "Secrets Manager and in the uncommitted .env that `cachegen env` writes.")
+def no_inline_secrets(ctx: Context) -> Iterator[Finding]:
+    for path, text in _strings(ctx.spec.model_dump(mode="json")):
+        if URL_WITH_PASSWORD.search(text):
+            yield Finding(path, "a URL with a password: secrets never go in a spec")

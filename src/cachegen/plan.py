@@ -1,0 +1,450 @@
+"""The resource plan: every AWS resource of a deployment, once, in its API's own shape.
+
+Each resource holds the inputs of the API calls that create it (CreateCacheSubnetGroup,
+AuthorizeSecurityGroupIngress, PutMetricAlarm, ...), with the member names and shapes of
+the AWS API. A value another resource provides (a security group id, a topic ARN, the
+AUTH token) is a `Ref`, never a string: each renderer turns it into its own form
+(`!GetAtt` in CloudFormation, a shell variable in the CLI scripts) and drift reads the
+live value. The CloudFormation stacks, the CLI scripts and `cachegen drift` all render or
+compare this one plan, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import catalog
+from .model import Alarm, Deployment, Service
+
+# CloudWatch dashboards (CloudWatch service quotas): widgets and metrics per dashboard.
+DASHBOARD_MAX_WIDGETS = 500
+DASHBOARD_MAX_METRICS = 2500
+# CloudFormation allows 500 resources per stack; an alarm stack keeps room for its dashboard
+# and stays far below the 1 MB template limit (an alarm is ~1.3 KB of YAML).
+ALARMS_PER_STACK = 450
+# One row of dashboard widgets per member node; a replica adds its replication lag.
+DASHBOARD_WIDGETS = [
+    ("CPU", ["CPUUtilization", "EngineCPUUtilization"]),
+    ("Memory", ["DatabaseMemoryUsagePercentage"]),
+    ("Network", ["NetworkBytesIn", "NetworkBytesOut"]),
+    ("Commands", ["GetTypeCmds", "SetTypeCmds"]),
+    ("Connections", ["CurrConnections"]),
+    ("Evictions", ["Evictions"]),
+]
+REPLICA_WIDGETS = [("Replication lag", ["ReplicationLag"])]
+SUMMED_METRICS = {"Evictions", "GetTypeCmds", "SetTypeCmds"}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An attribute of another resource of the plan: its name, id, ARN, endpoint or secret value."""
+
+    resource: str  # the other resource's logical id
+    attribute: str  # Name, GroupId, Arn, SecretString, PrimaryEndPoint.Address, ...
+
+
+@dataclass(frozen=True)
+class Join:
+    """Text made of literal parts and references, e.g. a URL around the endpoint address."""
+
+    parts: tuple[str | Ref, ...]
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str  # logical id, also the CloudFormation resource name
+    type: str  # the CloudFormation type, e.g. AWS::ElastiCache::SubnetGroup
+    service: Service
+    calls: dict[str, Any]  # API operation -> its input (a list: one call per input)
+    stack: str = "main"
+    depends_on: tuple[str, ...] = ()
+    final_snapshot: bool = False  # replication group: deleting or replacing it keeps a snapshot
+
+    @property
+    def name(self) -> str:
+        """The resource's own name: what a CLI call or a describe call uses to find it."""
+        return self.calls[CREATE[self.type]][NAME_MEMBER[self.type]]
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    description: str
+    value: Ref | Join
+    export: bool = True
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str  # "main", "alarms", "alarms-01", ...
+    file: str  # under cloudformation/
+    description: str
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    resources: tuple[Resource, ...]
+    outputs: tuple[Output, ...]
+    stacks: tuple[Stack, ...]
+    by_id: dict[str, Resource] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.by_id.update((r.id, r) for r in self.resources)
+
+    def get(self, resource_id: str) -> Resource:
+        return self.by_id[resource_id]
+
+    def of_type(self, resource_type: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == resource_type]
+
+
+# The call that creates each type, and the member of its input that names the resource.
+CREATE = {
+    "AWS::ElastiCache::SubnetGroup": "CreateCacheSubnetGroup",
+    "AWS::EC2::SecurityGroup": "CreateSecurityGroup",
+    "AWS::ElastiCache::ParameterGroup": "CreateCacheParameterGroup",
+    "AWS::SecretsManager::Secret": "CreateSecret",
+    "AWS::SNS::Topic": "CreateTopic",
+    "AWS::Logs::LogGroup": "CreateLogGroup",
+    "AWS::ElastiCache::ReplicationGroup": "CreateReplicationGroup",
+    "AWS::CloudWatch::Alarm": "PutMetricAlarm",
+    "AWS::CloudWatch::Dashboard": "PutDashboard",
+}
+NAME_MEMBER = {
+    "AWS::ElastiCache::SubnetGroup": "CacheSubnetGroupName",
+    "AWS::EC2::SecurityGroup": "GroupName",
+    "AWS::ElastiCache::ParameterGroup": "CacheParameterGroupName",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::SNS::Topic": "Name",
+    "AWS::Logs::LogGroup": "logGroupName",
+    "AWS::ElastiCache::ReplicationGroup": "ReplicationGroupId",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::CloudWatch::Dashboard": "DashboardName",
+}
+
+GROUP = "ReplicationGroup"
+SUBNET_GROUP = "SubnetGroup"
+SECURITY_GROUP = "SecurityGroup"
+PARAMETER_GROUP = "ParameterGroup"
+SECRET = "AuthTokenSecret"
+TOPIC = "AlertsTopic"
+LOG_GROUPS = {"slow-log": "SlowLogGroup", "engine-log": "EngineLogGroup"}
+
+
+def _tag_list(d: Deployment, service: Service) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in d.tags[service]]
+
+
+def build(d: Deployment) -> Plan:
+    resources = [subnet_group(d), security_group(d)]
+    if not d.uses_default_parameter_group:
+        resources.append(parameter_group(d))
+    if d.auth_secret_name:
+        resources.append(secret(d))
+    resources.extend(log_group(d, log) for log in d.log_destinations)
+    if d.topic_name:
+        resources.append(topic(d))
+    resources.append(replication_group(d))
+    stacks = [Stack("main", "stack.yaml", f"cachegen: {d.name} {d.environment} - {d.description}",
+                    tuple(r.id for r in resources))]
+    monitoring, monitoring_stacks = _monitoring(d)
+    resources.extend(monitoring)
+    if monitoring_stacks and not d.alarms_in_own_stacks:
+        stacks = [Stack("main", "stack.yaml", stacks[0].description,
+                        stacks[0].resources + tuple(r.id for r in monitoring))]
+    else:
+        stacks.extend(monitoring_stacks)
+    return Plan(tuple(resources), outputs(d), tuple(stacks))
+
+
+def subnet_group(d: Deployment) -> Resource:
+    return Resource(SUBNET_GROUP, "AWS::ElastiCache::SubnetGroup", "elasticache", {
+        "CreateCacheSubnetGroup": {
+            "CacheSubnetGroupName": d.subnet_group_name,
+            "CacheSubnetGroupDescription": f"Private subnets of {d.replication_group_id} "
+                                           f"({', '.join(f'{s.id} in {s.az}' for s in d.subnets)})",
+            "SubnetIds": [s.id for s in d.subnets],
+            "Tags": _tag_list(d, "elasticache"),
+        }})
+
+
+def _ip_permission(d: Deployment, source: dict[str, Any]) -> dict[str, Any]:
+    return {"IpProtocol": "tcp", "FromPort": d.ingress.port, "ToPort": d.ingress.port, **source}
+
+
+def security_group(d: Deployment) -> Resource:
+    """One ingress permission per source: the CLI script can add each one idempotently."""
+    ingress = d.ingress
+    permissions = [_ip_permission(d, {"UserIdGroupPairs": [{"GroupId": g, "Description": ingress.description}]})
+                   for g in ingress.security_groups]
+    permissions += [_ip_permission(d, {"IpRanges": [{"CidrIp": c, "Description": ingress.description}]})
+                    for c in ingress.ipv4_cidrs]
+    permissions += [_ip_permission(d, {"Ipv6Ranges": [{"CidrIpv6": c, "Description": ingress.description}]})
+                    for c in ingress.ipv6_cidrs]
+    return Resource(SECURITY_GROUP, "AWS::EC2::SecurityGroup", "ec2", {
+        "CreateSecurityGroup": {
+            "GroupName": d.security_group_name,
+            "Description": f"{d.replication_group_id}: port {ingress.port} from the application only",
+            "VpcId": d.vpc_id,
+            "TagSpecifications": [{"ResourceType": "security-group", "Tags": _tag_list(d, "ec2")}],
+        },
+        "AuthorizeSecurityGroupIngress": {
+            "GroupId": Ref(SECURITY_GROUP, "GroupId"),
+            "IpPermissions": permissions,
+        },
+    })
+
+
+def parameter_group(d: Deployment) -> Resource:
+    return Resource(PARAMETER_GROUP, "AWS::ElastiCache::ParameterGroup", "elasticache", {
+        "CreateCacheParameterGroup": {
+            "CacheParameterGroupName": d.parameter_group_name,
+            "CacheParameterGroupFamily": d.engine_family,
+            "Description": f"Parameters of {d.replication_group_id}",
+            "Tags": _tag_list(d, "elasticache"),
+        },
+        "ModifyCacheParameterGroup": {
+            "CacheParameterGroupName": d.parameter_group_name,
+            "ParameterNameValues": [{"ParameterName": name, "ParameterValue": value} for name, value in d.parameters],
+        },
+    })
+
+
+def secret(d: Deployment) -> Resource:
+    """The AUTH token, generated by Secrets Manager: GetRandomPassword's input is also
+    CloudFormation's GenerateSecretString."""
+    token = d.token
+    assert token is not None
+    generation: dict[str, Any] = {"PasswordLength": token.length}
+    if token.special_characters:
+        generation["ExcludeCharacters"] = token.excluded_punctuation
+    else:  # RequireEachIncludedType would then ask for punctuation it cannot use
+        generation["ExcludePunctuation"] = True
+    generation.update({"IncludeSpace": False, "RequireEachIncludedType": True})
+    create: dict[str, Any] = {
+        "Name": d.auth_secret_name,
+        "Description": f"AUTH token of {d.replication_group_id} (generated; never written to a file)",
+    }
+    if d.secret_kms_key_id:
+        create["KmsKeyId"] = d.secret_kms_key_id
+    create["SecretString"] = Ref(SECRET, "GeneratedPassword")
+    create["Tags"] = _tag_list(d, "secretsmanager")
+    return Resource(SECRET, "AWS::SecretsManager::Secret", "secretsmanager",
+                    {"GetRandomPassword": generation, "CreateSecret": create})
+
+
+def log_group(d: Deployment, log) -> Resource:
+    return Resource(LOG_GROUPS[log.log_type], "AWS::Logs::LogGroup", "logs", {
+        "CreateLogGroup": {"logGroupName": log.log_group, "tags": dict(d.tags["logs"])},
+        "PutRetentionPolicy": {"logGroupName": log.log_group, "retentionInDays": log.retention_days},
+    })
+
+
+def topic(d: Deployment) -> Resource:
+    return Resource(TOPIC, "AWS::SNS::Topic", "sns", {
+        "CreateTopic": {"Name": d.topic_name, "Tags": _tag_list(d, "sns")},
+        "Subscribe": [{"TopicArn": Ref(TOPIC, "Arn"), "Protocol": "email", "Endpoint": email} for email in d.emails],
+    })
+
+
+def replication_group(d: Deployment) -> Resource:
+    out: dict[str, Any] = {
+        "ReplicationGroupId": d.replication_group_id,
+        "ReplicationGroupDescription": d.description,
+        "Engine": d.engine,
+        "EngineVersion": d.engine_version,
+        "CacheNodeType": d.node.name,
+        "Port": d.port,
+        "ClusterMode": "enabled" if d.cluster_mode_enabled else "disabled",
+    }
+    if d.cluster_mode_enabled:
+        out["NumNodeGroups"] = d.shards
+        out["ReplicasPerNodeGroup"] = d.replicas_per_shard
+    else:
+        out["NumCacheClusters"] = d.nodes_per_shard
+    out["AutomaticFailoverEnabled"] = d.automatic_failover
+    out["MultiAZEnabled"] = d.multi_az
+    out["NetworkType"] = d.network_type
+    if d.network_type == "ipv6":
+        out["IpDiscovery"] = "ipv6"
+    out["CacheSubnetGroupName"] = Ref(SUBNET_GROUP, "Name")
+    out["SecurityGroupIds"] = [Ref(SECURITY_GROUP, "GroupId")]
+    out["CacheParameterGroupName"] = d.parameter_group_name if d.uses_default_parameter_group \
+        else Ref(PARAMETER_GROUP, "Name")
+    out["AtRestEncryptionEnabled"] = d.at_rest_encryption
+    if d.kms_key_id:
+        out["KmsKeyId"] = d.kms_key_id
+    out["TransitEncryptionEnabled"] = d.tls
+    if d.transit_encryption_mode:
+        out["TransitEncryptionMode"] = d.transit_encryption_mode
+    if d.auth_secret_name:
+        out["AuthToken"] = Ref(SECRET, "SecretString")
+    out["SnapshotRetentionLimit"] = d.backup_retention_days
+    if d.backup_window:
+        out["SnapshotWindow"] = d.backup_window
+    out["PreferredMaintenanceWindow"] = d.maintenance_window
+    out["AutoMinorVersionUpgrade"] = True
+    if d.topic_name:
+        out["NotificationTopicArn"] = Ref(TOPIC, "Arn")
+    if d.log_destinations:
+        out["LogDeliveryConfigurations"] = [
+            {
+                "DestinationType": "cloudwatch-logs",
+                "DestinationDetails": {"CloudWatchLogsDetails": {"LogGroup": Ref(LOG_GROUPS[log.log_type], "Name")}},
+                "LogFormat": log.format,
+                "LogType": log.log_type,
+            }
+            for log in d.log_destinations
+        ]
+    out["Tags"] = _tag_list(d, "elasticache")
+    return Resource(GROUP, "AWS::ElastiCache::ReplicationGroup", "elasticache", {"CreateReplicationGroup": out},
+                    final_snapshot=d.final_snapshot_name is not None)
+
+
+def alarm_resource_id(d: Deployment, alarm: Alarm) -> str:
+    """A logical id from the alarm id and the member's number: AlarmCpuUtilization0001002."""
+    member_number = alarm.member[len(d.replication_group_id) + 1:].replace("-", "")
+    return "Alarm" + "".join(part.capitalize() for part in alarm.alarm_id.split("_")) + member_number
+
+
+def put_metric_alarm(d: Deployment, alarm: Alarm) -> dict[str, Any]:
+    """PutMetricAlarm's input, in the API's own shape and names."""
+    actions = [Ref(TOPIC, "Arn")] if d.topic_name else []
+    request: dict[str, Any] = {
+        "AlarmName": alarm.name,
+        "AlarmDescription": f"{alarm.reason} Threshold: {alarm.threshold_reason}. Runbook: {alarm.runbook}"[:1024],
+        "ActionsEnabled": bool(actions),
+    }
+    if actions:
+        request["OKActions"] = actions
+        request["AlarmActions"] = actions
+    request.update({
+        "MetricName": alarm.metric,
+        "Namespace": catalog.alarm_namespace(),
+        "Statistic": alarm.statistic,
+        "Dimensions": [{"Name": "CacheClusterId", "Value": alarm.member}, {"Name": "CacheNodeId", "Value": "0001"}],
+        "Period": alarm.period,
+        "Unit": alarm.unit,
+        "EvaluationPeriods": alarm.evaluation_periods,
+        "DatapointsToAlarm": alarm.datapoints_to_alarm,
+        "Threshold": alarm.threshold,
+        "ComparisonOperator": alarm.comparison,
+        "TreatMissingData": alarm.treat_missing_data,
+        "Tags": _tag_list(d, "cloudwatch"),
+    })
+    return request
+
+
+def dashboard_body(d: Deployment, members: list) -> dict[str, Any]:
+    namespace = catalog.alarm_namespace()
+    widgets: list[dict[str, Any]] = []
+    y = 0
+    for member in members:
+        rows = DASHBOARD_WIDGETS + (REPLICA_WIDGETS if member.initial_role == "replica" else [])
+        width = 24 // len(rows)
+        for x, (title, metrics) in enumerate(rows):
+            widgets.append({
+                "type": "metric",
+                "x": x * width, "y": y, "width": width, "height": 6,
+                "properties": {
+                    "title": f"{member.cluster_id}: {title}",
+                    "region": d.region,
+                    "view": "timeSeries",
+                    "stat": "Sum" if metrics[0] in SUMMED_METRICS else "Average",
+                    "period": 300,
+                    "metrics": [[namespace, metric, "CacheClusterId", member.cluster_id, "CacheNodeId", "0001"]
+                                for metric in metrics],
+                },
+            })
+        y += 6
+    return {"widgets": widgets}
+
+
+def _dashboard_size(members: list) -> tuple[int, int]:
+    """(widgets, metrics) of a dashboard over these members."""
+    widgets = metrics = 0
+    for member in members:
+        rows = DASHBOARD_WIDGETS + (REPLICA_WIDGETS if member.initial_role == "replica" else [])
+        widgets += len(rows)
+        metrics += sum(len(m) for _, m in rows)
+    return widgets, metrics
+
+
+def _partitions(d: Deployment) -> list[list[int]]:
+    """Shards grouped so that each group's alarms and dashboard fit one stack and one dashboard."""
+    alarms_per_shard: dict[int, int] = {}
+    member_shard = {m.cluster_id: m.shard for m in d.members}
+    for alarm in d.alarms:
+        alarms_per_shard[member_shard[alarm.member]] = alarms_per_shard.get(member_shard[alarm.member], 0) + 1
+    groups: list[list[int]] = [[]]
+    count = 0
+    for shard in range(1, d.shards + 1):
+        members = [m for m in d.members if m.shard in groups[-1] + [shard]]
+        widgets, metrics = _dashboard_size(members)
+        fits = count + alarms_per_shard.get(shard, 0) <= ALARMS_PER_STACK and widgets <= DASHBOARD_MAX_WIDGETS \
+            and metrics <= DASHBOARD_MAX_METRICS
+        if groups[-1] and not fits:
+            groups.append([])
+            count = 0
+        groups[-1].append(shard)
+        count += alarms_per_shard.get(shard, 0)
+    return groups
+
+
+def _monitoring(d: Deployment) -> tuple[list[Resource], list[Stack]]:
+    """Alarms and dashboards; with alarms in stacks of their own, one stack per group of shards.
+    In the main stack there is one dashboard (rule V802 keeps the main stack within limits)."""
+    if not d.alarms:
+        return [], []
+    groups = _partitions(d) if d.alarms_in_own_stacks else [list(range(1, d.shards + 1))]
+    resources: list[Resource] = []
+    stacks: list[Stack] = []
+    numbered = len(groups) > 1
+    for index, shards in enumerate(groups, start=1):
+        suffix = f"-{index:02d}" if numbered else ""
+        stack = f"alarms{suffix}" if d.alarms_in_own_stacks else "main"
+        members = [m for m in d.members if m.shard in shards]
+        names = {m.cluster_id for m in members}
+        ids = []
+        for alarm in d.alarms:
+            if alarm.member in names:
+                resource_id = alarm_resource_id(d, alarm)
+                resources.append(Resource(resource_id, "AWS::CloudWatch::Alarm", "cloudwatch",
+                                          {"PutMetricAlarm": put_metric_alarm(d, alarm)}, stack=stack,
+                                          depends_on=(GROUP,) if stack == "main" else ()))
+                ids.append(resource_id)
+        dashboard_id = f"Dashboard{suffix.replace('-', '')}"
+        resources.append(Resource(dashboard_id, "AWS::CloudWatch::Dashboard", "cloudwatch", {
+            "PutDashboard": {"DashboardName": d.replication_group_id + suffix,
+                             "DashboardBody": json.dumps(dashboard_body(d, members), separators=(",", ":"))},
+        }, stack=stack))
+        ids.append(dashboard_id)
+        shard_text = (f"shard {shards[0]:04d}" if len(shards) == 1 else f"shards {shards[0]:04d}-{shards[-1]:04d}")
+        stacks.append(Stack(stack, f"{stack}.yaml",
+                            f"cachegen: {d.name} {d.environment} - CloudWatch alarms and dashboard of "
+                            f"{d.replication_group_id}" + (f", {shard_text}" if d.cluster_mode_enabled else ""),
+                            tuple(ids)))
+    return resources, stacks
+
+
+def outputs(d: Deployment) -> tuple[Output, ...]:
+    endpoint = "ConfigurationEndPoint" if d.endpoint_kind == "configuration" else "PrimaryEndPoint"
+    address, port = Ref(GROUP, f"{endpoint}.Address"), Ref(GROUP, f"{endpoint}.Port")
+    out = [Output("PrimaryEndpoint", f"The {d.endpoint_kind} endpoint's address", address)]
+    if d.reader_endpoint:
+        out.append(Output("ReaderEndpoint", "Reader endpoint (spreads reads over the replicas)",
+                          Ref(GROUP, "ReaderEndPoint.Address")))
+    out.append(Output("Port", "Port of the endpoints", port))
+    credentials = ":${REDIS_PASSWORD}@" if d.auth else ""
+    for url in d.urls:
+        out.append(Output(
+            "".join(part.capitalize() for part in url.variable.lower().split("_")),
+            f"{url.variable}: {url.purpose}" + (" (REDIS_PASSWORD: the AUTH token, percent-encoded)" if d.auth else ""),
+            Join((f"{d.url_scheme}://{credentials}", address, ":", port, f"/{url.db}{d.url_query}")), export=False))
+    if d.auth_secret_name:
+        out.append(Output("AuthTokenSecretArn", "Secrets Manager secret holding the AUTH token", Ref(SECRET, "Arn")))
+    out.append(Output("SecurityGroupId", "Security group of the cache", Ref(SECURITY_GROUP, "GroupId")))
+    return tuple(out)

@@ -1,0 +1,65 @@
+"""Monitoring: out/<env>/alarms/{alarms.json, alarms.md, dashboard.json}, from the plan.
+
+alarms.json holds the plan's PutMetricAlarm inputs (for `aws cloudwatch put-metric-alarm
+--cli-input-json`), the very inputs the stack's AWS::CloudWatch::Alarm resources and
+create.sh carry. The SNS topic's ARN needs the account id, unknown at build time:
+alarms.json writes ACCOUNT_ID in its place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import templates
+from ..model import Deployment
+from ..plan import Plan, Ref
+from .escape import markdown, markdown_code
+
+ACCOUNT_PLACEHOLDER = "ACCOUNT_ID"
+COMPARISONS = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">=", "LessThanThreshold": "<",
+               "LessThanOrEqualToThreshold": "<="}
+
+
+def topic_arn_template(d: Deployment) -> str | None:
+    if not d.topic_name:
+        return None
+    return f"arn:{d.partition}:sns:{d.region}:{ACCOUNT_PLACEHOLDER}:{d.topic_name}"
+
+
+def _with_topic(d: Deployment, value: Any) -> Any:
+    if isinstance(value, Ref):
+        return topic_arn_template(d)  # the only reference an alarm holds: its actions' topic
+    if isinstance(value, dict):
+        return {k: _with_topic(d, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_topic(d, v) for v in value]
+    return value
+
+
+def emit(d: Deployment, plan: Plan) -> dict[str, str]:
+    header = {"title": markdown(f"Alarms of {d.replication_group_id} ({d.environment})"),
+              "spec_file": markdown_code(d.spec_file), "node": markdown(d.node.name), "vcpu": d.node.vcpu,
+              "max_clients": d.max_clients}
+    if not d.alarms:
+        return {"alarms.md": templates.render("alarms/alarms.md.j2", rows=[], topic=None, **header)}
+    inputs = [_with_topic(d, r.calls["PutMetricAlarm"]) for r in plan.of_type("AWS::CloudWatch::Alarm")]
+    dashboards = plan.of_type("AWS::CloudWatch::Dashboard")
+    bodies = [json.loads(r.calls["PutDashboard"]["DashboardBody"]) for r in dashboards]
+    rows = [{
+        "name": markdown_code(a.name),
+        "metric": markdown(f"{a.metric} ({a.statistic})"),
+        "condition": markdown(f"{COMPARISONS.get(a.comparison, a.comparison)} {a.threshold:g} {a.unit} in "
+                              f"{a.datapoints_to_alarm} of {a.evaluation_periods} x {a.period} s"),
+        "threshold_reason": markdown(a.threshold_reason), "reason": markdown(a.reason),
+        "runbook": markdown(a.runbook), "source": markdown(a.source),
+    } for a in d.alarms]
+    topic = topic_arn_template(d)
+    return {
+        "alarms.json": json.dumps(inputs, indent=2) + "\n",
+        "alarms.md": templates.render("alarms/alarms.md.j2", rows=rows, topic=markdown_code(topic) if topic else None,
+                                      **header),
+        # one dashboard, or several when alarms.stack is separate and the group needs more than one
+        "dashboard.json": json.dumps(bodies[0] if len(bodies) == 1 else
+                                     {r.name: body for r, body in zip(dashboards, bodies)}, indent=2) + "\n",
+    }

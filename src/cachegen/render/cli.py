@@ -1,0 +1,365 @@
+"""AWS CLI scripts: out/<env>/cli/{create,delete,failover-test}.sh, rendered from the plan.
+
+Every aws command is built here from an API input of the plan: each member becomes the
+AWS CLI's option (`CacheSubnetGroupName` -> `--cache-subnet-group-name`), each value one
+shell word (structures as JSON, never the CLI's shorthand, whose commas and brackets a
+security-group name may hold), each JMESPath literal through `escape.jmespath`. The
+templates lay out the control flow (existence checks, idempotency, --dry-run, --skip) and
+receive only `Shell` text. The AUTH token travels on a pipe, never on a command line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .. import templates
+from ..model import Deployment
+from ..plan import GROUP, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, Resource
+from .escape import Shell, comment, jmespath, shell_word, shell_words
+
+MAX_PARAMETERS_PER_CALL = 20  # ModifyCacheParameterGroup accepts at most 20 parameters
+MAX_ALARMS_PER_DELETE = 100  # DeleteAlarms accepts at most 100 names
+# awscli reads `file://` parameters itself: the token comes on a pipe, never on the command line.
+FROM_STDIN = "file:///dev/stdin"
+
+
+@dataclass(frozen=True)
+class ShellVar:
+    """A value only known when the script runs (an id AWS assigns), held in a shell variable."""
+
+    name: str
+
+
+SECURITY_GROUP_ID = ShellVar("sg_id")
+TOPIC_ARN = ShellVar("topic_arn")
+
+
+@dataclass(frozen=True)
+class Option:
+    """A script option beyond --dry-run and --skip: a flag, or one taking a value."""
+
+    variable: str
+    flag: str
+    help: str
+    takes_value: bool = True
+    metavar: str = "VALUE"
+    default: str | None = None  # for options with a value
+    default_variable: str | None = None  # an environment variable that supplies the default
+
+
+NO_WAIT = Option("no_wait", "--no-wait", "return without waiting for the replication group", takes_value=False)
+YES = Option("confirmed", "--yes", "confirm the deletion", takes_value=False)
+
+
+# --- values and options --------------------------------------------------------------------
+
+# Options the AWS CLI renames (awscli/customizations/argrename.py): the plain name would clash
+# with one of its own (`--endpoint` would be read as `--endpoint-url`).
+RENAMED = {("sns", "Subscribe", "Endpoint"): "--notification-endpoint"}
+
+
+def option_name(api_name: str) -> str:
+    """The AWS CLI's option for an API member: `MultiAZEnabled` -> `--multi-az-enabled`."""
+    return "--" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", api_name).lower()
+
+
+# (type, attribute) -> what stands for that value in a script
+def _reference(plan: Plan, ref: Ref) -> Any:
+    target = plan.get(ref.resource)
+    if ref.attribute == "Name":
+        return target.name  # every name is fixed by the spec
+    return {
+        ("AWS::EC2::SecurityGroup", "GroupId"): SECURITY_GROUP_ID,
+        ("AWS::SNS::Topic", "Arn"): TOPIC_ARN,
+        ("AWS::SecretsManager::Secret", "SecretString"): FROM_STDIN,
+        ("AWS::SecretsManager::Secret", "GeneratedPassword"): FROM_STDIN,
+    }[(target.type, ref.attribute)]
+
+
+def _resolve(plan: Plan, value: Any) -> Any:
+    if isinstance(value, Ref):
+        return _reference(plan, value)
+    if isinstance(value, dict):
+        return {k: _resolve(plan, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(plan, v) for v in value]
+    return value
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _word(value: Any) -> Shell:
+    if isinstance(value, ShellVar):
+        return Shell(f'"${value.name}"')
+    return shell_word(value)
+
+
+def cli_args(plan: Plan, call: dict[str, Any], operation: tuple[str, str] | None = None) -> list[Shell]:
+    """API input -> AWS CLI options, one `--option value` per member, each value one shell word."""
+    out = []
+    for key, value in _resolve(plan, call).items():
+        option = RENAMED.get((*operation, key), option_name(key)) if operation else option_name(key)
+        if isinstance(value, bool):
+            out.append(Shell(option if value else "--no-" + option[2:]))
+        elif isinstance(value, list) and all(isinstance(v, (str, ShellVar)) for v in value):
+            out.append(Shell(" ".join([option, *map(_word, value)])))
+        elif isinstance(value, (list, dict)):
+            if any(isinstance(v, ShellVar) for v in _leaves(value)):
+                raise ValueError(f"{key}: a run-time value inside a structure")
+            out.append(Shell(f"{option} {shell_word(_json(value))}"))
+        else:
+            out.append(Shell(f"{option} {_word(value)}"))
+    return out
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def query(expression: str, output: str = "text") -> Shell:
+    return Shell(f"--query {shell_word(expression)} --output {output}")
+
+
+def command(service: str, operation: str, args: list[Shell]) -> list[Shell]:
+    """`service operation --option value ...`, as the lines of one command."""
+    return [Shell(f"{service} {operation}"), *args]
+
+
+def operation_name(api_operation: str) -> str:
+    return option_name(api_operation)[2:]
+
+
+def call(plan: Plan, resource: Resource, api_operation: str, data: dict[str, Any] | None = None,
+         extra: list[Shell] | None = None) -> list[Shell]:
+    payload = resource.calls[api_operation] if data is None else data
+    return command(resource.service, operation_name(api_operation),
+                   cli_args(plan, payload, (resource.service, api_operation)) + (extra or []))
+
+
+# --- what each script needs --------------------------------------------------------------
+
+def _security_group(plan: Plan, d: Deployment) -> dict[str, Any]:
+    sg = plan.get(SECURITY_GROUP)
+    create = sg.calls["CreateSecurityGroup"]
+    find = command("ec2", "describe-security-groups", cli_args(plan, {"Filters": [
+        {"Name": "group-name", "Values": [create["GroupName"]]},
+        {"Name": "vpc-id", "Values": [create["VpcId"]]}]}) + [query("SecurityGroups[0].GroupId")])
+    port = f"`{d.ingress.port}`"
+    allowed = command("ec2", "describe-security-groups", [Shell('--group-ids "$sg_id"'), query(
+        f"SecurityGroups[0].IpPermissions[?FromPort=={port} && ToPort=={port}]"
+        ".[UserIdGroupPairs[].GroupId, IpRanges[].CidrIp, Ipv6Ranges[].CidrIpv6][][]")])
+    sources = []
+    for permission in sg.calls["AuthorizeSecurityGroupIngress"]["IpPermissions"]:
+        [source] = [s.get("GroupId") or s.get("CidrIp") or s.get("CidrIpv6")
+                    for key in ("UserIdGroupPairs", "IpRanges", "Ipv6Ranges") for s in permission.get(key, [])]
+        sources.append({
+            "word": shell_word(source),
+            "log": shell_word(f"allowed port {d.ingress.port} from {source}"),
+            "authorize": call(plan, sg, "AuthorizeSecurityGroupIngress",
+                              {"GroupId": Ref(SECURITY_GROUP, "GroupId"), "IpPermissions": [permission]}),
+        })
+    return {"name": shell_word(create["GroupName"]), "find": find,
+            "create": call(plan, sg, "CreateSecurityGroup", extra=[query("GroupId")]),
+            "allowed": allowed, "sources": sources,
+            "delete": command("ec2", "delete-security-group", [Shell('--group-id "$sg_id"')])}
+
+
+def _named(plan: Plan, resource_id: str, describe: str, name_option: str, delete: str) -> dict[str, Any]:
+    resource = plan.get(resource_id)
+    name_arg = Shell(f"{name_option} {shell_word(resource.name)}")
+    return {"name": shell_word(resource.name),
+            "exists": command(resource.service, describe, [name_arg]),
+            "delete": command(resource.service, delete, [name_arg])}
+
+
+def _subnet_group(plan: Plan) -> dict[str, Any]:
+    out = _named(plan, SUBNET_GROUP, "describe-cache-subnet-groups", "--cache-subnet-group-name",
+                 "delete-cache-subnet-group")
+    out["create"] = call(plan, plan.get(SUBNET_GROUP), "CreateCacheSubnetGroup")
+    return out
+
+
+def _parameter_group(plan: Plan) -> dict[str, Any] | None:
+    if PARAMETER_GROUP not in plan.by_id:
+        return None
+    group = plan.get(PARAMETER_GROUP)
+    out = _named(plan, PARAMETER_GROUP, "describe-cache-parameter-groups", "--cache-parameter-group-name",
+                 "delete-cache-parameter-group")
+    modify = group.calls["ModifyCacheParameterGroup"]
+    values = modify["ParameterNameValues"]
+    out["create"] = call(plan, group, "CreateCacheParameterGroup")
+    out["family"] = comment(group.calls["CreateCacheParameterGroup"]["CacheParameterGroupFamily"])
+    out["modify"] = [call(plan, group, "ModifyCacheParameterGroup",
+                          {**modify, "ParameterNameValues": values[i:i + MAX_PARAMETERS_PER_CALL]})
+                     for i in range(0, len(values), MAX_PARAMETERS_PER_CALL)]
+    return out
+
+
+def _secret(plan: Plan, d: Deployment) -> dict[str, Any] | None:
+    if SECRET not in plan.by_id:
+        return None
+    secret = plan.get(SECRET)
+    assert d.token is not None
+    name = secret.name
+    return {
+        "name": shell_word(name),
+        "exists": command("secretsmanager", "describe-secret", [Shell(f"--secret-id {shell_word(name)}")]),
+        "generate": call(plan, secret, "GetRandomPassword", extra=[query("RandomPassword")]),
+        "create": call(plan, secret, "CreateSecret"),
+        "read": command("secretsmanager", "get-secret-value",
+                        [Shell(f"--secret-id {shell_word(name)}"), query("SecretString")]),
+        "pattern": shell_word(d.token.pattern),
+        "delete": command("secretsmanager", "delete-secret",
+                          [Shell(f"--secret-id {shell_word(name)}"), Shell("--recovery-window-in-days 7")]),
+    }
+
+
+def _topic(plan: Plan) -> dict[str, Any] | None:
+    if TOPIC not in plan.by_id:
+        return None
+    topic = plan.get(TOPIC)
+    name = topic.name
+    return {
+        "name": shell_word(name),
+        "create": call(plan, topic, "CreateTopic", extra=[query("TopicArn")]),
+        # CreateTopic with the name alone returns the existing topic's ARN (it is idempotent)
+        "arn": command("sns", "create-topic", [Shell(f"--name {shell_word(name)}"), query("TopicArn")]),
+        "find": command("sns", "list-topics", [query(jmespath("Topics[?ends_with(TopicArn, {})] | [0].TopicArn",
+                                                                 ":" + name))]),
+        "subscriptions": [{
+            "endpoint": shell_word(subscribe["Endpoint"]),
+            "log": shell_word(f"subscribed {subscribe['Endpoint']} (confirm the e-mail AWS sends)"),
+            "count": command("sns", "list-subscriptions-by-topic", [Shell('--topic-arn "$topic_arn"'), query(
+                jmespath("length(Subscriptions[?Endpoint=={}])", subscribe["Endpoint"]))]),
+            "subscribe": call(plan, topic, "Subscribe", subscribe),
+        } for subscribe in topic.calls["Subscribe"]],
+        "delete": command("sns", "delete-topic", [Shell('--topic-arn "$topic_arn"')]),
+    }
+
+
+def _log_groups(plan: Plan) -> list[dict[str, Any]]:
+    out = []
+    for group in plan.of_type("AWS::Logs::LogGroup"):
+        name = group.name
+        out.append({
+            "name": shell_word(name),
+            "count": command("logs", "describe-log-groups", [Shell(f"--log-group-name-prefix {shell_word(name)}"), query(
+                jmespath("length(logGroups[?logGroupName=={}])", name))]),
+            "create": call(plan, group, "CreateLogGroup"),
+            "retention": call(plan, group, "PutRetentionPolicy"),
+            "delete": command("logs", "delete-log-group", [Shell(f"--log-group-name {shell_word(name)}")]),
+        })
+    return out
+
+
+# describe-replication-groups' answer, per endpoint attribute of the plan
+ENDPOINT_QUERIES = {
+    "PrimaryEndPoint.Address": "ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Address",
+    "ReaderEndPoint.Address": "ReplicationGroups[0].NodeGroups[0].ReaderEndpoint.Address",
+    "ConfigurationEndPoint.Address": "ReplicationGroups[0].ConfigurationEndpoint.Address",
+    "PrimaryEndPoint.Port": "ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Port",
+    "ConfigurationEndPoint.Port": "ReplicationGroups[0].ConfigurationEndpoint.Port",
+}
+
+
+def _replication_group(plan: Plan, d: Deployment) -> dict[str, Any]:
+    group = plan.get(GROUP)
+    describe = Shell('--replication-group-id "$GROUP_ID"')
+    endpoints = []
+    for output in plan.outputs:
+        if isinstance(output.value, Ref) and output.value.resource == GROUP:
+            variable = {"PrimaryEndpoint": f"{d.endpoint_kind.upper()}_ENDPOINT", "ReaderEndpoint": "READER_ENDPOINT",
+                        "Port": "PORT"}[output.name]
+            endpoints.append({"variable": shell_word(variable),
+                              "placeholder": shell_word(f"<{variable.lower().replace('_', '-')}>"),
+                              "describe": command("elasticache", "describe-replication-groups",
+                                                  [describe, query(ENDPOINT_QUERIES[output.value.attribute])])})
+    return {
+        "exists": command("elasticache", "describe-replication-groups", [describe]),
+        "create": call(plan, group, "CreateReplicationGroup"),
+        "wait": command("elasticache", "wait replication-group-available", [describe]),
+        "wait_deleted": command("elasticache", "wait replication-group-deleted", [describe]),
+        "delete": command("elasticache", "delete-replication-group", [describe]),
+        "summary": shell_word(f"replication group {d.replication_group_id} ({d.node_count} x {d.node.name}, "
+                              f"{d.engine} {d.engine_version})"),
+        "final_snapshot": shell_word(d.final_snapshot_name) if d.final_snapshot_name else None,
+        "endpoints": endpoints,
+    }
+
+
+def _monitoring(plan: Plan) -> dict[str, Any]:
+    alarms = plan.of_type("AWS::CloudWatch::Alarm")
+    dashboards = plan.of_type("AWS::CloudWatch::Dashboard")
+    names = [a.name for a in alarms]
+    return {
+        "alarms": [call(plan, alarm, "PutMetricAlarm") for alarm in alarms],
+        "dashboards": [call(plan, dashboard, "PutDashboard") for dashboard in dashboards],
+        "delete_alarms": [command("cloudwatch", "delete-alarms", [Shell("--alarm-names " + shell_words(
+            names[i:i + MAX_ALARMS_PER_DELETE]))]) for i in range(0, len(names), MAX_ALARMS_PER_DELETE)],
+        "delete_dashboards": [command("cloudwatch", "delete-dashboards", [Shell("--dashboard-names " + shell_words(
+            [d.name for d in dashboards]))])] if dashboards else [],
+        "count": len(alarms),
+    }
+
+
+def emit(d: Deployment, plan: Plan) -> dict[str, str]:
+    context = {
+        "sg": _security_group(plan, d),
+        "subnet_group": _subnet_group(plan),
+        "parameter_group": _parameter_group(plan),
+        "secret": _secret(plan, d),
+        "topic": _topic(plan),
+        "log_groups": _log_groups(plan),
+        "group": _replication_group(plan, d),
+        "monitoring": _monitoring(plan),
+    }
+    create_steps = ["security-group", "subnet-group", "parameter-group", "secret", "topic", "log-groups",
+                    "replication-group", "alarms"]
+    shards = [f"{s:04d}" for s in range(1, d.shards + 1)]
+    return {
+        "create.sh": render_script("create.sh", d, "cli/create.sh.j2", create_steps, [
+            "Creates the ElastiCache deployment in dependency order: security group, subnet group,",
+            "parameter group, AUTH token secret, SNS topic, log groups, replication group; waits until",
+            "it is available, puts the CloudWatch alarms and dashboards and prints the endpoints. Safe",
+            "to re-run: each step checks whether its resource exists, so a second run picks up where a",
+            "failed one stopped.",
+        ], options=[NO_WAIT], **context),
+        "delete.sh": render_script("delete.sh", d, "cli/delete.sh.j2", list(reversed(create_steps)), [
+            "Tears the deployment down in reverse order"
+            + (", keeping a final snapshot." if d.final_snapshot_name else "."),
+            "Refuses without --yes, and always for a protected environment.",
+        ], options=[YES, NO_WAIT], **context),
+        "failover-test.sh": render_script("failover-test.sh", d, "cli/failover-test.sh.j2", shards, [
+            "Failover drill: promotes a replica in every shard with `test-failover`, waits, and",
+            "reports each shard's new primary.",
+        ], shards=[shell_word(s) for s in shards], group=context["group"]),
+    }
+
+
+def render_script(script: str, d: Deployment, template: str, steps: list[str], purpose: list[str],
+                  options: list[Option] | None = None, **context: Any) -> str:
+    """Any of the generated scripts: the shared header, option parsing and helpers, then its body."""
+    options = options or []
+    return templates.render(
+        template, script=comment(script), spec_file=comment(d.spec_file), environment=comment(d.environment),
+        purpose=[comment(line) for line in purpose], steps=comment(", ".join(steps)),
+        usage_options=comment("".join(f" [{o.flag}{' ' + o.metavar if o.takes_value else ''}]" for o in options)),
+        options=[{"variable": Shell(o.variable), "flag": Shell(o.flag), "takes_value": o.takes_value,
+                  "help": comment(f"{o.flag + (' ' + o.metavar if o.takes_value else ''):<18} {o.help}"
+                                  + (f" (default: {o.default})" if o.default else "")
+                                  + (f" (default: ${o.default_variable})" if o.default_variable else "")),
+                  "default": shell_word(o.default) if o.default is not None else None,
+                  "default_variable": Shell(o.default_variable) if o.default_variable else None}
+                 for o in options],
+        region=shell_word(d.region), region_comment=comment(d.region), group_id=shell_word(d.replication_group_id),
+        environment_word=shell_word(d.environment), spec_word=shell_word(d.spec_file),
+        protected=d.protected, no_replica=d.replicas_per_shard == 0, **context)

@@ -1,0 +1,259 @@
+"""CloudFormation: the plan's resources as stacks, and the script that deploys them.
+
+out/<env>/cloudformation/stack.yaml holds every resource of the main stack; with
+`alarms.stack: separate` the alarms and dashboards go to alarms.yaml (or alarms-01.yaml,
+... when one stack cannot hold them). deploy.sh deploys the stacks in order, through S3
+when a template is larger than `--template-body` takes.
+
+The plan is in the API's shape; `TRANSFORMS` maps each resource type to CloudFormation's
+property names (most are the API's own), and `INTRINSICS` turns each `Ref` into the
+intrinsic function that reads that attribute.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from .. import templates
+from ..model import Deployment
+from ..plan import Join, Plan, Ref, Resource, Stack
+from . import cli
+from .cfn_yaml import GetAtt, Ref as CfnRef, Sub, dump
+from .escape import comment, shell_word
+
+# CloudFormation's quotas (AWS CloudFormation User Guide, "CloudFormation quotas").
+TEMPLATE_BODY_MAX_BYTES = 51_200  # --template-body; larger templates go through S3
+TEMPLATE_S3_MAX_BYTES = 1_048_576
+RESOURCES_MAX = 500
+
+
+def emit(d: Deployment, plan: Plan) -> dict[str, str]:
+    files = {stack.file: stack_text(d, plan, stack) for stack in plan.stacks}
+    files["deploy.sh"] = deploy_script(d, plan, {name: len(text.encode("utf-8")) for name, text in files.items()})
+    return files
+
+
+# The comment lines above a template's body stay under this many bytes (checked by a test).
+HEADER_MAX_BYTES = 2048
+
+
+def stack_text(d: Deployment, plan: Plan, stack: Stack) -> str:
+    return templates.render("cloudformation/stack.yaml.j2", d=d, stack=stack, body=dump(stack_document(plan, stack)),
+                            summary=[comment(line) for line in textwrap.wrap(_summary(d), 92)],
+                            note=[comment(line) for line in textwrap.wrap(_note(d), 92)])
+
+
+def stack_bytes_at_most(plan: Plan, stack: Stack) -> int:
+    """An upper bound of the template's size without rendering its header (no Jinja needed)."""
+    return len(dump(stack_document(plan, stack)).encode("utf-8")) + HEADER_MAX_BYTES
+
+
+def stack_document(plan: Plan, stack: Stack) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        # The template's Description takes no intrinsic functions, so a `${` (which
+        # CloudFormation would read as a variable) is broken up here.
+        "Description": stack.description.replace("${", "$ {")[:1024],
+        "Resources": {resource_id: resource(plan, stack, plan.get(resource_id)) for resource_id in stack.resources},
+    }
+    if stack.name == "main":
+        document["Outputs"] = {o.name: _output(plan, stack, o) for o in plan.outputs}
+    return document
+
+
+def _summary(d: Deployment) -> str:
+    return (f"{d.engine} {d.engine_version} on {d.node_count} x {d.node.name} ({d.shards} shard"
+            f"{'s' if d.shards > 1 else ''}, {d.replicas_per_shard} replica{'s' if d.replicas_per_shard != 1 else ''}"
+            f" each), Multi-AZ {'on' if d.multi_az else 'off'}, cluster mode "
+            f"{'enabled' if d.cluster_mode_enabled else 'disabled'}.")
+
+
+def _note(d: Deployment) -> str:
+    if dict(d.parameters).get("maxmemory-policy") == "noeviction":
+        return ("maxmemory-policy is noeviction, not allkeys-lru: an evicting policy drops queued Celery tasks "
+                "and results when memory runs out.")
+    return ""
+
+
+# --- properties -------------------------------------------------------------------------
+
+def _subnet_group(r: Resource) -> dict[str, Any]:
+    call = r.calls["CreateCacheSubnetGroup"]
+    return {"CacheSubnetGroupName": call["CacheSubnetGroupName"], "Description": call["CacheSubnetGroupDescription"],
+            "SubnetIds": call["SubnetIds"], "Tags": call["Tags"]}
+
+
+SOURCES = (("UserIdGroupPairs", "GroupId", "SourceSecurityGroupId"), ("IpRanges", "CidrIp", "CidrIp"),
+           ("Ipv6Ranges", "CidrIpv6", "CidrIpv6"))
+
+
+def _security_group(r: Resource) -> dict[str, Any]:
+    create = r.calls["CreateSecurityGroup"]
+    ingress = []
+    for permission in r.calls["AuthorizeSecurityGroupIngress"]["IpPermissions"]:
+        for api_list, api_key, cfn_key in SOURCES:
+            for source in permission.get(api_list, []):
+                ingress.append({"IpProtocol": permission["IpProtocol"], "FromPort": permission["FromPort"],
+                                "ToPort": permission["ToPort"], cfn_key: source[api_key],
+                                "Description": source["Description"]})
+    [tags] = [spec["Tags"] for spec in create["TagSpecifications"]]
+    return {"GroupName": create["GroupName"], "GroupDescription": create["Description"], "VpcId": create["VpcId"],
+            "SecurityGroupIngress": ingress, "Tags": tags}
+
+
+def _parameter_group(r: Resource) -> dict[str, Any]:
+    create = r.calls["CreateCacheParameterGroup"]
+    values = {p["ParameterName"]: p["ParameterValue"] for p in r.calls["ModifyCacheParameterGroup"]["ParameterNameValues"]}
+    return {"CacheParameterGroupName": create["CacheParameterGroupName"],
+            "CacheParameterGroupFamily": create["CacheParameterGroupFamily"], "Description": create["Description"],
+            "Properties": values, "Tags": create["Tags"]}
+
+
+def _secret(r: Resource) -> dict[str, Any]:
+    create = dict(r.calls["CreateSecret"])
+    create.pop("SecretString")  # generated by CloudFormation from GenerateSecretString
+    tags = create.pop("Tags")
+    return {**create, "GenerateSecretString": r.calls["GetRandomPassword"], "Tags": tags}
+
+
+def _topic(r: Resource) -> dict[str, Any]:
+    create = r.calls["CreateTopic"]
+    out: dict[str, Any] = {"TopicName": create["Name"]}
+    if r.calls["Subscribe"]:
+        out["Subscription"] = [{"Protocol": s["Protocol"], "Endpoint": s["Endpoint"]} for s in r.calls["Subscribe"]]
+    out["Tags"] = create["Tags"]
+    return out
+
+
+def _log_group(r: Resource) -> dict[str, Any]:
+    create, retention = r.calls["CreateLogGroup"], r.calls["PutRetentionPolicy"]
+    return {"LogGroupName": create["logGroupName"], "RetentionInDays": retention["retentionInDays"],
+            "Tags": [{"Key": k, "Value": v} for k, v in create["tags"].items()]}
+
+
+def _as_is(operation: str) -> Callable[[Resource], dict[str, Any]]:
+    return lambda r: dict(r.calls[operation])
+
+
+TRANSFORMS: dict[str, Callable[[Resource], dict[str, Any]]] = {
+    "AWS::ElastiCache::SubnetGroup": _subnet_group,
+    "AWS::EC2::SecurityGroup": _security_group,
+    "AWS::ElastiCache::ParameterGroup": _parameter_group,
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::SNS::Topic": _topic,
+    "AWS::Logs::LogGroup": _log_group,
+    "AWS::ElastiCache::ReplicationGroup": _as_is("CreateReplicationGroup"),
+    "AWS::CloudWatch::Alarm": _as_is("PutMetricAlarm"),
+    "AWS::CloudWatch::Dashboard": _as_is("PutDashboard"),
+}
+
+
+def resource(plan: Plan, stack: Stack, r: Resource) -> dict[str, Any]:
+    out: dict[str, Any] = {"Type": r.type}
+    depends = [other for other in r.depends_on if other in stack.resources]
+    if depends:
+        out["DependsOn"] = depends[0] if len(depends) == 1 else depends
+    if r.type == "AWS::ElastiCache::ReplicationGroup":
+        # A replacement (port, subnet group, encryption, id...) must never silently lose the
+        # data; deletion keeps a final snapshot when the spec asks for one.
+        out["DeletionPolicy"] = "Snapshot" if r.final_snapshot else "Delete"
+        out["UpdateReplacePolicy"] = "Snapshot"
+    out["Properties"] = _value(plan, stack, TRANSFORMS[r.type](r))
+    return out
+
+
+# --- references --------------------------------------------------------------------------
+
+def _same_stack(plan: Plan, stack: Stack, ref: Ref) -> bool:
+    return ref.resource in stack.resources
+
+
+# (type, attribute) -> the intrinsic reading it, as (short form, Sub variable)
+INTRINSICS: dict[tuple[str, str], Callable[[str, str], tuple[Any, str]]] = {
+    ("AWS::ElastiCache::SubnetGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::ElastiCache::ParameterGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::Logs::LogGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::SNS::Topic", "Arn"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::SecretsManager::Secret", "Arn"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::SecretsManager::Secret", "SecretString"):
+        lambda rid, _: (Sub(f"{{{{resolve:secretsmanager:${{{rid}}}:SecretString}}}}"), ""),
+    ("AWS::EC2::SecurityGroup", "GroupId"): lambda rid, attr: (GetAtt(f"{rid}.{attr}"), f"{rid}.{attr}"),
+}
+
+
+def _intrinsic(plan: Plan, stack: Stack, ref: Ref) -> tuple[Any, str]:
+    target = plan.get(ref.resource)
+    if not _same_stack(plan, stack, ref):
+        if (target.type, ref.attribute) != ("AWS::SNS::Topic", "Arn"):
+            raise ValueError(f"{ref} crosses stacks")
+        # a topic's ARN follows from its name: the alarm stacks need no export of the main stack
+        arn = f"arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{target.name}"
+        return Sub(arn), ""
+    if target.type == "AWS::ElastiCache::ReplicationGroup":
+        return GetAtt(f"{ref.resource}.{ref.attribute}"), f"{ref.resource}.{ref.attribute}"
+    return INTRINSICS[(target.type, ref.attribute)](ref.resource, ref.attribute)
+
+
+def _literal(text: str) -> Any:
+    """A string CloudFormation reads literally: a `${` would be taken for a Sub variable
+    (cfn-lint E1029), so such text is joined from parts that hold none."""
+    if "${" not in text:
+        return text
+    pieces = text.split("${")
+    parts = [pieces[0] + "$"] + ["{" + piece + "$" for piece in pieces[1:-1]] + ["{" + pieces[-1]]
+    return {"Fn::Join": ["", parts]}
+
+
+def _value(plan: Plan, stack: Stack, value: Any) -> Any:
+    if isinstance(value, Ref):
+        return _intrinsic(plan, stack, value)[0]
+    if isinstance(value, Join):
+        template = ""
+        for part in value.parts:
+            if isinstance(part, Ref):
+                variable = _intrinsic(plan, stack, part)[1]
+                template += "${" + variable + "}"
+            else:
+                template += part.replace("${", "${!")
+        return Sub(template)
+    if isinstance(value, str):
+        return _literal(value)
+    if isinstance(value, dict):
+        return {key: _value(plan, stack, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_value(plan, stack, item) for item in value]
+    return value
+
+
+def _output(plan: Plan, stack: Stack, output) -> dict[str, Any]:
+    out: dict[str, Any] = {"Description": output.description, "Value": _value(plan, stack, output.value)}
+    if output.export:
+        out["Export"] = {"Name": Sub(f"${{AWS::StackName}}-{output.name}")}
+    return out
+
+
+# --- deploy.sh ---------------------------------------------------------------------------
+
+def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> str:
+    stacks = []
+    for stack in plan.stacks:
+        suffix = "" if stack.name == "main" else f"-{stack.name}"
+        stacks.append({
+            "file": shell_word(stack.file),
+            "step": shell_word(stack.name),
+            "suffix": shell_word(suffix) if suffix else None,
+            "bytes": sizes[stack.file],
+            "needs_s3": sizes[stack.file] > TEMPLATE_BODY_MAX_BYTES,
+            "resources": len(stack.resources),
+        })
+    return cli.render_script("deploy.sh", d, "cloudformation/deploy.sh.j2", [s.name for s in plan.stacks], [
+        "Deploys the CloudFormation stacks of this environment in order (`aws cloudformation deploy`):",
+        "stack.yaml first, then the alarm stacks. A template above the 51,200 bytes that",
+        "--template-body takes is uploaded to S3 first (--s3-bucket, or $CACHEGEN_TEMPLATE_BUCKET).",
+    ], options=[cli.Option("stack_name", "--stack-name", "the main stack's name", metavar="NAME",
+                           default=d.replication_group_id),
+                cli.Option("bucket", "--s3-bucket", "S3 bucket for templates above 51,200 bytes", metavar="BUCKET",
+                           default_variable="CACHEGEN_TEMPLATE_BUCKET")],
+        stacks=stacks, needs_s3=any(s["needs_s3"] for s in stacks), max_body=TEMPLATE_BODY_MAX_BYTES)

@@ -1,0 +1,103 @@
+"""Cost: out/<env>/cost/{cost.md, cost.json, cost.svg}."""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .. import catalog, cost, templates
+from .escape import xml_text as escape
+from ..model import Deployment
+from ..plan import Plan
+
+COLOURS = {"nodes": "#4e79a7", "nodes (reserved)": "#4e79a7", "reservation upfront, amortised": "#a0cbe8",
+           "backup storage": "#f28e2b", "cross-AZ transfer": "#59a14f"}
+
+
+def money(value: Decimal, places: int = 2) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    return f"${value.quantize(quantum, rounding=ROUND_HALF_UP):,}"
+
+
+def signed(value: Decimal) -> str:
+    text = money(abs(value))
+    return ("-" if value < 0 else "+") + text
+
+
+def qty(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def emit(d: Deployment, plan: Plan) -> dict[str, str]:
+    current = cost.estimate(d)
+    alternatives, unpriced = cost.advice(d, current)
+    pricing = catalog.pricing()
+    sources = ", ".join(f"{s['id']} {s['taken']}" for s in pricing.get("sources", []))
+    return {
+        "cost.md": templates.render("cost/cost.md.j2", d=d, current=current, alternatives=alternatives,
+                                    unpriced=unpriced,
+                                    sources=sources, hours=cost.hours_per_month(), money=money, signed=signed,
+                                    qty=qty),
+        "cost.json": json.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced},
+                                indent=2) + "\n",
+        "cost.svg": svg([current] + [alt.estimate for alt in alternatives], f"{d.replication_group_id}: per month"),
+    }
+
+
+def _estimate_json(estimate: cost.Estimate) -> dict[str, Any]:
+    return {
+        "label": estimate.label,
+        "engine": estimate.engine,
+        "node_type": estimate.node_type,
+        "nodes": estimate.nodes,
+        "reserved": estimate.reserved,
+        "lines": [{"component": line.component, "quantity": str(line.quantity), "unit": line.unit,
+                   "unit_price": str(line.unit_price), "monthly": str(line.monthly), "note": line.note}
+                  for line in estimate.lines],
+        "upfront": str(estimate.upfront),
+        "monthly": str(estimate.monthly),
+        "missing": list(estimate.missing),
+    }
+
+
+def _json(d: Deployment, current: cost.Estimate, alternatives: list[cost.Alternative]) -> dict[str, Any]:
+    return {
+        "environment": d.environment,
+        "region": d.region,
+        "currency": "USD",
+        "hours_per_month": str(cost.hours_per_month()),
+        "estimate": _estimate_json(current),
+        "yearly": str(current.monthly * 12),
+        "alternatives": [{**_estimate_json(a.estimate), "monthly_delta": str(a.monthly_delta),
+                          "yearly_delta": str(a.yearly_delta)} for a in alternatives],
+    }
+
+
+def svg(estimates: list[cost.Estimate], title: str) -> str:
+    """One stacked bar per estimate (its cost components), scaled to the largest total."""
+    bar, gap, left, top, height = 28, 12, 230, 40, 300
+    width = left + height + 120
+    largest = max((e.monthly for e in estimates), default=Decimal(1)) or Decimal(1)
+    rows = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{top + len(estimates) * (bar + gap) + 40}" font-family="sans-serif" font-size="12">',
+            f'<text x="10" y="24" font-size="14" font-weight="bold">{escape(title)}</text>']
+    for i, estimate in enumerate(estimates):
+        y = top + i * (bar + gap)
+        rows.append(f'<text x="10" y="{y + bar * 0.65:.1f}">{escape(estimate.label)}</text>')
+        x = Decimal(left)
+        for line in estimate.lines:
+            length = (line.monthly / largest * height).quantize(Decimal("0.01"))
+            rows.append(f'<rect x="{x}" y="{y}" width="{length}" height="{bar}" '
+                        f'fill="{COLOURS.get(line.component, "#bab0ac")}" data-monthly="{line.monthly}">'
+                        f'<title>{escape(line.component)}: {money(line.monthly)}</title></rect>')
+            x += length
+        rows.append(f'<text x="{x + 6}" y="{y + bar * 0.65:.1f}">{money(estimate.monthly)}</text>')
+    legend_y = top + len(estimates) * (bar + gap) + 16
+    for j, (name, colour) in enumerate((("nodes", COLOURS["nodes"]), ("upfront", COLOURS[
+            "reservation upfront, amortised"]), ("backups", COLOURS["backup storage"]),
+            ("cross-AZ", COLOURS["cross-AZ transfer"]))):
+        rows.append(f'<rect x="{10 + j * 110}" y="{legend_y}" width="12" height="12" fill="{colour}"/>'
+                    f'<text x="{26 + j * 110}" y="{legend_y + 10}">{name}</text>')
+    rows.append("</svg>")
+    return "\n".join(rows) + "\n"

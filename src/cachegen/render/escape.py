@@ -1,0 +1,173 @@
+"""One escaping function per target language, and a type for text that went through it.
+
+A value reaches a generated file only as the literal of that file's language: a shell
+word, a JMESPath literal, a Python literal, a redis.conf argument, a .env value, Markdown
+text, comment text, XML text. Each function returns an `Escaped` subclass naming its
+target; the template environment of a target (`cachegen.templates`) refuses every other
+string, so a value that skipped its escaping fails the build instead of reaching a file.
+JSON and the CloudFormation YAML are written by serializers (json.dumps, cfn_yaml), which
+escape by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from typing import Any, ClassVar
+
+# Characters a line comment may hold: YAML's printable set less line breaks (YAML 1.1 also
+# breaks lines at NEL, LS and PS; Python and shell at CR and LF). Anything else is escaped.
+_NOT_COMMENT_SAFE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]")
+
+
+class Escaped(str):
+    """Text already made safe for `target`."""
+
+    __slots__ = ()
+    target: ClassVar[str] = ""
+
+
+class Shell(Escaped):
+    """One or more shell words, each quoted so that bash reads it literally."""
+
+    target = "shell"
+
+
+class Comment(Escaped):
+    """Text for a `#` line comment in any target: it can hold no line break."""
+
+    target = "comment"
+
+
+class Yaml(Escaped):
+    """A YAML document written by `cfn_yaml.dump`, which quotes every scalar it must."""
+
+    target = "yaml"
+
+
+class Python(Escaped):
+    """A Python literal."""
+
+    target = "python"
+
+
+class Conf(Escaped):
+    """One argument of a redis.conf directive."""
+
+    target = "conf"
+
+
+class Dotenv(Escaped):
+    """A .env value, quoted."""
+
+    target = "dotenv"
+
+
+class Markdown(Escaped):
+    """Markdown inline text (a table cell)."""
+
+    target = "markdown"
+
+
+class UnsafeValue(ValueError):
+    """A value the target cannot represent at all."""
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or (
+        f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+
+
+def comment(value: Any) -> Comment:
+    """Text inside a line comment: every line break and unprintable character written as an escape."""
+    return Comment(_NOT_COMMENT_SAFE.sub(lambda m: _escape_char(m.group()), str(value)))
+
+
+def shell_word(value: Any) -> Shell:
+    """Any value as one shell word, read literally (no expansion, no splitting)."""
+    if isinstance(value, Shell):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a boolean has no single shell spelling; choose the word")
+    return Shell(shlex.quote(str(value)))
+
+
+def shell_words(values: list[Any]) -> Shell:
+    return Shell(" ".join(shell_word(v) for v in values))
+
+
+def jmespath_literal(value: str) -> str:
+    """A JMESPath literal that evaluates to `value`: JSON between backticks, its backticks escaped."""
+    return "`" + json.dumps(value, ensure_ascii=False).replace("`", "\\`") + "`"
+
+
+def jmespath(template: str, *values: str) -> str:
+    """A JMESPath expression with each `{}` of `template` replaced by the literal of a value."""
+    return template.format(*(jmespath_literal(v) for v in values))
+
+
+def python_literal(value: Any) -> Python:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return Python(repr(value))
+    raise TypeError(f"no Python literal for {type(value).__name__}")
+
+
+_CONF_PLAIN = re.compile(r"[A-Za-z0-9_.:/+@-]+")
+
+
+def conf_value(value: Any) -> Conf:
+    """A redis.conf argument: plain when unambiguous, else double-quoted with C escapes
+    (redis.conf's parser, sdssplitargs, reads \\n, \\", \\\\ and \\xHH in double quotes)."""
+    text = str(value)
+    if _CONF_PLAIN.fullmatch(text):
+        return Conf(text)
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= byte < 0x7f:
+            out.append(ch)
+        else:
+            out.append(f"\\x{byte:02x}")
+    return Conf('"' + "".join(out) + '"')
+
+
+def dotenv_value(name: str, value: Any) -> Dotenv:
+    """A single-quoted .env value: no expansion by shells, docker compose or python-dotenv.
+    A quote or a line break cannot be written that way (AWS endpoints and tokens hold neither)."""
+    text = str(value)
+    if "'" in text or "\n" in text or "\r" in text:
+        raise UnsafeValue(f"{name} holds a quote or a line break and cannot be written to a .env file")
+    return Dotenv(f"'{text}'")
+
+
+# What can change the structure of a Markdown table cell: a cell break, code, emphasis, HTML, links.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_<\[\]|~])")
+
+
+def markdown(value: Any) -> Markdown:
+    """Inline Markdown text (a table cell): structural punctuation backslash-escaped (CommonMark), one line."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+    return Markdown(_NOT_COMMENT_SAFE.sub(lambda m: _escape_char(m.group()), text))
+
+
+def markdown_code(value: Any) -> Markdown:
+    """Inline code: a backtick fence longer than any run of backticks inside."""
+    text = _NOT_COMMENT_SAFE.sub(lambda m: _escape_char(m.group()), str(value))
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
+_XML_INVALID = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: Any) -> str:
+    """XML character data: markup characters as entities, characters XML cannot hold as U+FFFD."""
+    from html import escape
+
+    return escape(_XML_INVALID.sub("\ufffd", str(value)), quote=True)

@@ -1,0 +1,96 @@
+"""Region, subnets and who may connect: what EC2 and ElastiCache accept."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from .. import catalog
+from ..diagnostics import did_you_mean
+from .base import Context, Finding, Rule, rule
+
+RULES: list[Rule] = []
+SG_RULES = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html"
+
+
+@rule(RULES, "V100", "The region offers ElastiCache", "https://docs.aws.amazon.com/general/latest/gr/elasticache-service.html",
+      stage="spec")
+def region_exists(ctx: Context) -> Iterator[Finding]:
+    regions = sorted(catalog.regions())
+    if ctx.spec.region not in regions:
+        yield Finding(("region",), f"ElastiCache is not offered in a region named {ctx.spec.region}",
+                      expected="a region of the AWS, AWS China or AWS GovCloud (US) partitions, e.g. us-east-1",
+                      suggestion=did_you_mean(ctx.spec.region, regions))
+
+
+@rule(RULES, "V107", "Subnets are unique and lie in the spec's region",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/SubnetGroups.html", stage="spec")
+def subnets_in_region(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    seen: set[str] = set()
+    for index, subnet in enumerate(spec.network.subnets):
+        if not subnet.az.startswith(spec.region) or not subnet.az[len(spec.region):].isalpha():
+            yield Finding(("network", "subnets", index, "az"),
+                          f"availability zone {subnet.az} is not in the region {spec.region}",
+                          expected=f"an AZ of {spec.region}, e.g. {spec.region}a")
+        if subnet.id in seen:
+            yield Finding(("network", "subnets", index, "id"), f"subnet {subnet.id} is listed more than once")
+        seen.add(subnet.id)
+
+
+@rule(RULES, "V108", "Application security groups are listed once",
+      "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules.html", stage="spec")
+def unique_security_groups(ctx: Context) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for index, group in enumerate(ctx.spec.network.allowed_security_groups):
+        if group in seen:
+            yield Finding(("network", "allowed_security_groups", index),
+                          f"security group {group} is listed more than once (AWS rejects duplicate rules)")
+        seen.add(group)
+
+
+@rule(RULES, "V110", "Allowed CIDRs are IPv4 or IPv6 network addresses, each listed once", SG_RULES, stage="spec")
+def cidrs(ctx: Context) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for index, text in enumerate(ctx.spec.network.allowed_cidrs):
+        path = ("network", "allowed_cidrs", index)
+        try:
+            network = ipaddress.ip_network(text, strict=True)
+        except ValueError:
+            try:
+                loose = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                yield Finding(path, f"`{text}` is not an IPv4 or IPv6 CIDR block",
+                              expected="an address and a prefix length, e.g. 10.0.0.0/16 or 2001:db8::/56")
+            else:
+                yield Finding(path, f"`{text}` has host bits set: a rule takes the network address",
+                              expected=str(loose), suggestion=f"write {loose}")
+            continue
+        if str(network) in seen:
+            yield Finding(path, f"CIDR {network} is listed more than once (AWS rejects duplicate rules)")
+        seen.add(str(network))
+
+
+# --- advice ------------------------------------------------------------------------------
+
+OPEN = {"0.0.0.0/0", "::/0"}
+
+
+@rule(RULES, "CG004", "Ingress only from the application's security groups (no 0.0.0.0/0 or ::/0)",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/elasticache-vpc-accessing.html", blocking=False,
+      severity="error",
+      rationale="The cache port should admit the workers' security group only; a CIDR admits whatever holds an "
+                "address in it, and 0.0.0.0/0 or ::/0 admits everything that can route to the subnet.")
+def ingress_from_security_groups(ctx: Context) -> Iterator[Finding]:
+    for index, cidr in enumerate(ctx.spec.network.allowed_cidrs):
+        if str(ipaddress.ip_network(cidr, strict=False)) in OPEN:
+            yield Finding(("network", "allowed_cidrs", index), f"ingress from {cidr}: open to every address")
+
+
+@rule(RULES, "CG014", "The subnet group has subnets in at least two AZs",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/SubnetGroups.html", blocking=False, severity="warning",
+      rationale="With one AZ, replicas cannot be placed elsewhere and Multi-AZ cannot be turned on later.")
+def subnets_in_two_azs(ctx: Context) -> Iterator[Finding]:
+    azs = ctx.deployment.availability_zones
+    if len(azs) < 2:
+        yield Finding(("network", "subnets"), f"every subnet is in {azs[0]}")
