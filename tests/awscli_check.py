@@ -8,10 +8,28 @@ import contextlib
 import io
 import os
 import shlex
+import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
 STDIN_PLACEHOLDER = "stdin-value-for-validation"
+
+
+def bash_words(lines: list[str]) -> list[list[str]]:
+    """The words bash reads from each line (printf %q may write $'...' quoting, which shlex
+    cannot read): one bash process for all the lines, each only assigned, never run."""
+    if all("$'" not in line for line in lines):
+        return [shlex.split(line) for line in lines]
+    script = "".join(f"set -- {line}\nprintf '%s\\0' \"$@\"\nprintf '\\1\\0'\n" for line in lines)
+    out = subprocess.run(["bash", "-c", script], capture_output=True, check=True).stdout
+    commands, words = [], []
+    for word in out.split(b"\0")[:-1]:
+        if word == b"\1":
+            commands.append(words)
+            words = []
+        else:
+            words.append(word.decode("utf-8", "surrogateescape"))
+    return commands
 
 
 class _Stop(Exception):
@@ -35,24 +53,46 @@ class AwsCli:
 
         self.driver = create_clidriver()
         self.current: Checked | None = None
+        self._reuse_clients()
         self.driver.session.register("before-parameter-build", self._before_parameter_build)
         self.driver.session.register("before-call", self._before_call)
+
+    def _reuse_clients(self) -> None:
+        """One botocore client per service and settings, not one per command line: building a
+        client is most of a check's time, and nothing a check does changes the client."""
+        session = self.driver.session
+        create = session.create_client
+        clients: dict[str, Any] = {}
+
+        def create_client(*args: Any, **kwargs: Any) -> Any:
+            key = repr((args, sorted(kwargs.items())))
+            if key not in clients:
+                clients[key] = create(*args, **kwargs)
+            return clients[key]
+
+        session.create_client = create_client
 
     def _before_parameter_build(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         assert self.current is not None
         self.current.operation = model.name
-        self.current.params = dict(params)
+        # members botocore fills in by itself (idempotency tokens) are not the script's
+        generated = {name for name, shape in model.input_shape.members.items()
+                     if shape.metadata.get("idempotencyToken")} if model.input_shape else set()
+        self.current.params = {k: v for k, v in params.items() if k not in generated}
 
     def _before_call(self, **_: Any) -> None:
         assert self.current is not None
         self.current.validated = True
         raise _Stop()
 
-    def check(self, command_line: str) -> Checked:
-        argv = shlex.split(command_line)
+    def check(self, command_line: str | list[str]) -> Checked:
+        """One command line as `--dry-run` prints it (bash's quoting), or its words."""
+        argv = bash_words([command_line])[0] if isinstance(command_line, str) else list(command_line)
         assert argv[0] == "aws", command_line
         # a parameter read from a pipe at run time (the AUTH token) gets a stand-in value
-        argv = [STDIN_PLACEHOLDER if a == "file:///dev/stdin" else a for a in argv[1:]]
+        argv = [STDIN_PLACEHOLDER if a == "file:///dev/stdin" else
+                a.replace("=file:///dev/stdin", "=" + STDIN_PLACEHOLDER) if a.endswith("=file:///dev/stdin") else a
+                for a in argv[1:]]
         self.current = checked = Checked(argv)
         abbreviated = self._abbreviated_options(argv)
         out, err = io.StringIO(), io.StringIO()
@@ -79,4 +119,4 @@ class AwsCli:
         if operation == "wait":
             command = command.subcommand_table[argv[at + 2]]
         known |= set(command.arg_table)
-        return [a for a in argv if a.startswith("--") and a[2:] not in known]
+        return [a for a in argv if a.startswith("--") and a[2:].split("=", 1)[0] not in known]

@@ -135,14 +135,14 @@ def test_failover_refuses_without_replica_and_covers_every_shard(script_dirs):
     run = subprocess.run(["bash", str(script_dirs["dev"] / "failover-test.sh")], capture_output=True, text=True)
     assert run.returncode == 1 and "no replica" in run.stderr
     commands = _dry_run(script_dirs["cluster"] / "failover-test.sh")
-    shards = [re.search(r"--node-group-id (\d+)", c)[1] for c in commands if " test-failover " in c]
+    shards = [re.search(r"--node-group-id=(\d+)", c)[1] for c in commands if " test-failover " in c]
     assert shards == ["0001", "0002", "0003"]
 
 
 def test_token_never_on_a_command_line(script_dirs):
     text = (script_dirs["prod"] / "create.sh").read_text()
-    assert "--auth-token file:///dev/stdin" in text and "--secret-string file:///dev/stdin" in text
-    assert not re.search(r"--(auth-token|secret-string) \"?\$", text)
+    assert "--auth-token=file:///dev/stdin" in text and "--secret-string=file:///dev/stdin" in text
+    assert not re.search(r"--(auth-token|secret-string)[ =]\"?\$", text)
     assert "echo \"$token" not in text and "set -x" not in text
 
 

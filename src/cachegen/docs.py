@@ -40,6 +40,8 @@ octal, `02:00` is text, duplicate keys and merge keys (`<<`) are errors. Quote v
 def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
+    if origin is typing.Annotated:  # constraints are in the JSON Schema; the reference names the type
+        return _type_name(args[0])
     if origin is typing.Literal:
         return " \\| ".join(f"`{a}`" for a in args)
     if origin in (typing.Union, getattr(__import__("types"), "UnionType")):

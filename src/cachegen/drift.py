@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Deployment
-from .plan import GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, build
+from .plan import GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError  # an endpoint answering HTML (a 500 page)
 
-    plan = build(d)
+    plan = d.plan
     report = Report([], [])
     checks = [("replication group", _replication_group), ("subnet group", _subnet_group),
               ("security group", _security_group), ("parameter group", _parameter_group),

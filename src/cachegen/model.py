@@ -9,9 +9,13 @@ commands that show settings with their origins: `explain` and `diff`.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
 from .spec import Celery, Cost, Spec
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 Service = Literal["elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch"]
 SERVICES: tuple[Service, ...] = ("elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch")
@@ -187,6 +191,14 @@ class Deployment:
     url_query: str  # what every URL ends with, e.g. ?ssl_cert_reqs=required
     connection_budget: int  # connections the spec's Celery application can hold
     cost: Cost  # the spec's cost assumptions (snapshot size, cross-AZ traffic, reservation)
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The AWS resources of this deployment (built once: the stack limits rule and the
+        renderers read the same plan)."""
+        from .plan import build
+
+        return build(self)
 
     @property
     def app_db(self) -> int:

@@ -90,6 +90,7 @@ class Plan:
     outputs: tuple[Output, ...]
     stacks: tuple[Stack, ...]
     by_id: dict[str, Resource] = field(default_factory=dict, compare=False)
+    rendered: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # a renderer's memo
 
     def __post_init__(self) -> None:
         self.by_id.update((r.id, r) for r in self.resources)

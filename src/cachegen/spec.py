@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from . import catalog
 
@@ -28,6 +28,25 @@ PARAMETER_NAME = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 # Parameter values are single-line printable ASCII.
 PARAMETER_VALUE = r"^[\x20-\x7e]*$"
 LIMITS = catalog.limits()
+# Upper bounds of counts and durations that have no AWS limit of their own: no node accepts more
+# connections than maxclients allows, and a year is longer than any Celery timeout in use.
+MAX_CLIENTS = catalog.node_catalogue_max_clients()
+YEAR = 365 * 24 * 3600
+
+
+def _integral(value: object) -> object:
+    """YAML `6379.0` is the integer 6379, as JSON Schema's `integer` reads it; `6379.5` stays a float."""
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
+# An integer field: integral floats count, booleans and text do not (the models are strict).
+Int = Annotated[int, BeforeValidator(_integral)]
+
+
+def bounded(**constraints: int) -> object:
+    """An integer type with its bounds inside (an optional field's bounds must be, or the JSON
+    Schema loses them)."""
+    return Annotated[int, Field(**constraints), BeforeValidator(_integral)]
 AUTH_TOKEN = LIMITS["auth_token"]
 AWS_TOKEN_SPECIALS = AUTH_TOKEN["allowed_special_characters"]
 
@@ -53,9 +72,9 @@ class Engine(Section):
 class Topology(Section):
     cluster_mode: Literal["disabled", "enabled"] = Field(
         "disabled", description="Disabled: one shard, a primary and replicas. Celery's Redis transport needs disabled.")
-    shards: int = Field(1, ge=1, le=LIMITS["shards_max"],
+    shards: Int = Field(1, ge=1, le=LIMITS["shards_max"],
                         description="Node groups (shards); 1 when cluster mode is disabled.")
-    replicas_per_shard: int = Field(1, ge=LIMITS["replicas_per_shard"]["min"], le=LIMITS["replicas_per_shard"]["max"],
+    replicas_per_shard: Int = Field(1, ge=LIMITS["replicas_per_shard"]["min"], le=LIMITS["replicas_per_shard"]["max"],
                                     description="Read replicas in each shard (AWS: 0-5).")
     multi_az: bool = Field(True, description="Spread nodes over AZs with automatic failover to a replica.")
     automatic_failover: bool | None = Field(
@@ -97,7 +116,7 @@ class InTransitEncryption(Section):
 
 
 class TokenGeneration(Section):
-    length: int = Field(64, ge=AUTH_TOKEN["min_length"], le=AUTH_TOKEN["max_length"],
+    length: Int = Field(64, ge=AUTH_TOKEN["min_length"], le=AUTH_TOKEN["max_length"],
                         description="AUTH token length (AWS: 16-128 printable characters).")
     special_characters: str = Field(
         AWS_TOKEN_SPECIALS, description=f"Punctuation the generated token may contain; AWS allows only {AWS_TOKEN_SPECIALS}.")
@@ -122,14 +141,15 @@ class Parameters(Section):
                                examples=["redis7", "valkey8"])
     use_default_group: bool = Field(False, description="Use AWS's default.<family> group; `values` must then be empty.")
     values: dict[Annotated[str, Field(pattern=PARAMETER_NAME, max_length=255)],
-                 Annotated[str, Field(pattern=PARAMETER_VALUE, max_length=1024)] | int] = Field(
+                 Annotated[str, Field(pattern=PARAMETER_VALUE, max_length=1024)]
+                 | bounded(ge=-(2 ** 63), le=2 ** 63 - 1)] = Field(
         default_factory=dict,
         description="Parameters on top of cachegen's recommended ones (maxmemory-policy noeviction, "
                     "timeout 300, tcp-keepalive 300, notify-keyspace-events \"\").")
 
 
 class Backups(Section):
-    retention_days: int = Field(7, ge=LIMITS["snapshot_retention_days"]["min"], le=LIMITS["snapshot_retention_days"]["max"],
+    retention_days: Int = Field(7, ge=LIMITS["snapshot_retention_days"]["min"], le=LIMITS["snapshot_retention_days"]["max"],
                                 description="Automatic snapshots kept (0 turns backups off).")
     window: str = Field("02:00-03:00", pattern=WINDOW, description="Daily UTC window hh:mm-hh:mm, at least 60 minutes.")
     final_snapshot: bool = Field(True, description="Take a final snapshot when the group is deleted or replaced.")
@@ -139,7 +159,7 @@ class LogDelivery(Section):
     enabled: bool = True
     format: Literal["json", "text"] = "json"
     log_group: str | None = Field(None, description="Default: /aws/elasticache/<replication group id>/<slow|engine>-log.")
-    retention_days: int = Field(30, description="CloudWatch Logs retention (one of the values AWS accepts).")
+    retention_days: Int = Field(30, ge=1, le=3653, description="CloudWatch Logs retention (one of the values AWS accepts).")
 
 
 class Logs(Section):
@@ -157,11 +177,11 @@ class Notifications(Section):
 class AlarmOverride(Section):
     enabled: bool = True
     threshold: float | None = Field(None, ge=0, le=1e15, description="ElastiCache's metrics are never negative.")
-    period_seconds: int | None = Field(
-        None, ge=60, le=86400, multiple_of=60,
+    period_seconds: bounded(ge=60, le=86400, multiple_of=60) | None = Field(
+        None,
         description="A multiple of 60: ElastiCache publishes one value a minute, so a shorter period has no data.")
-    evaluation_periods: int | None = Field(None, ge=1, le=1440)
-    datapoints_to_alarm: int | None = Field(None, ge=1, le=1440, description="At most evaluation_periods.")
+    evaluation_periods: bounded(ge=1, le=1440) | None = None
+    datapoints_to_alarm: bounded(ge=1, le=1440) | None = Field(None, description="At most evaluation_periods.")
 
 
 class Alarms(Section):
@@ -175,32 +195,32 @@ class Alarms(Section):
 
 class BrokerRole(Section):
     enabled: bool = True
-    db: int = Field(0, ge=0, le=15)
-    pool_limit: int = Field(10, ge=1, description="Celery broker_pool_limit: connections per worker process.")
+    db: Int = Field(0, ge=0, le=15)
+    pool_limit: Int = Field(10, ge=1, le=MAX_CLIENTS, description="Celery broker_pool_limit: connections per worker process.")
 
 
 class ResultBackendRole(Section):
     enabled: bool = True
-    db: int = Field(1, ge=0, le=15)
-    max_connections: int = Field(10, ge=1, description="redis_max_connections of the result backend pool.")
+    db: Int = Field(1, ge=0, le=15)
+    max_connections: Int = Field(10, ge=1, le=MAX_CLIENTS, description="redis_max_connections of the result backend pool.")
 
 
 class CacheRole(Section):
     enabled: bool = True
-    db: int = Field(2, ge=0, le=15)
-    max_connections: int = Field(10, ge=1, description="Connection pool size of the application cache client.")
+    db: Int = Field(2, ge=0, le=15)
+    max_connections: Int = Field(10, ge=1, le=MAX_CLIENTS, description="Connection pool size of the application cache client.")
 
 
 class Workers(Section):
-    count: int = Field(2, ge=1, description="Worker processes (celery worker instances) across all hosts.")
-    concurrency: int = Field(4, ge=1, description="Pool processes/threads per worker (--concurrency).")
+    count: Int = Field(2, ge=1, le=MAX_CLIENTS, description="Worker processes (celery worker instances) across all hosts.")
+    concurrency: Int = Field(4, ge=1, le=4096, description="Pool processes/threads per worker (--concurrency).")
 
 
 class Tasks(Section):
-    time_limit: int = Field(600, ge=1, description="Hard time limit in seconds (task_time_limit).")
-    soft_time_limit: int | None = Field(None, ge=1, description="task_soft_time_limit in seconds.")
-    expires: int | None = Field(3600, ge=1, description="Default task expiry in seconds.")
-    max_eta_seconds: int = Field(0, ge=0, description="Longest countdown/ETA the application schedules.")
+    time_limit: Int = Field(600, ge=1, le=YEAR, description="Hard time limit in seconds (task_time_limit).")
+    soft_time_limit: bounded(ge=1, le=YEAR) | None = Field(None, description="task_soft_time_limit in seconds.")
+    expires: bounded(ge=1, le=YEAR) | None = Field(3600, description="Default task expiry in seconds.")
+    max_eta_seconds: Int = Field(0, ge=0, le=YEAR, description="Longest countdown/ETA the application schedules.")
 
 
 class Celery(Section):
@@ -210,10 +230,10 @@ class Celery(Section):
     cache: CacheRole = CacheRole.model_construct()
     workers: Workers = Workers.model_construct()
     tasks: Tasks = Tasks.model_construct()
-    application_clients: int = Field(20, ge=0, description="Other connections: web processes, schedulers, scripts.")
-    visibility_timeout: int = Field(
-        3600, ge=1, description="Seconds before an unacknowledged task is redelivered; above every time limit and ETA.")
-    health_check_interval: int = Field(25, ge=1, description="redis-py health checks, below the server's idle timeout.")
+    application_clients: Int = Field(20, ge=0, le=MAX_CLIENTS, description="Other connections: web processes, schedulers, scripts.")
+    visibility_timeout: Int = Field(
+        3600, ge=1, le=YEAR, description="Seconds before an unacknowledged task is redelivered; above every time limit and ETA.")
+    health_check_interval: Int = Field(25, ge=1, le=YEAR, description="redis-py health checks, below the server's idle timeout.")
     socket_timeout: float = Field(5, gt=0, le=3600)
     socket_connect_timeout: float = Field(5, gt=0, le=3600)
 
@@ -253,12 +273,13 @@ class Spec(Section):
                       examples=["ai-job-matching"])
     environment: str = Field(pattern=NAME, max_length=20, description="Environment; artifacts go to out/<environment>/.",
                              examples=["prod"])
-    description: str = Field("Redis for Celery and caching", max_length=255)
+    description: str = Field("Redis for Celery and caching", max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$",
+                             description="The replication group's description: one line, no control characters.")
     region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
     protected: bool = Field(False, description="Refuse teardown scripts for this environment.")
     replication_group_id: str | None = Field(None, description="Default: <name>-<environment>.")
     engine: Engine = Engine.model_construct()
-    port: int = Field(6379, ge=1024, le=65535)
+    port: Int = Field(6379, ge=1024, le=65535)
     topology: Topology = Topology.model_construct()
     node_type: str = Field("cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", examples=["cache.t4g.small"])
     network: Network

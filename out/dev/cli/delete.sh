@@ -92,99 +92,99 @@ fi
 if ! skipped alarms; then
   log "deleting 11 CloudWatch alarms"
   aws_run cloudwatch delete-alarms \
-    --alarm-names ai-job-matching-dev-001-cpu-utilization ai-job-matching-dev-001-engine-cpu-utilization ai-job-matching-dev-001-memory-usage ai-job-matching-dev-001-current-connections ai-job-matching-dev-001-celery-connections ai-job-matching-dev-001-evictions ai-job-matching-dev-001-swap-usage ai-job-matching-dev-001-network-bytes-in ai-job-matching-dev-001-network-bytes-out ai-job-matching-dev-001-network-bandwidth-in-allowance-exceeded ai-job-matching-dev-001-network-bandwidth-out-allowance-exceeded
+    --alarm-names='["ai-job-matching-dev-001-cpu-utilization","ai-job-matching-dev-001-engine-cpu-utilization","ai-job-matching-dev-001-memory-usage","ai-job-matching-dev-001-current-connections","ai-job-matching-dev-001-celery-connections","ai-job-matching-dev-001-evictions","ai-job-matching-dev-001-swap-usage","ai-job-matching-dev-001-network-bytes-in","ai-job-matching-dev-001-network-bytes-out","ai-job-matching-dev-001-network-bandwidth-in-allowance-exceeded","ai-job-matching-dev-001-network-bandwidth-out-allowance-exceeded"]'
   aws_run cloudwatch delete-dashboards \
-    --dashboard-names ai-job-matching-dev >/dev/null
+    --dashboard-names='["ai-job-matching-dev"]' >/dev/null
 fi
 
 # ---- 1. the replication group
 if ! skipped replication-group; then
   if exists elasticache describe-replication-groups \
-    --replication-group-id "$GROUP_ID"; then
+    --replication-group-id="$GROUP_ID"; then
     log "deleting replication group (no final snapshot: final_snapshot is false)"
     aws_run elasticache delete-replication-group \
-      --replication-group-id "$GROUP_ID" >/dev/null
+      --replication-group-id="$GROUP_ID" >/dev/null
   fi
   log "waiting until $GROUP_ID is gone"
   if ((no_wait)); then
     log "not waiting (--no-wait)"
   else
     aws_run elasticache wait replication-group-deleted \
-    --replication-group-id "$GROUP_ID"
+    --replication-group-id="$GROUP_ID"
   fi
 fi
 
 # ---- 2. log groups
 if ! skipped log-groups; then
   found=$(aws_value 1 logs describe-log-groups \
-    --log-group-name-prefix /aws/elasticache/ai-job-matching-dev/slow-log \
-    --query 'length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-dev/slow-log"`])' --output text)
+    --log-group-name-prefix=/aws/elasticache/ai-job-matching-dev/slow-log \
+    --query='length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-dev/slow-log"`])' --output=text)
   if [[ $found != 0 ]]; then
     log "deleting log group" /aws/elasticache/ai-job-matching-dev/slow-log
     aws_run logs delete-log-group \
-    --log-group-name /aws/elasticache/ai-job-matching-dev/slow-log
+    --log-group-name=/aws/elasticache/ai-job-matching-dev/slow-log
   fi
   found=$(aws_value 1 logs describe-log-groups \
-    --log-group-name-prefix /aws/elasticache/ai-job-matching-dev/engine-log \
-    --query 'length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-dev/engine-log"`])' --output text)
+    --log-group-name-prefix=/aws/elasticache/ai-job-matching-dev/engine-log \
+    --query='length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-dev/engine-log"`])' --output=text)
   if [[ $found != 0 ]]; then
     log "deleting log group" /aws/elasticache/ai-job-matching-dev/engine-log
     aws_run logs delete-log-group \
-    --log-group-name /aws/elasticache/ai-job-matching-dev/engine-log
+    --log-group-name=/aws/elasticache/ai-job-matching-dev/engine-log
   fi
 fi
 
 # ---- 3. SNS topic and its subscriptions
 if ! skipped topic; then
   topic_arn=$(aws_value "<topic-arn>" sns list-topics \
-    --query 'Topics[?ends_with(TopicArn, `":ai-job-matching-dev-alerts"`)] | [0].TopicArn' --output text)
+    --query='Topics[?ends_with(TopicArn, `":ai-job-matching-dev-alerts"`)] | [0].TopicArn' --output=text)
   if [[ -n $topic_arn && $topic_arn != None ]]; then
     log "deleting SNS topic" ai-job-matching-dev-alerts
     aws_run sns delete-topic \
-    --topic-arn "$topic_arn"
+    --topic-arn="$topic_arn"
   fi
 fi
 
 # ---- 4. the AUTH token secret (recoverable for 7 days)
 if ! skipped secret; then
   if exists secretsmanager describe-secret \
-    --secret-id ai-job-matching/dev/auth-token; then
+    --secret-id=ai-job-matching/dev/auth-token; then
     log "scheduling secret" ai-job-matching/dev/auth-token "for deletion in 7 days"
     aws_run secretsmanager delete-secret \
-    --secret-id ai-job-matching/dev/auth-token \
-    --recovery-window-in-days 7 >/dev/null
+    --secret-id=ai-job-matching/dev/auth-token \
+    --recovery-window-in-days=7 >/dev/null
   fi
 fi
 
 # ---- 5. parameter group
 if ! skipped parameter-group; then
   if exists elasticache describe-cache-parameter-groups \
-    --cache-parameter-group-name ai-job-matching-dev-params; then
+    --cache-parameter-group-name=ai-job-matching-dev-params; then
     log "deleting parameter group" ai-job-matching-dev-params
     aws_run elasticache delete-cache-parameter-group \
-    --cache-parameter-group-name ai-job-matching-dev-params
+    --cache-parameter-group-name=ai-job-matching-dev-params
   fi
 fi
 
 # ---- 6. subnet group
 if ! skipped subnet-group; then
   if exists elasticache describe-cache-subnet-groups \
-    --cache-subnet-group-name ai-job-matching-dev-subnet-group; then
+    --cache-subnet-group-name=ai-job-matching-dev-subnet-group; then
     log "deleting subnet group" ai-job-matching-dev-subnet-group
     aws_run elasticache delete-cache-subnet-group \
-    --cache-subnet-group-name ai-job-matching-dev-subnet-group
+    --cache-subnet-group-name=ai-job-matching-dev-subnet-group
   fi
 fi
 
 # ---- 7. security group
 if ! skipped security-group; then
   sg_id=$(aws_value "<security-group-id>" ec2 describe-security-groups \
-    --filters '[{"Name":"group-name","Values":["ai-job-matching-dev-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
-    --query 'SecurityGroups[0].GroupId' --output text)
+    --filters='[{"Name":"group-name","Values":["ai-job-matching-dev-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
+    --query='SecurityGroups[0].GroupId' --output=text)
   if [[ -n $sg_id && $sg_id != None ]]; then
     log "deleting security group $sg_id"
     aws_run ec2 delete-security-group \
-    --group-id "$sg_id"
+    --group-id="$sg_id"
   fi
 fi
 log "done"

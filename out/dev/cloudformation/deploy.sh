@@ -91,10 +91,10 @@ deploy() {
   local file=$1 name=$2 s3=$3
   local upload=()
   if ((s3)); then
-    upload=(--s3-bucket "${bucket:-<bucket>}" --s3-prefix "cachegen/$name")
+    upload=(--s3-bucket="${bucket:-<bucket>}" --s3-prefix="cachegen/$name")
   fi
   log "deploying $file as stack $name"
-  aws_run cloudformation deploy --template-file "$here/$file" --stack-name "$name" \
+  aws_run cloudformation deploy --template-file="$here/$file" --stack-name="$name" \
     --no-fail-on-empty-changeset "${upload[@]+"${upload[@]}"}"
 }
 

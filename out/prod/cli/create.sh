@@ -86,25 +86,25 @@ skipped() {
 sg_id=""
 if ! skipped security-group; then
   log "security group" ai-job-matching-prod-sg
-  sg_id=$(aws_value "<security-group-id>" ec2 describe-security-groups \
-    --filters '[{"Name":"group-name","Values":["ai-job-matching-prod-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
-    --query 'SecurityGroups[0].GroupId' --output text)
+  sg_id=$(aws_value "" ec2 describe-security-groups \
+    --filters='[{"Name":"group-name","Values":["ai-job-matching-prod-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
+    --query='SecurityGroups[0].GroupId' --output=text)
   if [[ -z $sg_id || $sg_id == None ]]; then
     sg_id=$(aws_value "<security-group-id>" ec2 create-security-group \
-      --group-name ai-job-matching-prod-sg \
-      --description 'ai-job-matching-prod: port 6379 from the application only' \
-      --vpc-id vpc-0a1b2c3d4e5f60718 \
-      --tag-specifications '[{"ResourceType":"security-group","Tags":[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]}]' \
-      --query GroupId --output text)
+      --group-name=ai-job-matching-prod-sg \
+      --description='ai-job-matching-prod: port 6379 from the application only' \
+      --vpc-id=vpc-0a1b2c3d4e5f60718 \
+      --tag-specifications='[{"ResourceType":"security-group","Tags":[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]}]' \
+      --query=GroupId --output=text)
     log "created security group $sg_id"
   fi
   allowed=$(aws_value "" ec2 describe-security-groups \
-    --group-ids "$sg_id" \
-    --query 'SecurityGroups[0].IpPermissions[?FromPort==`6379` && ToPort==`6379`].[UserIdGroupPairs[].GroupId, IpRanges[].CidrIp, Ipv6Ranges[].CidrIpv6][][]' --output text)
+    --group-ids="$sg_id" \
+    --query='SecurityGroups[0].IpPermissions[?FromPort==`6379` && ToPort==`6379`].[UserIdGroupPairs[].GroupId, IpRanges[].CidrIp, Ipv6Ranges[].CidrIpv6][][]' --output=text)
   if [[ " $allowed " != *[[:space:]]sg-0a1b2c3d4e5f60003[[:space:]]* ]]; then
     aws_run ec2 authorize-security-group-ingress \
-      --group-id "$sg_id" \
-      --ip-permissions '[{"IpProtocol":"tcp","FromPort":6379,"ToPort":6379,"UserIdGroupPairs":[{"GroupId":"sg-0a1b2c3d4e5f60003","Description":"redis clients of ai-job-matching-prod"}]}]' >/dev/null
+      --group-id="$sg_id" \
+      --ip-permissions='[{"IpProtocol":"tcp","FromPort":6379,"ToPort":6379,"UserIdGroupPairs":[{"GroupId":"sg-0a1b2c3d4e5f60003","Description":"redis clients of ai-job-matching-prod"}]}]' >/dev/null
     log 'allowed port 6379 from sg-0a1b2c3d4e5f60003'
   fi
 fi
@@ -113,14 +113,14 @@ fi
 if ! skipped subnet-group; then
   log "subnet group" ai-job-matching-prod-subnet-group
   if exists elasticache describe-cache-subnet-groups \
-    --cache-subnet-group-name ai-job-matching-prod-subnet-group; then
+    --cache-subnet-group-name=ai-job-matching-prod-subnet-group; then
     log "subnet group exists"
   else
     aws_run elasticache create-cache-subnet-group \
-      --cache-subnet-group-name ai-job-matching-prod-subnet-group \
-      --cache-subnet-group-description 'Private subnets of ai-job-matching-prod (subnet-0a1b2c3d4e5f60001 in us-east-1a, subnet-0a1b2c3d4e5f60002 in us-east-1b)' \
-      --subnet-ids subnet-0a1b2c3d4e5f60001 subnet-0a1b2c3d4e5f60002 \
-      --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+      --cache-subnet-group-name=ai-job-matching-prod-subnet-group \
+      --cache-subnet-group-description='Private subnets of ai-job-matching-prod (subnet-0a1b2c3d4e5f60001 in us-east-1a, subnet-0a1b2c3d4e5f60002 in us-east-1b)' \
+      --subnet-ids='["subnet-0a1b2c3d4e5f60001","subnet-0a1b2c3d4e5f60002"]' \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
   fi
 fi
 
@@ -128,18 +128,18 @@ fi
 if ! skipped parameter-group; then
   log "parameter group" ai-job-matching-prod-params
   if exists elasticache describe-cache-parameter-groups \
-    --cache-parameter-group-name ai-job-matching-prod-params; then
+    --cache-parameter-group-name=ai-job-matching-prod-params; then
     log "parameter group exists"
   else
     aws_run elasticache create-cache-parameter-group \
-      --cache-parameter-group-name ai-job-matching-prod-params \
-      --cache-parameter-group-family redis7 \
-      --description 'Parameters of ai-job-matching-prod' \
-      --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+      --cache-parameter-group-name=ai-job-matching-prod-params \
+      --cache-parameter-group-family=redis7 \
+      --description='Parameters of ai-job-matching-prod' \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
   fi
   aws_run elasticache modify-cache-parameter-group \
-    --cache-parameter-group-name ai-job-matching-prod-params \
-    --parameter-name-values '[{"ParameterName":"maxmemory-policy","ParameterValue":"noeviction"},{"ParameterName":"notify-keyspace-events","ParameterValue":""},{"ParameterName":"tcp-keepalive","ParameterValue":"300"},{"ParameterName":"timeout","ParameterValue":"300"}]' >/dev/null
+    --cache-parameter-group-name=ai-job-matching-prod-params \
+    --parameter-name-values='[{"ParameterName":"maxmemory-policy","ParameterValue":"noeviction"},{"ParameterName":"notify-keyspace-events","ParameterValue":""},{"ParameterName":"tcp-keepalive","ParameterValue":"300"},{"ParameterName":"timeout","ParameterValue":"300"}]' >/dev/null
 fi
 
 # ---- 4. the AUTH token, generated into Secrets Manager: never echoed, never on disk,
@@ -147,20 +147,20 @@ fi
 if ! skipped secret; then
   log "secret" ai-job-matching/prod/auth-token
   if exists secretsmanager describe-secret \
-    --secret-id ai-job-matching/prod/auth-token; then
+    --secret-id=ai-job-matching/prod/auth-token; then
     log "secret exists"
   else
     token=$(aws_value "<generated-token>" secretsmanager get-random-password \
-      --password-length 64 \
-      --exclude-characters '"%'"'"'()*+,./:;=?@[\]_`{|}~' \
+      --password-length=64 \
+      --exclude-characters='"%'"'"'()*+,./:;=?@[\]_`{|}~' \
       --no-include-space \
       --require-each-included-type \
-      --query RandomPassword --output text)
+      --query=RandomPassword --output=text)
     printf '%s' "$token" | aws_run secretsmanager create-secret \
-      --name ai-job-matching/prod/auth-token \
-      --description 'AUTH token of ai-job-matching-prod (generated; never written to a file)' \
-      --secret-string file:///dev/stdin \
-      --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+      --name=ai-job-matching/prod/auth-token \
+      --description='AUTH token of ai-job-matching-prod (generated; never written to a file)' \
+      --secret-string=file:///dev/stdin \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset token
   fi
 fi
@@ -170,17 +170,17 @@ topic_arn=""
 if ! skipped topic; then
   log "SNS topic" ai-job-matching-prod-alerts
   topic_arn=$(aws_value "<topic-arn>" sns create-topic \
-    --name ai-job-matching-prod-alerts \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' \
-    --query TopicArn --output text)
+    --name=ai-job-matching-prod-alerts \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' \
+    --query=TopicArn --output=text)
   subscribed=$(aws_value 0 sns list-subscriptions-by-topic \
-    --topic-arn "$topic_arn" \
-    --query 'length(Subscriptions[?Endpoint==`"platform-oncall@example.com"`])' --output text)
+    --topic-arn="$topic_arn" \
+    --query='length(Subscriptions[?Endpoint==`"platform-oncall@example.com"`])' --output=text)
   if [[ $subscribed == 0 ]]; then
     aws_run sns subscribe \
-      --topic-arn "$topic_arn" \
-      --protocol email \
-      --notification-endpoint platform-oncall@example.com >/dev/null
+      --topic-arn="$topic_arn" \
+      --protocol=email \
+      --notification-endpoint=platform-oncall@example.com >/dev/null
     log 'subscribed platform-oncall@example.com (confirm the e-mail AWS sends)'
   fi
 fi
@@ -189,81 +189,81 @@ fi
 if ! skipped log-groups; then
   log "log group" /aws/elasticache/ai-job-matching-prod/slow-log
   found=$(aws_value 0 logs describe-log-groups \
-    --log-group-name-prefix /aws/elasticache/ai-job-matching-prod/slow-log \
-    --query 'length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-prod/slow-log"`])' --output text)
+    --log-group-name-prefix=/aws/elasticache/ai-job-matching-prod/slow-log \
+    --query='length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-prod/slow-log"`])' --output=text)
   if [[ $found == 0 ]]; then
     aws_run logs create-log-group \
-      --log-group-name /aws/elasticache/ai-job-matching-prod/slow-log \
-      --tags '{"Application":"ai-job-matching","CostCenter":"platform","Environment":"prod","ManagedBy":"cachegen","Project":"ai-job-matching"}'
+      --log-group-name=/aws/elasticache/ai-job-matching-prod/slow-log \
+      --tags='{"Application":"ai-job-matching","CostCenter":"platform","Environment":"prod","ManagedBy":"cachegen","Project":"ai-job-matching"}'
   fi
   aws_run logs put-retention-policy \
-    --log-group-name /aws/elasticache/ai-job-matching-prod/slow-log \
-    --retention-in-days 30
+    --log-group-name=/aws/elasticache/ai-job-matching-prod/slow-log \
+    --retention-in-days=30
   log "log group" /aws/elasticache/ai-job-matching-prod/engine-log
   found=$(aws_value 0 logs describe-log-groups \
-    --log-group-name-prefix /aws/elasticache/ai-job-matching-prod/engine-log \
-    --query 'length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-prod/engine-log"`])' --output text)
+    --log-group-name-prefix=/aws/elasticache/ai-job-matching-prod/engine-log \
+    --query='length(logGroups[?logGroupName==`"/aws/elasticache/ai-job-matching-prod/engine-log"`])' --output=text)
   if [[ $found == 0 ]]; then
     aws_run logs create-log-group \
-      --log-group-name /aws/elasticache/ai-job-matching-prod/engine-log \
-      --tags '{"Application":"ai-job-matching","CostCenter":"platform","Environment":"prod","ManagedBy":"cachegen","Project":"ai-job-matching"}'
+      --log-group-name=/aws/elasticache/ai-job-matching-prod/engine-log \
+      --tags='{"Application":"ai-job-matching","CostCenter":"platform","Environment":"prod","ManagedBy":"cachegen","Project":"ai-job-matching"}'
   fi
   aws_run logs put-retention-policy \
-    --log-group-name /aws/elasticache/ai-job-matching-prod/engine-log \
-    --retention-in-days 30
+    --log-group-name=/aws/elasticache/ai-job-matching-prod/engine-log \
+    --retention-in-days=30
 fi
 
 # ---- 7. the replication group, with every setting of the spec
 if ! skipped replication-group; then
   log 'replication group ai-job-matching-prod (2 x cache.t4g.small, redis 7.1)'
   if exists elasticache describe-replication-groups \
-    --replication-group-id "$GROUP_ID"; then
+    --replication-group-id="$GROUP_ID"; then
     log "replication group exists"
   else
     if [[ -z $sg_id ]]; then
       sg_id=$(aws_value "<security-group-id>" ec2 describe-security-groups \
-        --filters '[{"Name":"group-name","Values":["ai-job-matching-prod-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
-        --query 'SecurityGroups[0].GroupId' --output text)
+        --filters='[{"Name":"group-name","Values":["ai-job-matching-prod-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
+        --query='SecurityGroups[0].GroupId' --output=text)
     fi
     if [[ -z $topic_arn ]]; then
       topic_arn=$(aws_value "<topic-arn>" sns create-topic \
-        --name ai-job-matching-prod-alerts \
-        --query TopicArn --output text)
+        --name=ai-job-matching-prod-alerts \
+        --query=TopicArn --output=text)
     fi
     token=$(aws_value "<token-from-secrets-manager>" secretsmanager get-secret-value \
-        --secret-id ai-job-matching/prod/auth-token \
-        --query SecretString --output text)
+        --secret-id=ai-job-matching/prod/auth-token \
+        --query=SecretString --output=text)
     token_pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
     if ! ((dry_run)) && [[ ! $token =~ $token_pattern ]]; then
       printf 'the secret %s does not hold a valid AUTH token\n' ai-job-matching/prod/auth-token >&2
       exit 1
     fi
     printf '%s' "$token" | aws_run elasticache create-replication-group \
-      --replication-group-id ai-job-matching-prod \
-      --replication-group-description 'Redis for Celery and caching' \
-      --engine redis \
-      --engine-version 7.1 \
-      --cache-node-type cache.t4g.small \
-      --port 6379 \
-      --cluster-mode disabled \
-      --num-cache-clusters 2 \
+      --replication-group-id=ai-job-matching-prod \
+      --replication-group-description='Redis for Celery and caching' \
+      --engine=redis \
+      --engine-version=7.1 \
+      --cache-node-type=cache.t4g.small \
+      --port=6379 \
+      --cluster-mode=disabled \
+      --num-cache-clusters=2 \
       --automatic-failover-enabled \
       --multi-az-enabled \
-      --network-type ipv4 \
-      --cache-subnet-group-name ai-job-matching-prod-subnet-group \
-      --security-group-ids "$sg_id" \
-      --cache-parameter-group-name ai-job-matching-prod-params \
+      --network-type=ipv4 \
+      --cache-subnet-group-name=ai-job-matching-prod-subnet-group \
+      --security-group-ids="$sg_id" \
+      --cache-parameter-group-name=ai-job-matching-prod-params \
       --at-rest-encryption-enabled \
       --transit-encryption-enabled \
-      --transit-encryption-mode required \
-      --auth-token file:///dev/stdin \
-      --snapshot-retention-limit 7 \
-      --snapshot-window 02:00-03:00 \
-      --preferred-maintenance-window sun:03:00-sun:04:00 \
+      --transit-encryption-mode=required \
+      --auth-token=file:///dev/stdin \
+      --snapshot-retention-limit=7 \
+      --snapshot-window=02:00-03:00 \
+      --preferred-maintenance-window=sun:03:00-sun:04:00 \
       --auto-minor-version-upgrade \
-      --notification-topic-arn "$topic_arn" \
-      --log-delivery-configurations '[{"DestinationType":"cloudwatch-logs","DestinationDetails":{"CloudWatchLogsDetails":{"LogGroup":"/aws/elasticache/ai-job-matching-prod/slow-log"}},"LogFormat":"json","LogType":"slow-log"},{"DestinationType":"cloudwatch-logs","DestinationDetails":{"CloudWatchLogsDetails":{"LogGroup":"/aws/elasticache/ai-job-matching-prod/engine-log"}},"LogFormat":"json","LogType":"engine-log"}]' \
-      --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+      --notification-topic-arn="$topic_arn" \
+      --log-delivery-configurations='[{"DestinationType":"cloudwatch-logs","DestinationDetails":{"CloudWatchLogsDetails":{"LogGroup":"/aws/elasticache/ai-job-matching-prod/slow-log"}},"LogFormat":"json","LogType":"slow-log"},{"DestinationType":"cloudwatch-logs","DestinationDetails":{"CloudWatchLogsDetails":{"LogGroup":"/aws/elasticache/ai-job-matching-prod/engine-log"}},"LogFormat":"json","LogType":"engine-log"}]' \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset token
   fi
   log "waiting until $GROUP_ID is available (10-15 minutes)"
@@ -271,7 +271,7 @@ if ! skipped replication-group; then
     log "not waiting (--no-wait)"
   else
     aws_run elasticache wait replication-group-available \
-    --replication-group-id "$GROUP_ID"
+    --replication-group-id="$GROUP_ID"
   fi
 fi
 
@@ -280,440 +280,440 @@ fi
 if ! skipped alarms; then
   if [[ -z $topic_arn ]]; then
     topic_arn=$(aws_value "<topic-arn>" sns create-topic \
-      --name ai-job-matching-prod-alerts \
-      --query TopicArn --output text)
+      --name=ai-job-matching-prod-alerts \
+      --query=TopicArn --output=text)
   fi
   log "23 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-cpu-utilization \
-    --alarm-description 'Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-name=ai-job-matching-prod-001-cpu-utilization \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name CPUUtilization \
-    --namespace AWS/ElastiCache \
-    --statistic Average \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Percent \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 45.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=CPUUtilization \
+    --namespace=AWS/ElastiCache \
+    --statistic=Average \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Percent \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=45.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-cpu-utilization \
-    --alarm-description 'Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-name=ai-job-matching-prod-002-cpu-utilization \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name CPUUtilization \
-    --namespace AWS/ElastiCache \
-    --statistic Average \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Percent \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 45.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=CPUUtilization \
+    --namespace=AWS/ElastiCache \
+    --statistic=Average \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Percent \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=45.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-engine-cpu-utilization \
-    --alarm-description 'The engine thread itself above 90%: commands queue and latency grows. Threshold: catalogue default. Runbook: Find expensive commands in the slow log (KEYS, large HGETALL/LRANGE); then a larger or newer node type.' \
+    --alarm-name=ai-job-matching-prod-001-engine-cpu-utilization \
+    --alarm-description='The engine thread itself above 90%: commands queue and latency grows. Threshold: catalogue default. Runbook: Find expensive commands in the slow log (KEYS, large HGETALL/LRANGE); then a larger or newer node type.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name EngineCPUUtilization \
-    --namespace AWS/ElastiCache \
-    --statistic Average \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Percent \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 90.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=EngineCPUUtilization \
+    --namespace=AWS/ElastiCache \
+    --statistic=Average \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Percent \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=90.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-engine-cpu-utilization \
-    --alarm-description 'The engine thread itself above 90%: commands queue and latency grows. Threshold: catalogue default. Runbook: Find expensive commands in the slow log (KEYS, large HGETALL/LRANGE); then a larger or newer node type.' \
+    --alarm-name=ai-job-matching-prod-002-engine-cpu-utilization \
+    --alarm-description='The engine thread itself above 90%: commands queue and latency grows. Threshold: catalogue default. Runbook: Find expensive commands in the slow log (KEYS, large HGETALL/LRANGE); then a larger or newer node type.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name EngineCPUUtilization \
-    --namespace AWS/ElastiCache \
-    --statistic Average \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Percent \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 90.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=EngineCPUUtilization \
+    --namespace=AWS/ElastiCache \
+    --statistic=Average \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Percent \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=90.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-memory-usage \
-    --alarm-description 'Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
+    --alarm-name=ai-job-matching-prod-001-memory-usage \
+    --alarm-description='Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name DatabaseMemoryUsagePercentage \
-    --namespace AWS/ElastiCache \
-    --statistic Average \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Percent \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 90.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=DatabaseMemoryUsagePercentage \
+    --namespace=AWS/ElastiCache \
+    --statistic=Average \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Percent \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=90.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-memory-usage \
-    --alarm-description 'Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
+    --alarm-name=ai-job-matching-prod-002-memory-usage \
+    --alarm-description='Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name DatabaseMemoryUsagePercentage \
-    --namespace AWS/ElastiCache \
-    --statistic Average \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Percent \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 90.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=DatabaseMemoryUsagePercentage \
+    --namespace=AWS/ElastiCache \
+    --statistic=Average \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Percent \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=90.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-current-connections \
-    --alarm-description 'Connections above 80% of the node'"'"'s maxclients; at the limit new clients are refused. Threshold: 80% of maxclients 65000. Runbook: Look for connection leaks (clients without a pool, pools that never close); CLIENT LIST shows who holds them.' \
+    --alarm-name=ai-job-matching-prod-001-current-connections \
+    --alarm-description='Connections above 80% of the node'"'"'s maxclients; at the limit new clients are refused. Threshold: 80% of maxclients 65000. Runbook: Look for connection leaks (clients without a pool, pools that never close); CLIENT LIST shows who holds them.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name CurrConnections \
-    --namespace AWS/ElastiCache \
-    --statistic Maximum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Count \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 52000.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=CurrConnections \
+    --namespace=AWS/ElastiCache \
+    --statistic=Maximum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Count \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=52000.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-current-connections \
-    --alarm-description 'Connections above 80% of the node'"'"'s maxclients; at the limit new clients are refused. Threshold: 80% of maxclients 65000. Runbook: Look for connection leaks (clients without a pool, pools that never close); CLIENT LIST shows who holds them.' \
+    --alarm-name=ai-job-matching-prod-002-current-connections \
+    --alarm-description='Connections above 80% of the node'"'"'s maxclients; at the limit new clients are refused. Threshold: 80% of maxclients 65000. Runbook: Look for connection leaks (clients without a pool, pools that never close); CLIENT LIST shows who holds them.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name CurrConnections \
-    --namespace AWS/ElastiCache \
-    --statistic Maximum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Count \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 52000.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=CurrConnections \
+    --namespace=AWS/ElastiCache \
+    --statistic=Maximum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Count \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=52000.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-celery-connections \
-    --alarm-description 'More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 380. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
+    --alarm-name=ai-job-matching-prod-001-celery-connections \
+    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 380. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name CurrConnections \
-    --namespace AWS/ElastiCache \
-    --statistic Maximum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Count \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 380.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=CurrConnections \
+    --namespace=AWS/ElastiCache \
+    --statistic=Maximum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Count \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=380.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-celery-connections \
-    --alarm-description 'More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 380. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
+    --alarm-name=ai-job-matching-prod-002-celery-connections \
+    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 380. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name CurrConnections \
-    --namespace AWS/ElastiCache \
-    --statistic Maximum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Count \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 380.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=CurrConnections \
+    --namespace=AWS/ElastiCache \
+    --statistic=Maximum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Count \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=380.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-evictions \
-    --alarm-description 'Any eviction on a broker or result backend deletes queued tasks or results. Threshold: catalogue default. Runbook: Set maxmemory-policy noeviction, find what fills memory, move the cache role to its own group.' \
+    --alarm-name=ai-job-matching-prod-001-evictions \
+    --alarm-description='Any eviction on a broker or result backend deletes queued tasks or results. Threshold: catalogue default. Runbook: Set maxmemory-policy noeviction, find what fills memory, move the cache role to its own group.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name Evictions \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 60 \
-    --unit Count \
-    --evaluation-periods 1 \
-    --datapoints-to-alarm 1 \
-    --threshold 0.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data notBreaching \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=Evictions \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=60 \
+    --unit=Count \
+    --evaluation-periods=1 \
+    --datapoints-to-alarm=1 \
+    --threshold=0.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=notBreaching \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-evictions \
-    --alarm-description 'Any eviction on a broker or result backend deletes queued tasks or results. Threshold: catalogue default. Runbook: Set maxmemory-policy noeviction, find what fills memory, move the cache role to its own group.' \
+    --alarm-name=ai-job-matching-prod-002-evictions \
+    --alarm-description='Any eviction on a broker or result backend deletes queued tasks or results. Threshold: catalogue default. Runbook: Set maxmemory-policy noeviction, find what fills memory, move the cache role to its own group.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name Evictions \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 60 \
-    --unit Count \
-    --evaluation-periods 1 \
-    --datapoints-to-alarm 1 \
-    --threshold 0.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data notBreaching \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=Evictions \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=60 \
+    --unit=Count \
+    --evaluation-periods=1 \
+    --datapoints-to-alarm=1 \
+    --threshold=0.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=notBreaching \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-replication-lag \
-    --alarm-description 'A replica more than 5 s behind for 5 minutes: a failover would lose those writes. Threshold: catalogue default. Runbook: Check the primary'"'"'s write load and NetworkBandwidthOutAllowanceExceeded; a larger node type.' \
+    --alarm-name=ai-job-matching-prod-002-replication-lag \
+    --alarm-description='A replica more than 5 s behind for 5 minutes: a failover would lose those writes. Threshold: catalogue default. Runbook: Check the primary'"'"'s write load and NetworkBandwidthOutAllowanceExceeded; a larger node type.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name ReplicationLag \
-    --namespace AWS/ElastiCache \
-    --statistic Maximum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 60 \
-    --unit Seconds \
-    --evaluation-periods 5 \
-    --datapoints-to-alarm 5 \
-    --threshold 5.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data notBreaching \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=ReplicationLag \
+    --namespace=AWS/ElastiCache \
+    --statistic=Maximum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=60 \
+    --unit=Seconds \
+    --evaluation-periods=5 \
+    --datapoints-to-alarm=5 \
+    --threshold=5.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=notBreaching \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-swap-usage \
-    --alarm-description 'Swap above 50 MB: the node is short of memory outside the dataset (buffers, fork for snapshots). Threshold: catalogue default. Runbook: Raise reserved-memory-percent or use a larger node type.' \
+    --alarm-name=ai-job-matching-prod-001-swap-usage \
+    --alarm-description='Swap above 50 MB: the node is short of memory outside the dataset (buffers, fork for snapshots). Threshold: catalogue default. Runbook: Raise reserved-memory-percent or use a larger node type.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name SwapUsage \
-    --namespace AWS/ElastiCache \
-    --statistic Average \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Bytes \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 52428800.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=SwapUsage \
+    --namespace=AWS/ElastiCache \
+    --statistic=Average \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Bytes \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=52428800.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-swap-usage \
-    --alarm-description 'Swap above 50 MB: the node is short of memory outside the dataset (buffers, fork for snapshots). Threshold: catalogue default. Runbook: Raise reserved-memory-percent or use a larger node type.' \
+    --alarm-name=ai-job-matching-prod-002-swap-usage \
+    --alarm-description='Swap above 50 MB: the node is short of memory outside the dataset (buffers, fork for snapshots). Threshold: catalogue default. Runbook: Raise reserved-memory-percent or use a larger node type.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name SwapUsage \
-    --namespace AWS/ElastiCache \
-    --statistic Average \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Bytes \
-    --evaluation-periods 2 \
-    --datapoints-to-alarm 2 \
-    --threshold 52428800.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=SwapUsage \
+    --namespace=AWS/ElastiCache \
+    --statistic=Average \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Bytes \
+    --evaluation-periods=2 \
+    --datapoints-to-alarm=2 \
+    --threshold=52428800.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-network-bytes-in \
-    --alarm-description 'Inbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: A node type with more baseline bandwidth; fewer or smaller writes.' \
+    --alarm-name=ai-job-matching-prod-001-network-bytes-in \
+    --alarm-description='Inbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: A node type with more baseline bandwidth; fewer or smaller writes.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name NetworkBytesIn \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Bytes \
-    --evaluation-periods 3 \
-    --datapoints-to-alarm 3 \
-    --threshold 3840000000.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=NetworkBytesIn \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Bytes \
+    --evaluation-periods=3 \
+    --datapoints-to-alarm=3 \
+    --threshold=3840000000.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-network-bytes-in \
-    --alarm-description 'Inbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: A node type with more baseline bandwidth; fewer or smaller writes.' \
+    --alarm-name=ai-job-matching-prod-002-network-bytes-in \
+    --alarm-description='Inbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: A node type with more baseline bandwidth; fewer or smaller writes.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name NetworkBytesIn \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Bytes \
-    --evaluation-periods 3 \
-    --datapoints-to-alarm 3 \
-    --threshold 3840000000.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=NetworkBytesIn \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Bytes \
+    --evaluation-periods=3 \
+    --datapoints-to-alarm=3 \
+    --threshold=3840000000.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-network-bytes-out \
-    --alarm-description 'Outbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: Add replicas for reads, or a node type with more baseline bandwidth; avoid large values.' \
+    --alarm-name=ai-job-matching-prod-001-network-bytes-out \
+    --alarm-description='Outbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: Add replicas for reads, or a node type with more baseline bandwidth; avoid large values.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name NetworkBytesOut \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Bytes \
-    --evaluation-periods 3 \
-    --datapoints-to-alarm 3 \
-    --threshold 3840000000.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=NetworkBytesOut \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Bytes \
+    --evaluation-periods=3 \
+    --datapoints-to-alarm=3 \
+    --threshold=3840000000.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-network-bytes-out \
-    --alarm-description 'Outbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: Add replicas for reads, or a node type with more baseline bandwidth; avoid large values.' \
+    --alarm-name=ai-job-matching-prod-002-network-bytes-out \
+    --alarm-description='Outbound traffic above 80% of the node'"'"'s baseline bandwidth for 15 minutes: burst credits run out next. Threshold: 80% of 0.128 Gbps baseline over 300 s. Runbook: Add replicas for reads, or a node type with more baseline bandwidth; avoid large values.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name NetworkBytesOut \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Bytes \
-    --evaluation-periods 3 \
-    --datapoints-to-alarm 3 \
-    --threshold 3840000000.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data missing \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=NetworkBytesOut \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Bytes \
+    --evaluation-periods=3 \
+    --datapoints-to-alarm=3 \
+    --threshold=3840000000.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-network-bandwidth-in-allowance-exceeded \
-    --alarm-description 'Inbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth (see the node catalogue'"'"'s baseline bandwidth).' \
+    --alarm-name=ai-job-matching-prod-001-network-bandwidth-in-allowance-exceeded \
+    --alarm-description='Inbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth (see the node catalogue'"'"'s baseline bandwidth).' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name NetworkBandwidthInAllowanceExceeded \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Count \
-    --evaluation-periods 3 \
-    --datapoints-to-alarm 2 \
-    --threshold 0.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data notBreaching \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=NetworkBandwidthInAllowanceExceeded \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Count \
+    --evaluation-periods=3 \
+    --datapoints-to-alarm=2 \
+    --threshold=0.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=notBreaching \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-network-bandwidth-in-allowance-exceeded \
-    --alarm-description 'Inbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth (see the node catalogue'"'"'s baseline bandwidth).' \
+    --alarm-name=ai-job-matching-prod-002-network-bandwidth-in-allowance-exceeded \
+    --alarm-description='Inbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth (see the node catalogue'"'"'s baseline bandwidth).' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name NetworkBandwidthInAllowanceExceeded \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Count \
-    --evaluation-periods 3 \
-    --datapoints-to-alarm 2 \
-    --threshold 0.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data notBreaching \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=NetworkBandwidthInAllowanceExceeded \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Count \
+    --evaluation-periods=3 \
+    --datapoints-to-alarm=2 \
+    --threshold=0.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=notBreaching \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-001-network-bandwidth-out-allowance-exceeded \
-    --alarm-description 'Outbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth; fewer large values per read.' \
+    --alarm-name=ai-job-matching-prod-001-network-bandwidth-out-allowance-exceeded \
+    --alarm-description='Outbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth; fewer large values per read.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name NetworkBandwidthOutAllowanceExceeded \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Count \
-    --evaluation-periods 3 \
-    --datapoints-to-alarm 2 \
-    --threshold 0.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data notBreaching \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=NetworkBandwidthOutAllowanceExceeded \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Count \
+    --evaluation-periods=3 \
+    --datapoints-to-alarm=2 \
+    --threshold=0.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=notBreaching \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
-    --alarm-name ai-job-matching-prod-002-network-bandwidth-out-allowance-exceeded \
-    --alarm-description 'Outbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth; fewer large values per read.' \
+    --alarm-name=ai-job-matching-prod-002-network-bandwidth-out-allowance-exceeded \
+    --alarm-description='Outbound packets shaped because the node exceeded its network bandwidth allowance. Threshold: catalogue default. Runbook: A node type with more network bandwidth; fewer large values per read.' \
     --actions-enabled \
-    --ok-actions "$topic_arn" \
-    --alarm-actions "$topic_arn" \
-    --metric-name NetworkBandwidthOutAllowanceExceeded \
-    --namespace AWS/ElastiCache \
-    --statistic Sum \
-    --dimensions '[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period 300 \
-    --unit Count \
-    --evaluation-periods 3 \
-    --datapoints-to-alarm 2 \
-    --threshold 0.0 \
-    --comparison-operator GreaterThanThreshold \
-    --treat-missing-data notBreaching \
-    --tags '[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=NetworkBandwidthOutAllowanceExceeded \
+    --namespace=AWS/ElastiCache \
+    --statistic=Sum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-prod-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Count \
+    --evaluation-periods=3 \
+    --datapoints-to-alarm=2 \
+    --threshold=0.0 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=notBreaching \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-dashboard \
-    --dashboard-name ai-job-matching-prod \
-    --dashboard-body '{"widgets":[{"type":"metric","x":0,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: CPU","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CPUUtilization","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"],["AWS/ElastiCache","EngineCPUUtilization","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":4,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Memory","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","DatabaseMemoryUsagePercentage","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":8,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Network","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","NetworkBytesIn","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"],["AWS/ElastiCache","NetworkBytesOut","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":12,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Commands","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","GetTypeCmds","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"],["AWS/ElastiCache","SetTypeCmds","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":16,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Connections","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CurrConnections","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":20,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Evictions","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","Evictions","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":0,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: CPU","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CPUUtilization","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"],["AWS/ElastiCache","EngineCPUUtilization","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":3,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Memory","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","DatabaseMemoryUsagePercentage","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":6,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Network","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","NetworkBytesIn","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"],["AWS/ElastiCache","NetworkBytesOut","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":9,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Commands","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","GetTypeCmds","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"],["AWS/ElastiCache","SetTypeCmds","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":12,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Connections","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CurrConnections","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":15,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Evictions","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","Evictions","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":18,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Replication lag","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","ReplicationLag","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}}]}' >/dev/null
+    --dashboard-name=ai-job-matching-prod \
+    --dashboard-body='{"widgets":[{"type":"metric","x":0,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: CPU","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CPUUtilization","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"],["AWS/ElastiCache","EngineCPUUtilization","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":4,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Memory","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","DatabaseMemoryUsagePercentage","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":8,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Network","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","NetworkBytesIn","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"],["AWS/ElastiCache","NetworkBytesOut","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":12,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Commands","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","GetTypeCmds","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"],["AWS/ElastiCache","SetTypeCmds","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":16,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Connections","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CurrConnections","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":20,"y":0,"width":4,"height":6,"properties":{"title":"ai-job-matching-prod-001: Evictions","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","Evictions","CacheClusterId","ai-job-matching-prod-001","CacheNodeId","0001"]]}},{"type":"metric","x":0,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: CPU","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CPUUtilization","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"],["AWS/ElastiCache","EngineCPUUtilization","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":3,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Memory","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","DatabaseMemoryUsagePercentage","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":6,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Network","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","NetworkBytesIn","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"],["AWS/ElastiCache","NetworkBytesOut","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":9,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Commands","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","GetTypeCmds","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"],["AWS/ElastiCache","SetTypeCmds","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":12,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Connections","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","CurrConnections","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":15,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Evictions","region":"us-east-1","view":"timeSeries","stat":"Sum","period":300,"metrics":[["AWS/ElastiCache","Evictions","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}},{"type":"metric","x":18,"y":6,"width":3,"height":6,"properties":{"title":"ai-job-matching-prod-002: Replication lag","region":"us-east-1","view":"timeSeries","stat":"Average","period":300,"metrics":[["AWS/ElastiCache","ReplicationLag","CacheClusterId","ai-job-matching-prod-002","CacheNodeId","0001"]]}}]}' >/dev/null
 fi
 
 # ---- endpoints
 value=$(aws_value '<primary-endpoint>' elasticache describe-replication-groups \
-  --replication-group-id "$GROUP_ID" \
-  --query 'ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Address' --output text)
+  --replication-group-id="$GROUP_ID" \
+  --query='ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Address' --output=text)
 printf '%s=%s\n' PRIMARY_ENDPOINT "$value"
 value=$(aws_value '<reader-endpoint>' elasticache describe-replication-groups \
-  --replication-group-id "$GROUP_ID" \
-  --query 'ReplicationGroups[0].NodeGroups[0].ReaderEndpoint.Address' --output text)
+  --replication-group-id="$GROUP_ID" \
+  --query='ReplicationGroups[0].NodeGroups[0].ReaderEndpoint.Address' --output=text)
 printf '%s=%s\n' READER_ENDPOINT "$value"
 value=$(aws_value '<port>' elasticache describe-replication-groups \
-  --replication-group-id "$GROUP_ID" \
-  --query 'ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Port' --output text)
+  --replication-group-id="$GROUP_ID" \
+  --query='ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Port' --output=text)
 printf '%s=%s\n' PORT "$value"
 log "done"

@@ -82,15 +82,15 @@ for shard in "${shards[@]}"; do
   if skipped "$shard"; then
     continue
   fi
-  before=$(aws_value "<old-primary>" elasticache describe-replication-groups --replication-group-id "$GROUP_ID" \
-    --query "ReplicationGroups[0].NodeGroups[?NodeGroupId=='$shard'] | [0].NodeGroupMembers[?CurrentRole=='primary'] | [0].CacheClusterId" \
-    --output text)
+  before=$(aws_value "<old-primary>" elasticache describe-replication-groups --replication-group-id="$GROUP_ID" \
+    --query="ReplicationGroups[0].NodeGroups[?NodeGroupId=='$shard'] | [0].NodeGroupMembers[?CurrentRole=='primary'] | [0].CacheClusterId" \
+    --output=text)
   log "shard $shard: failing over from $before"
-  aws_run elasticache test-failover --replication-group-id "$GROUP_ID" --node-group-id "$shard" >/dev/null
+  aws_run elasticache test-failover --replication-group-id="$GROUP_ID" --node-group-id="$shard" >/dev/null
   aws_run elasticache wait replication-group-available \
-  --replication-group-id "$GROUP_ID"
-  after=$(aws_value "<new-primary>" elasticache describe-replication-groups --replication-group-id "$GROUP_ID" \
-    --query "ReplicationGroups[0].NodeGroups[?NodeGroupId=='$shard'] | [0].NodeGroupMembers[?CurrentRole=='primary'] | [0].CacheClusterId" \
-    --output text)
+  --replication-group-id="$GROUP_ID"
+  after=$(aws_value "<new-primary>" elasticache describe-replication-groups --replication-group-id="$GROUP_ID" \
+    --query="ReplicationGroups[0].NodeGroups[?NodeGroupId=='$shard'] | [0].NodeGroupMembers[?CurrentRole=='primary'] | [0].CacheClusterId" \
+    --output=text)
   printf 'shard %s: primary %s -> %s\n' "$shard" "$before" "$after"
 done

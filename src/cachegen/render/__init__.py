@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Deployment
-from ..plan import Plan, build
+from ..plan import Plan
 from . import alarms, app, cli, cloudformation, cost, manifest
 
 Renderer = Callable[[Deployment, Plan], dict[str, str]]
@@ -24,8 +24,8 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def render_all(deployment: Deployment, plan: Plan | None = None) -> dict[str, str]:
-    plan = plan or build(deployment)
+def render_all(deployment: Deployment) -> dict[str, str]:
+    plan = deployment.plan
     files: dict[str, str] = {}
     for family, emit in RENDERERS.items():
         for name, text in emit(deployment, plan).items():

@@ -17,8 +17,8 @@ from typing import Any
 
 from .. import templates
 from ..model import Deployment
-from ..plan import GROUP, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, Resource
-from .escape import Shell, comment, jmespath, shell_word, shell_words
+from ..plan import GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, Resource
+from .escape import Shell, comment, jmespath, shell_word
 
 MAX_PARAMETERS_PER_CALL = 20  # ModifyCacheParameterGroup accepts at most 20 parameters
 MAX_ALARMS_PER_DELETE = 100  # DeleteAlarms accepts at most 100 names
@@ -35,6 +35,7 @@ class ShellVar:
 
 SECURITY_GROUP_ID = ShellVar("sg_id")
 TOPIC_ARN = ShellVar("topic_arn")
+GROUP_ID = ShellVar("GROUP_ID")
 
 
 @dataclass(frozen=True)
@@ -99,21 +100,24 @@ def _word(value: Any) -> Shell:
     return shell_word(value)
 
 
-def cli_args(plan: Plan, call: dict[str, Any], operation: tuple[str, str] | None = None) -> list[Shell]:
-    """API input -> AWS CLI options, one `--option value` per member, each value one shell word."""
+def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str] | None = None) -> list[Shell]:
+    """API input -> AWS CLI options, one `--option=value` per member, each value one shell word.
+
+    Always `--option=value`: a value that starts with `-` (an e-mail address, a log group
+    name) would otherwise be read as an option. Lists and structures are written as JSON."""
     out = []
-    for key, value in _resolve(plan, call).items():
+    for key, value in (_resolve(plan, call) if plan else call).items():
         option = RENAMED.get((*operation, key), option_name(key)) if operation else option_name(key)
         if isinstance(value, bool):
             out.append(Shell(option if value else "--no-" + option[2:]))
-        elif isinstance(value, list) and all(isinstance(v, (str, ShellVar)) for v in value):
-            out.append(Shell(" ".join([option, *map(_word, value)])))
+        elif isinstance(value, list) and len(value) == 1 and isinstance(value[0], ShellVar):
+            out.append(Shell(f"{option}={_word(value[0])}"))
         elif isinstance(value, (list, dict)):
             if any(isinstance(v, ShellVar) for v in _leaves(value)):
                 raise ValueError(f"{key}: a run-time value inside a structure")
-            out.append(Shell(f"{option} {shell_word(_json(value))}"))
+            out.append(Shell(f"{option}={shell_word(_json(value))}"))
         else:
-            out.append(Shell(f"{option} {_word(value)}"))
+            out.append(Shell(f"{option}={_word(value)}"))
     return out
 
 
@@ -126,7 +130,12 @@ def _leaves(value: Any) -> list[Any]:
 
 
 def query(expression: str, output: str = "text") -> Shell:
-    return Shell(f"--query {shell_word(expression)} --output {output}")
+    return Shell(f"--query={shell_word(expression)} --output={output}")
+
+
+def args(**members: Any) -> list[Shell]:
+    """Options from API member names given as keywords: args(SecretId=name)."""
+    return cli_args(None, members)
 
 
 def command(service: str, operation: str, args: list[Shell]) -> list[Shell]:
@@ -154,7 +163,7 @@ def _security_group(plan: Plan, d: Deployment) -> dict[str, Any]:
         {"Name": "group-name", "Values": [create["GroupName"]]},
         {"Name": "vpc-id", "Values": [create["VpcId"]]}]}) + [query("SecurityGroups[0].GroupId")])
     port = f"`{d.ingress.port}`"
-    allowed = command("ec2", "describe-security-groups", [Shell('--group-ids "$sg_id"'), query(
+    allowed = command("ec2", "describe-security-groups", [*args(GroupIds=[SECURITY_GROUP_ID]), query(
         f"SecurityGroups[0].IpPermissions[?FromPort=={port} && ToPort=={port}]"
         ".[UserIdGroupPairs[].GroupId, IpRanges[].CidrIp, Ipv6Ranges[].CidrIpv6][][]")])
     sources = []
@@ -170,20 +179,20 @@ def _security_group(plan: Plan, d: Deployment) -> dict[str, Any]:
     return {"name": shell_word(create["GroupName"]), "find": find,
             "create": call(plan, sg, "CreateSecurityGroup", extra=[query("GroupId")]),
             "allowed": allowed, "sources": sources,
-            "delete": command("ec2", "delete-security-group", [Shell('--group-id "$sg_id"')])}
+            "delete": command("ec2", "delete-security-group", args(GroupId=SECURITY_GROUP_ID))}
 
 
-def _named(plan: Plan, resource_id: str, describe: str, name_option: str, delete: str) -> dict[str, Any]:
+def _named(plan: Plan, resource_id: str, describe: str, delete: str) -> dict[str, Any]:
+    """The describe call that tells whether a named resource exists, and the one deleting it."""
     resource = plan.get(resource_id)
-    name_arg = Shell(f"{name_option} {shell_word(resource.name)}")
+    name_arg = args(**{NAME_MEMBER[resource.type]: resource.name})
     return {"name": shell_word(resource.name),
-            "exists": command(resource.service, describe, [name_arg]),
-            "delete": command(resource.service, delete, [name_arg])}
+            "exists": command(resource.service, describe, name_arg),
+            "delete": command(resource.service, delete, name_arg)}
 
 
 def _subnet_group(plan: Plan) -> dict[str, Any]:
-    out = _named(plan, SUBNET_GROUP, "describe-cache-subnet-groups", "--cache-subnet-group-name",
-                 "delete-cache-subnet-group")
+    out = _named(plan, SUBNET_GROUP, "describe-cache-subnet-groups", "delete-cache-subnet-group")
     out["create"] = call(plan, plan.get(SUBNET_GROUP), "CreateCacheSubnetGroup")
     return out
 
@@ -192,8 +201,7 @@ def _parameter_group(plan: Plan) -> dict[str, Any] | None:
     if PARAMETER_GROUP not in plan.by_id:
         return None
     group = plan.get(PARAMETER_GROUP)
-    out = _named(plan, PARAMETER_GROUP, "describe-cache-parameter-groups", "--cache-parameter-group-name",
-                 "delete-cache-parameter-group")
+    out = _named(plan, PARAMETER_GROUP, "describe-cache-parameter-groups", "delete-cache-parameter-group")
     modify = group.calls["ModifyCacheParameterGroup"]
     values = modify["ParameterNameValues"]
     out["create"] = call(plan, group, "CreateCacheParameterGroup")
@@ -212,14 +220,14 @@ def _secret(plan: Plan, d: Deployment) -> dict[str, Any] | None:
     name = secret.name
     return {
         "name": shell_word(name),
-        "exists": command("secretsmanager", "describe-secret", [Shell(f"--secret-id {shell_word(name)}")]),
+        "exists": command("secretsmanager", "describe-secret", args(SecretId=name)),
         "generate": call(plan, secret, "GetRandomPassword", extra=[query("RandomPassword")]),
         "create": call(plan, secret, "CreateSecret"),
         "read": command("secretsmanager", "get-secret-value",
-                        [Shell(f"--secret-id {shell_word(name)}"), query("SecretString")]),
+                        [*args(SecretId=name), query("SecretString")]),
         "pattern": shell_word(d.token.pattern),
         "delete": command("secretsmanager", "delete-secret",
-                          [Shell(f"--secret-id {shell_word(name)}"), Shell("--recovery-window-in-days 7")]),
+                          args(SecretId=name, RecoveryWindowInDays=7)),
     }
 
 
@@ -232,17 +240,17 @@ def _topic(plan: Plan) -> dict[str, Any] | None:
         "name": shell_word(name),
         "create": call(plan, topic, "CreateTopic", extra=[query("TopicArn")]),
         # CreateTopic with the name alone returns the existing topic's ARN (it is idempotent)
-        "arn": command("sns", "create-topic", [Shell(f"--name {shell_word(name)}"), query("TopicArn")]),
+        "arn": command("sns", "create-topic", [*args(Name=name), query("TopicArn")]),
         "find": command("sns", "list-topics", [query(jmespath("Topics[?ends_with(TopicArn, {})] | [0].TopicArn",
                                                                  ":" + name))]),
         "subscriptions": [{
             "endpoint": shell_word(subscribe["Endpoint"]),
             "log": shell_word(f"subscribed {subscribe['Endpoint']} (confirm the e-mail AWS sends)"),
-            "count": command("sns", "list-subscriptions-by-topic", [Shell('--topic-arn "$topic_arn"'), query(
+            "count": command("sns", "list-subscriptions-by-topic", [*args(TopicArn=TOPIC_ARN), query(
                 jmespath("length(Subscriptions[?Endpoint=={}])", subscribe["Endpoint"]))]),
             "subscribe": call(plan, topic, "Subscribe", subscribe),
         } for subscribe in topic.calls["Subscribe"]],
-        "delete": command("sns", "delete-topic", [Shell('--topic-arn "$topic_arn"')]),
+        "delete": command("sns", "delete-topic", args(TopicArn=TOPIC_ARN)),
     }
 
 
@@ -252,11 +260,11 @@ def _log_groups(plan: Plan) -> list[dict[str, Any]]:
         name = group.name
         out.append({
             "name": shell_word(name),
-            "count": command("logs", "describe-log-groups", [Shell(f"--log-group-name-prefix {shell_word(name)}"), query(
+            "count": command("logs", "describe-log-groups", [*args(logGroupNamePrefix=name), query(
                 jmespath("length(logGroups[?logGroupName=={}])", name))]),
             "create": call(plan, group, "CreateLogGroup"),
             "retention": call(plan, group, "PutRetentionPolicy"),
-            "delete": command("logs", "delete-log-group", [Shell(f"--log-group-name {shell_word(name)}")]),
+            "delete": command("logs", "delete-log-group", args(logGroupName=name)),
         })
     return out
 
@@ -273,7 +281,7 @@ ENDPOINT_QUERIES = {
 
 def _replication_group(plan: Plan, d: Deployment) -> dict[str, Any]:
     group = plan.get(GROUP)
-    describe = Shell('--replication-group-id "$GROUP_ID"')
+    [describe] = args(ReplicationGroupId=GROUP_ID)
     endpoints = []
     for output in plan.outputs:
         if isinstance(output.value, Ref) and output.value.resource == GROUP:
@@ -303,10 +311,10 @@ def _monitoring(plan: Plan) -> dict[str, Any]:
     return {
         "alarms": [call(plan, alarm, "PutMetricAlarm") for alarm in alarms],
         "dashboards": [call(plan, dashboard, "PutDashboard") for dashboard in dashboards],
-        "delete_alarms": [command("cloudwatch", "delete-alarms", [Shell("--alarm-names " + shell_words(
-            names[i:i + MAX_ALARMS_PER_DELETE]))]) for i in range(0, len(names), MAX_ALARMS_PER_DELETE)],
-        "delete_dashboards": [command("cloudwatch", "delete-dashboards", [Shell("--dashboard-names " + shell_words(
-            [d.name for d in dashboards]))])] if dashboards else [],
+        "delete_alarms": [command("cloudwatch", "delete-alarms", args(AlarmNames=names[i:i + MAX_ALARMS_PER_DELETE]))
+                          for i in range(0, len(names), MAX_ALARMS_PER_DELETE)],
+        "delete_dashboards": [command("cloudwatch", "delete-dashboards", args(DashboardNames=[d.name for d in dashboards]))]
+        if dashboards else [],
         "count": len(alarms),
     }
 

@@ -21,7 +21,7 @@ from ..model import Deployment
 from ..plan import Join, Plan, Ref, Resource, Stack
 from . import cli
 from .cfn_yaml import GetAtt, Ref as CfnRef, Sub, dump
-from .escape import comment, shell_word
+from .escape import Yaml, comment, shell_word
 
 # CloudFormation's quotas (AWS CloudFormation User Guide, "CloudFormation quotas").
 TEMPLATE_BODY_MAX_BYTES = 51_200  # --template-body; larger templates go through S3
@@ -39,15 +39,23 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
 HEADER_MAX_BYTES = 2048
 
 
+def stack_body(plan: Plan, stack: Stack) -> Yaml:
+    """The template below its comment header (dumped once per plan: the size rule reads it too)."""
+    key = f"cloudformation/{stack.file}"
+    if key not in plan.rendered:
+        plan.rendered[key] = dump(stack_document(plan, stack))
+    return Yaml(plan.rendered[key])
+
+
 def stack_text(d: Deployment, plan: Plan, stack: Stack) -> str:
-    return templates.render("cloudformation/stack.yaml.j2", d=d, stack=stack, body=dump(stack_document(plan, stack)),
+    return templates.render("cloudformation/stack.yaml.j2", d=d, stack=stack, body=stack_body(plan, stack),
                             summary=[comment(line) for line in textwrap.wrap(_summary(d), 92)],
                             note=[comment(line) for line in textwrap.wrap(_note(d), 92)])
 
 
 def stack_bytes_at_most(plan: Plan, stack: Stack) -> int:
     """An upper bound of the template's size without rendering its header (no Jinja needed)."""
-    return len(dump(stack_document(plan, stack)).encode("utf-8")) + HEADER_MAX_BYTES
+    return len(stack_body(plan, stack).encode("utf-8")) + HEADER_MAX_BYTES
 
 
 def stack_document(plan: Plan, stack: Stack) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from ..diagnostics import Diagnostic, SpecError
 from ..inherit import MergedSpec
 from ..model import Deployment
-from ..resolve import Unresolvable, resolve
+from ..resolve import resolve
 from ..spec import Spec
 from . import alarms, catalogue, celery, change, names, network, schedule, security, stacks, tags, topology
 from .base import Context, Finding, Rule
@@ -60,13 +60,10 @@ def validate(spec: Spec, merged: MergedSpec) -> Deployment:
     ctx = Context(spec, merged)
     blocking = [r for r in REGISTRY if r.blocking]
     diagnostics = _diagnostics((r for r in blocking if r.stage == "spec"), ctx)
-    try:
-        ctx.deployment_or_none = resolve(spec, merged)
-    except Unresolvable:
-        if not diagnostics:
-            raise  # a spec-stage rule should have said why: a bug
-        raise SpecError(_sorted(diagnostics)) from None
-    diagnostics += _diagnostics((r for r in blocking if r.stage == "model"), ctx)
+    if diagnostics:  # resolve relies on everything the spec-stage rules check
+        raise SpecError(_sorted(diagnostics))
+    ctx.deployment_or_none = resolve(spec, merged)
+    diagnostics = _diagnostics((r for r in blocking if r.stage == "model"), ctx)
     if diagnostics:
         raise SpecError(_sorted(diagnostics))
     return ctx.deployment

@@ -38,7 +38,6 @@ class Context:
     merged: MergedSpec
     deployment_or_none: Deployment | None = None
     previous: Deployment | None = None
-    _plan: Plan | None = None
 
     @property
     def deployment(self) -> Deployment:
@@ -47,11 +46,7 @@ class Context:
 
     @property
     def plan(self) -> Plan:
-        if self._plan is None:
-            from ..plan import build
-
-            self._plan = build(self.deployment)
-        return self._plan
+        return self.deployment.plan
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,282 @@
+"""Hypothesis strategies for whole specs, built from the pydantic models.
+
+`documents()` walks `cachegen.spec.Spec`: every field, with the type, bounds and pattern its
+model declares, and hostile text in every string. On top of that, `specs()` redraws some
+groups of fields coherently (a region with its AZs; an engine, a version its catalogue has
+and a node type that runs it; a topology with the Celery roles it allows; windows that do
+not overlap; time limits under the visibility timeout), so that a good share of the
+documents pass every rule and reach the artifacts, across the whole language: every engine,
+version, region, node type and cluster mode, sizes up to AWS's maximum of 500 nodes.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+import annotated_types
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from cachegen import catalog
+from cachegen.spec import Spec
+
+# A command that leaves a file behind if any generated artifact ever runs spec text.
+CANARY = "cachegen-canary"
+HOSTILE = [
+    "it's", '"double"', "`touch cachegen-canary`", "$(touch cachegen-canary)", "; touch cachegen-canary #",
+    "a && touch cachegen-canary", "| tee cachegen-canary", "${AWS::Region}", "${!x}", "{{resolve:ssm:/x}}",
+    "line\nbreak", "carriage\rreturn", "tab\there", "\x1b[31mred", "nul\x00byte", "back\\slash", "'; echo pwned; '",
+    "--help", "-", "*", "~", "!", "#", "%s%n", "{}", "[]", "a,b=c", "Zoë Ünïcødé", "日本語", "😀",
+    "\u202eevil", "\u2028", "\x85", " leading", "trailing ", "", "x" * 300,
+]
+hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=30),
+                         st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=3).map("".join))
+
+
+def _constraints(metadata: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in metadata:
+        for name in ("ge", "gt", "le", "lt", "max_length", "min_length", "multiple_of", "pattern"):
+            value = getattr(item, name, None)
+            if value is not None:
+                out[name] = value
+    return out
+
+
+NOISE = {"on": True}  # while building a strategy: whether fields may draw values that break them
+
+
+def _weighted(common: st.SearchStrategy, rare: st.SearchStrategy, rare_in: int = 10) -> st.SearchStrategy:
+    """`common`, and one time in `rare_in` `rare` (never, for a noiseless strategy)."""
+    if not NOISE["on"]:
+        return common
+    return st.integers(1, rare_in).flatmap(lambda n: rare if n == 1 else common)
+
+
+def _string(c: dict[str, Any]) -> st.SearchStrategy[str]:
+    """Text the field's constraints allow, and now and then hostile or out-of-bounds text."""
+    fitting = st.from_regex(c["pattern"], fullmatch=True) if "pattern" in c else st.text(max_size=40)
+    if "max_length" in c or "min_length" in c:
+        fitting = fitting.filter(lambda s: c.get("min_length", 0) <= len(s) <= c.get("max_length", 10 ** 9))
+    return _weighted(fitting, hostile_text)
+
+
+def _number(kind: type, c: dict[str, Any]) -> st.SearchStrategy:
+    """A number within the field's bounds, and now and then one at or beyond them."""
+    low = c.get("ge", c.get("gt"))
+    high = c.get("le", c.get("lt"))
+    if kind is int:
+        inner = st.integers(min_value=low, max_value=high)
+        if c.get("multiple_of"):
+            step = c["multiple_of"]
+            inner = st.integers(min_value=(low or step) // step, max_value=(high or 10 ** 6) // step).map(
+                lambda n: n * step)
+        edges = [v for v in (low, high, 0, -1, (low or 0) - 1, (high or 0) + 1, (low or 0) + 1) if v is not None]
+        return _weighted(inner, st.one_of(st.sampled_from(edges), st.integers()), 5)
+    inner = st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False,
+                      exclude_min="gt" in c, exclude_max="lt" in c)
+    edges = [v for v in (low, high, 0, -1.0, 0.5) if v is not None]
+    return _weighted(inner, st.one_of(st.sampled_from(edges), st.integers(), st.floats(allow_nan=False,
+                                                                                      allow_infinity=False)), 5)
+
+
+# A value of the wrong type, as a YAML file may hold one anywhere.
+mistyped = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                     st.sampled_from([1.0, 0.5, "1", "yes", "", [], {}]), st.lists(st.integers(), max_size=2),
+                     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+def from_annotation(annotation: Any, metadata: list[Any]) -> st.SearchStrategy:
+    """The field's own values, and one time in ten a value of another type."""
+    return _weighted(_typed(annotation, metadata), mistyped, 40)
+
+
+def _typed(annotation: Any, metadata: list[Any]) -> st.SearchStrategy:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    c = _constraints(metadata)
+    if origin is typing.Annotated:
+        inner = [m for arg in args[1:] for m in (getattr(arg, "metadata", None) or [arg])]
+        return _typed(args[0], [*inner, *metadata])
+    if origin is typing.Literal:
+        return _weighted(st.sampled_from(args), hostile_text)
+    if origin in (typing.Union, types.UnionType):
+        return st.one_of(*(_typed(a, metadata) for a in args))
+    if origin is list:
+        return st.lists(from_annotation(args[0], []), min_size=c.get("min_length", 0), max_size=4)
+    if origin is dict:
+        return st.dictionaries(_typed(args[0], []), from_annotation(args[1], []), max_size=4)  # keys: text, as in JSON
+    if annotation is type(None):
+        return st.none()
+    if annotation is bool:
+        return st.booleans()
+    if annotation in (int, float):
+        return _number(annotation, c)
+    if annotation is str:
+        return _string(c)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return model(annotation)
+    raise TypeError(f"no strategy for {annotation!r}")
+
+
+def model(cls: type[BaseModel], exclude: frozenset[str] = frozenset()) -> st.SearchStrategy[dict[str, Any]]:
+    """A mapping for `cls`: every required field, any optional ones, each from its annotation."""
+    required, optional = {}, {}
+    for name, field in cls.model_fields.items():
+        if name in exclude:
+            continue
+        strategy = from_annotation(field.annotation, field.metadata)
+        (required if field.is_required() else optional)[name] = strategy
+    return st.fixed_dictionaries(required, optional=optional)
+
+
+def _document_model(noise: bool) -> st.SearchStrategy[dict[str, Any]]:
+    NOISE["on"] = noise
+    try:
+        return model(Spec).map(lambda doc: {k: v for k, v in doc.items() if k not in ("extends", "abstract")})
+    finally:
+        NOISE["on"] = True
+
+
+def documents() -> st.SearchStrategy[dict[str, Any]]:
+    """Documents of the spec language: half of them with every field fitting its declaration,
+    half with wrong types, hostile text and out-of-range numbers here and there."""
+    return st.one_of(_document_model(noise=False), _document_model(noise=True))
+
+
+# --- coherent groups ---------------------------------------------------------------------
+
+REGIONS = sorted(catalog.regions())
+NODE_TYPES = catalog.node_types()
+ENGINES = catalog.engines()
+ALARM_IDS = sorted(catalog.alarms())
+SG_NAME_CHARACTERS = "abcXYZ019 ._-:/()#,@[]+=&;{}!$*"
+EMAIL_LOCAL = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+TAG_CHARACTERS = st.characters(categories=["L", "N", "Zs"], include_characters="_.:/=+-@")
+# non-overlapping (backup window, maintenance window) pairs, one crossing midnight
+WINDOWS = [("02:00-03:00", "sun:03:00-sun:04:00"), ("23:30-00:30", "mon:01:00-mon:02:30"),
+           ("05:00-09:00", "sat:10:00-sat:11:00"), ("00:00-01:00", "wed:12:00-wed:23:30")]
+
+
+@st.composite
+def _network(draw, region: str, multi_az: bool, ipv6: bool) -> dict[str, Any]:
+    hex17 = st.text("0123456789abcdef", min_size=17, max_size=17)
+    letters = draw(st.lists(st.sampled_from("abcdef"), min_size=2 if multi_az else 1, max_size=4, unique=True))
+    subnet_ids = draw(st.lists(hex17, min_size=len(letters), max_size=len(letters), unique=True))
+    out: dict[str, Any] = {
+        "vpc_id": "vpc-" + draw(hex17),
+        "subnets": [{"id": "subnet-" + h, "az": region + letter} for h, letter in zip(subnet_ids, letters)],
+        "allowed_security_groups": draw(st.lists(hex17.map(lambda h: "sg-" + h), min_size=1, max_size=3, unique=True)),
+        "network_type": draw(st.sampled_from(["ipv4", "dual_stack", "ipv6"] if ipv6 else ["ipv4"])),
+    }
+    if draw(st.booleans()):
+        out["allowed_cidrs"] = draw(st.lists(st.sampled_from(
+            ["10.0.0.0/8", "172.16.5.0/24", "0.0.0.0/0", "2001:db8::/32", "2001:db8:1:2::/64", "::/0"]),
+            max_size=3, unique=True))
+    if draw(st.booleans()):
+        out["security_group_name"] = draw(st.text(SG_NAME_CHARACTERS, min_size=1, max_size=60).filter(
+            lambda s: not s.lower().startswith("sg-")))
+    return out
+
+
+@st.composite
+def _engine(draw) -> tuple[dict[str, Any], str]:
+    name = draw(st.sampled_from(sorted(ENGINES)))
+    version = draw(st.sampled_from(sorted(ENGINES[name]["versions"])))
+    nodes = [n for n, info in NODE_TYPES.items() if name in info.get("engines", ["redis", "valkey"])
+             and (name != "redis" or catalog.version_key(version) >= catalog.version_key(info.get("min_redis_version", "0")))]
+    return {"name": name, "version": version}, draw(st.sampled_from(sorted(nodes)))
+
+
+@st.composite
+def _topology(draw) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A topology and the Celery section it allows; sizes up to 500 nodes, most of them small."""
+    cluster = draw(st.booleans())
+    replicas = draw(st.integers(0, 5))
+    # sizes up to AWS's 500 nodes, the large ones rarer (a 500-node group has ~6,500 alarms)
+    sizes = [*[st.integers(1, 3)] * 9, *[st.integers(4, 16)] * 6, st.integers(1, 500 // (replicas + 1))]
+    shards = draw(st.one_of(*sizes)) if cluster else 1
+    multi_az = replicas > 0 and draw(st.booleans())
+    topology = {"cluster_mode": "enabled" if cluster else "disabled", "shards": shards, "replicas_per_shard": replicas,
+                "multi_az": multi_az}
+    if draw(st.booleans()):
+        topology["automatic_failover"] = True if (cluster or multi_az) else (replicas > 0 and draw(st.booleans()))
+    time_limit = draw(st.integers(1, 3600))
+    celery: dict[str, Any] = {
+        "enabled": draw(st.booleans()) or not cluster,
+        "tasks": {"time_limit": time_limit, "max_eta_seconds": draw(st.integers(0, 3600))},
+        "visibility_timeout": 7300,
+        "health_check_interval": draw(st.integers(1, 60)),
+        "workers": {"count": draw(st.integers(1, 50)), "concurrency": draw(st.integers(1, 16))},
+    }
+    if cluster:
+        celery.update({"broker": {"enabled": False}, "result_backend": {"enabled": False},
+                       "cache": {"enabled": draw(st.booleans()), "db": 0}})
+    else:
+        dbs = draw(st.lists(st.integers(0, 15), min_size=3, max_size=3))
+        celery.update({role: {"enabled": draw(st.booleans()), "db": db}
+                       for role, db in zip(("broker", "result_backend", "cache"), dbs)})
+    return topology, celery
+
+
+@st.composite
+def _free_text(draw) -> dict[str, Any]:
+    """What AWS accepts in its free-text fields, with every shell, JMESPath and YAML trap."""
+    out: dict[str, Any] = {"description": draw(st.one_of(hostile_text, st.text(max_size=255)).map(
+        lambda s: "".join(ch for ch in s if ch >= " " and ch != "\x7f")[:255]))}
+    local = st.text(EMAIL_LOCAL, min_size=1, max_size=20)
+    out["notifications"] = {"emails": draw(st.lists(local.map(lambda l: f"{l}@example.com"), max_size=2, unique=True))}
+    tag_text = st.text(TAG_CHARACTERS, min_size=1, max_size=40).filter(lambda s: not s.lower().startswith("aws:"))
+    out["tags"] = draw(st.dictionaries(tag_text, tag_text, max_size=draw(st.sampled_from([3, 47]))))
+    return out
+
+
+# The fields `coherent()` draws together; the others come from the models as they are.
+REDRAWN = frozenset({"name", "environment", "port", "protected", "region", "engine", "node_type", "topology", "celery",
+                     "network", "logs", "backups", "maintenance_window", "description", "notifications", "tags",
+                     "security", "parameters", "alarms", "replication_group_id", "preset", "lint", "peak_hours",
+                     "cost", "extends", "abstract"})
+
+
+@st.composite
+def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
+    """A spec whose fields fit together, so that it passes the rules more often than not."""
+    doc = draw(rest)
+    doc["name"] = draw(st.from_regex(r"^[a-z][a-z0-9]{0,10}$", fullmatch=True))
+    doc["environment"] = draw(st.from_regex(r"^[a-z][a-z0-9]{0,8}$", fullmatch=True))
+    doc["port"] = draw(st.integers(1024, 65535))
+    doc["protected"] = draw(st.booleans())
+    region = draw(st.sampled_from(REGIONS))
+    doc["region"] = region
+    doc["engine"], doc["node_type"] = draw(_engine())
+    doc["topology"], doc["celery"] = draw(_topology())
+    modern = doc["engine"]["name"] == "valkey" or catalog.version_key(doc["engine"]["version"]) >= (6, 2)
+    doc["network"] = draw(_network(region, doc["topology"]["multi_az"], modern))
+    doc["logs"] = {"slow_log": {"enabled": modern and draw(st.booleans())},
+                   "engine_log": {"enabled": modern and draw(st.booleans())}}
+    backup, maintenance = draw(st.sampled_from(WINDOWS))
+    doc["backups"] = {"window": backup, "retention_days": draw(st.integers(0, 35)),
+                      "final_snapshot": draw(st.booleans())}
+    doc["maintenance_window"] = maintenance
+    doc.update(draw(_free_text()))
+    doc["security"] = {"auth": {"enabled": draw(st.booleans()), "generation": {
+        "length": draw(st.integers(16, 128)),
+        "special_characters": draw(st.text("!&#$^<>-", max_size=8))}}}
+    doc["parameters"] = {"values": draw(st.dictionaries(st.sampled_from(["timeout", "tcp-keepalive"]),
+                                                        st.sampled_from([0, 300, 600]), max_size=2))}
+    nodes = doc["topology"]["shards"] * (doc["topology"]["replicas_per_shard"] + 1)
+    doc["alarms"] = {"stack": "separate" if nodes > 30 else draw(st.sampled_from(["main", "separate"])),
+                     "enabled": draw(st.integers(0, 9)) > 0,
+                     "overrides": draw(st.dictionaries(st.sampled_from(ALARM_IDS), st.fixed_dictionaries({}, optional={
+                         "threshold": st.floats(0, 1e6), "period_seconds": st.sampled_from([60, 300, 3600]),
+                         "evaluation_periods": st.integers(5, 10), "datapoints_to_alarm": st.integers(1, 5)}),
+                         max_size=3))}
+    return doc
+
+
+def specs() -> st.SearchStrategy[dict[str, Any]]:
+    """Specs of the whole language: seven in ten coherent (most reach the artifacts), three
+    drawn from the models alone (most are rejected, each at its line)."""
+    return st.integers(0, 9).flatmap(lambda n: coherent() if n < 7 else documents())

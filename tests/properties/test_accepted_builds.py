@@ -1,0 +1,283 @@
+"""Accepted means deployable, on specs generated across the whole language.
+
+For every generated spec that `cachegen build` accepts: it exits 0 and writes nothing
+outside --out; every script passes `bash -n` and runs with --dry-run without executing
+spec text (a canary file stays uncreated); every alarm passes botocore's PutMetricAlarm
+validation and CloudWatch's cross-field rules; celeryconfig.py imports with the
+.env.example placeholders filled and sets only settings Celery has. For every spec it
+rejects: exit 2, each error at a file:line:column, nothing written, never exit 3.
+
+The slow peers then judge a slice of the accepted builds: cfn-lint on every stack,
+shellcheck on every script, and the real AWS CLI driver with botocore's validation on every
+command the scripts print, with each spec value arriving verbatim.
+
+CI runs a fixed slice; `make fuzz` runs thousands from a printed seed
+(CACHEGEN_FUZZ_EXAMPLES, CACHEGEN_FUZZ_SLOW, CACHEGEN_FUZZ_SEED).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from conftest import run_cli
+from strategies import CANARY, specs
+
+EXAMPLES = int(os.environ.get("CACHEGEN_FUZZ_EXAMPLES", "300"))
+SLOW = int(os.environ.get("CACHEGEN_FUZZ_SLOW", "50"))
+SEED = os.environ.get("CACHEGEN_FUZZ_SEED")
+BIN = Path(sys.executable).parent
+LOCATED = re.compile(r"^\S.*:\d+:\d+: error")
+# Dry runs for builds up to this many nodes (a 500-node create.sh prints ~6,500 commands); the
+# slow peers judge builds up to SLOW_PEER_MAX_NODES, whose commands and stacks have every shape
+# a larger group repeats (tests/properties/test_largest.py judges the largest).
+DRY_RUN_MAX_NODES = 60
+SLOW_PEER_MAX_NODES = 12
+FILE_NAMES = ["spec.yaml", "prod.yaml", "it's $(touch cachegen-canary) `x`.yaml", "new\nline;$HOME.yaml",
+              "ünï cødé & more.yml", "-dash.yaml", "--help.yaml"]
+# Celery settings the generated config may set: Celery's declared settings, and those its Redis
+# result backend reads without declaring them (each checked against Celery's source below).
+UNDECLARED_CELERY_SETTINGS = {"redis_backend_health_check_interval"}
+
+
+@dataclass
+class Built:
+    case: Path
+    spec: Path
+    document: dict[str, Any]
+    out: Path  # out/<environment>
+    nodes: int
+    commands: list[str] | None = None  # what the scripts print with --dry-run
+
+def _listing(directory: Path) -> set[str]:
+    return {str(p.relative_to(directory)) for p in directory.rglob("*")}
+
+
+def _dry_runs(built: Built) -> list[str]:
+    """Every script with --dry-run, from a scratch directory, with no aws on PATH."""
+    commands = []
+    scripts = [("cli/create.sh", []), ("cli/delete.sh", ["--yes"]), ("cli/failover-test.sh", []),
+               ("cloudformation/deploy.sh", [])]
+    for name, args in scripts:
+        run = subprocess.run(["bash", str(built.out / name), "--dry-run", *args], cwd=built.case,
+                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(built.case)},
+                             timeout=300)
+        refused = run.returncode == 1 and run.stderr.startswith("refusing:")
+        assert run.returncode == 0 or refused, f"{name}: {run.stderr[-2000:]}"
+        commands += [line for line in run.stdout.splitlines() if line.startswith("aws ")]
+    return commands
+
+
+def _check_alarms(built: Built) -> None:
+    import botocore.session
+    from botocore.validate import validate_parameters
+
+    path = built.out / "alarms" / "alarms.json"
+    if not path.exists():
+        return
+    shape = botocore.session.get_session().get_service_model("cloudwatch").operation_model("PutMetricAlarm").input_shape
+    for alarm in json.loads(path.read_text(encoding="utf-8")):
+        validate_parameters(alarm, shape)  # raises ParamValidationError
+        assert alarm["DatapointsToAlarm"] <= alarm["EvaluationPeriods"], alarm["AlarmName"]
+        period = alarm["Period"]
+        assert period in (10, 20, 30) or period % 60 == 0, alarm["AlarmName"]
+        assert period >= 60, f"{alarm['AlarmName']}: ElastiCache publishes one value a minute"
+        limit = 86_400 if period < 3_600 else 604_800
+        assert period * alarm["EvaluationPeriods"] <= limit, alarm["AlarmName"]
+        assert alarm["Threshold"] >= 0 and len(alarm["Tags"]) <= 50
+
+
+def _env(built: Built) -> dict[str, str]:
+    values = {}
+    for line in (built.out / "app" / ".env.example").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            assert value.startswith("'") and value.endswith("'"), line
+            values[name] = value[1:-1].replace("__REDIS_HOST__", "localhost").replace("__REDIS_PASSWORD__", "secret")
+    return values
+
+
+def _check_celeryconfig(built: Built) -> None:
+    from celery.app.defaults import DEFAULTS
+
+    path = built.out / "app" / "celeryconfig.py"
+    if not path.exists():
+        return
+    namespace: dict[str, Any] = {}
+    saved = dict(os.environ)
+    try:
+        os.environ.update(_env(built))
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - our artifact
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    settings_set = {k for k in namespace if not k.startswith("_") and k not in ("os", "socket", "ssl")}
+    assert settings_set <= set(DEFAULTS) | UNDECLARED_CELERY_SETTINGS, settings_set - set(DEFAULTS)
+
+
+def check(root: Path, number: int, document: dict[str, Any], file_name: str) -> Built | None:
+    case = root / f"case{number}"
+    case.mkdir()
+    spec = case / file_name
+    spec.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    before = _listing(case)
+    result = run_cli("build", "--out", case / "out", spec, cwd=case)
+    assert result.code in (0, 2), result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err, result.err
+    if result.code == 2:
+        heads = [line for line in result.err.splitlines() if ": error" in line and not line.startswith(" ")]
+        assert heads and all(LOCATED.match(line) for line in heads), result.err
+        assert _listing(case) == before, "a rejected spec wrote files"
+        return None
+    [environment] = [p for p in (case / "out").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert {p for p in _listing(case) if not p.startswith("out")} == before, "written outside --out"
+    manifest = json.loads((environment / "manifest.json").read_text(encoding="utf-8"))
+    written = {str(p.relative_to(environment)) for p in environment.rglob("*") if p.is_file()}
+    assert written == set(manifest["artifacts"]) | {"manifest.json"}
+    built = Built(case, spec, document, environment, _nodes(document))
+    for script in environment.rglob("*.sh"):
+        syntax = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+        assert syntax.returncode == 0, f"{script.name}: {syntax.stderr}"
+    if built.nodes <= DRY_RUN_MAX_NODES:
+        built.commands = _dry_runs(built)
+    _check_alarms(built)
+    _check_celeryconfig(built)
+    canaries = [p for p in case.rglob(CANARY + "*")]
+    assert not canaries, f"spec text was executed: {canaries}"
+    return built
+
+
+def _nodes(document: dict[str, Any]) -> int:
+    topology = document.get("topology", {})
+    shards = topology.get("shards", 1) if topology.get("cluster_mode") == "enabled" else 1
+    return shards * (topology.get("replicas_per_shard", 1) + 1)
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory) -> list[Built]:
+    """Generate, build and check EXAMPLES specs; keep the accepted builds for the slow peers."""
+    root = tmp_path_factory.mktemp("generated")
+    accepted: list[Built] = []
+    outcomes: Counter[str] = Counter()
+    numbers = itertools.count()
+
+    @settings(max_examples=EXAMPLES, derandomize=SEED is None, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(document=specs(), file_name=st.sampled_from(FILE_NAMES))
+    def generate(document, file_name):
+        built = check(root, next(numbers), document, file_name)
+        outcomes["accepted" if built else "rejected"] += 1
+        if built is not None:
+            accepted.append(built)
+
+    if SEED is not None:
+        generate = seed(int(SEED))(generate)
+    generate()
+    print(f"\ngenerated specs: {dict(outcomes)}; largest accepted: {max((b.nodes for b in accepted), default=0)} nodes")
+    assert outcomes["accepted"] >= EXAMPLES // 4 and outcomes["rejected"] >= EXAMPLES // 10, outcomes
+    return accepted
+
+
+def _slice(corpus: list[Built]) -> list[Built]:
+    chosen = [b for b in corpus if b.nodes <= SLOW_PEER_MAX_NODES][:SLOW]
+    assert len(chosen) >= min(SLOW, 50), f"only {len(chosen)} accepted builds for the slow peers"
+    return chosen
+
+
+def test_generated_specs_build_or_fail_cleanly(corpus):
+    assert corpus  # the checks run while the corpus is generated (see check())
+
+
+def test_cfn_lint_passes_every_generated_stack(corpus):
+    stacks = [str(p) for b in _slice(corpus) for p in sorted((b.out / "cloudformation").glob("*.yaml"))]
+    result = subprocess.run([str(BIN / "cfn-lint"), "--format", "parseable", *stacks], capture_output=True, text=True)
+    errors = [line for line in result.stdout.splitlines() if ":E" in line or ":W" in line]
+    assert not errors, "\n".join(errors[:40])
+
+
+def test_shellcheck_passes_every_generated_script(corpus):
+    scripts = [str(p) for b in _slice(corpus) for p in sorted(b.out.rglob("*.sh"))]
+    result = subprocess.run([str(BIN / "shellcheck"), "--severity=style", *scripts], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-6000:]
+
+
+def _verbatim(built: Built, calls: list[tuple[str, dict[str, Any]]]) -> None:
+    """Spec values AWS takes as they are arrive as they are."""
+    document = built.document
+    by_operation: dict[str, list[dict[str, Any]]] = {}
+    for operation, params in calls:
+        by_operation.setdefault(operation, []).append(params)
+    [group] = by_operation["CreateReplicationGroup"]
+    assert group["ReplicationGroupDescription"] == document.get("description", "Redis for Celery and caching")
+    name = document.get("network", {}).get("security_group_name")
+    if name:
+        assert by_operation["CreateSecurityGroup"][0]["GroupName"] == name
+    emails = document.get("notifications", {}).get("emails", [])
+    if document.get("notifications", {}).get("enabled", True):
+        assert sorted(p["Endpoint"] for p in by_operation.get("Subscribe", [])) == sorted(emails)
+    tags = {t["Key"]: t["Value"] for t in group["Tags"]}
+    assert {k: tags[k] for k in document.get("tags", {})} == document.get("tags", {})
+
+
+def _sample(lines: list[str]) -> list[str]:
+    """Every command, except put-metric-alarm beyond the first three and the last of a build:
+    those differ only in member ids and thresholds, and every one of them passes botocore's
+    PutMetricAlarm validation in check() (alarms.json holds the same inputs)."""
+    alarms = [i for i, line in enumerate(lines) if " put-metric-alarm " in line]
+    keep = set(alarms[:3] + alarms[-1:])
+    sample = [line for i, line in enumerate(lines) if i not in alarms or i in keep]
+    return list(dict.fromkeys(sample))  # a command the scripts print twice is checked once
+
+
+def test_every_generated_command_passes_the_aws_cli(corpus):
+    from awscli_check import AwsCli, bash_words
+
+    awscli = AwsCli()
+    checked = 0
+    for built in _slice(corpus):
+        lines = built.commands
+        assert lines is not None
+        calls = []
+        alarms = {a["AlarmName"]: a for a in json.loads((built.out / "alarms" / "alarms.json").read_text())} \
+            if (built.out / "alarms" / "alarms.json").exists() else {}
+        for argv in bash_words(_sample(lines)):
+            result = awscli.check(argv)
+            assert result.validated, f"{built.spec}\n{' '.join(argv)[:3000]}\n{result.error}"
+            calls.append((result.operation, result.params))
+            if result.operation == "PutMetricAlarm":  # the command carries alarms.json's input
+                expected = alarms[result.params["AlarmName"]]
+                assert {k: v for k, v in result.params.items() if k not in ("AlarmActions", "OKActions")} == \
+                    {k: v for k, v in expected.items() if k not in ("AlarmActions", "OKActions")}
+            checked += 1
+        _verbatim(built, calls)
+    assert checked >= 50 * 10
+
+
+def test_the_celery_settings_cachegen_may_set_exist_in_celery():
+    """The settings Celery reads without declaring them are read in Celery's own source."""
+    import celery
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(celery.__file__).parent.rglob("*.py"))
+    for name in UNDECLARED_CELERY_SETTINGS:
+        assert f"'{name}'" in source or f'"{name}"' in source, name
+
+
+def test_the_checks_would_catch_an_injection(tmp_path):
+    """The canary check is real: a script that runs spec text leaves the canary behind."""
+    script = tmp_path / "bad.sh"
+    script.write_text(f"#!/usr/bin/env bash\necho $(touch {CANARY})\n")
+    subprocess.run(["bash", str(script)], cwd=tmp_path, check=True)
+    assert list(tmp_path.glob(CANARY + "*"))

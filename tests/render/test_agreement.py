@@ -1,0 +1,210 @@
+"""The CloudFormation stacks and the CLI scripts create the same resources with the same
+settings: every property of every resource, read back from each artifact independently
+(cfn-lint's YAML reader for the stacks; the real AWS CLI's parser for every command that
+`create.sh --dry-run` prints) and brought to the API's shape by this test's own mapping."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from awscli_check import STDIN_PLACEHOLDER, AwsCli
+from conftest import COMMITTED_SPECS, TEST_SPECS
+
+SPECS = COMMITTED_SPECS + sorted(TEST_SPECS.glob("*.yaml"))
+RUN_TIME = "<run-time>"  # a value only known when the resources exist (an id, an ARN, the token)
+PLACEHOLDERS = {"<security-group-id>", "<topic-arn>", STDIN_PLACEHOLDER}
+
+
+@pytest.fixture(scope="module")
+def awscli() -> AwsCli:
+    return AwsCli()
+
+
+def _artifacts(spec: Path, tmp: Path) -> tuple[dict[str, Any], list[str]]:
+    from cfnlint.decode import cfn_yaml
+
+    from cachegen.compiler import compile_spec, render
+
+    _, d = compile_spec(spec)
+    files = render(d)
+    resources: dict[str, Any] = {}
+    for name, text in files.items():
+        if name.startswith("cloudformation/") and name.endswith(".yaml"):
+            resources.update(cfn_yaml.loads(text)["Resources"])
+    script = tmp / "create.sh"
+    script.write_text(files["cli/create.sh"])
+    run = subprocess.run(["bash", str(script), "--dry-run"], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    return resources, [line for line in run.stdout.splitlines() if line.startswith("aws ")]
+
+
+def _cli_calls(awscli: AwsCli, commands: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for line in commands:
+        checked = awscli.check(line)
+        assert checked.validated, f"{line}\n{checked.error}"
+        out.append((checked.operation, _run_time(checked.params)))
+    return out
+
+
+def _run_time(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _run_time(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_run_time(v) for v in value]
+    return RUN_TIME if value in PLACEHOLDERS else value
+
+
+def _tags(tags: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return sorted((t["Key"], t["Value"]) for t in tags)
+
+
+# --- CloudFormation -> the API calls it stands for ----------------------------------------
+
+def _cfn_value(resources: dict[str, Any], value: Any) -> Any:
+    """A literal, or what an intrinsic function resolves to when it names a resource's name."""
+    if isinstance(value, dict) and len(value) == 1:
+        [(function, argument)] = value.items()
+        if function == "Ref" and argument in resources:
+            properties = resources[argument]["Properties"]
+            return {"AWS::ElastiCache::SubnetGroup": properties.get("CacheSubnetGroupName"),
+                    "AWS::ElastiCache::ParameterGroup": properties.get("CacheParameterGroupName"),
+                    "AWS::Logs::LogGroup": properties.get("LogGroupName")}.get(resources[argument]["Type"], RUN_TIME)
+        if function == "Fn::Join":
+            separator, parts = argument
+            return separator.join(_cfn_value(resources, p) for p in parts)
+        if function in ("Fn::GetAtt", "Fn::Sub"):
+            return RUN_TIME
+    if isinstance(value, dict):
+        return {k: _cfn_value(resources, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cfn_value(resources, v) for v in value]
+    return value
+
+
+def _permissions(entries: list[dict[str, Any]]) -> list[tuple]:
+    out = []
+    for e in entries:
+        source = e.get("SourceSecurityGroupId") or e.get("CidrIp") or e.get("CidrIpv6")
+        kind = "group" if "SourceSecurityGroupId" in e else "ipv4" if "CidrIp" in e else "ipv6"
+        out.append((e["IpProtocol"], e["FromPort"], e["ToPort"], kind, source, e["Description"]))
+    return sorted(out)
+
+
+def _api_permissions(permissions: list[dict[str, Any]]) -> list[tuple]:
+    out = []
+    for p in permissions:
+        for key, kind, member in (("UserIdGroupPairs", "group", "GroupId"), ("IpRanges", "ipv4", "CidrIp"),
+                                  ("Ipv6Ranges", "ipv6", "CidrIpv6")):
+            out += [(p["IpProtocol"], p["FromPort"], p["ToPort"], kind, s[member], s["Description"])
+                    for s in p.get(key, [])]
+    return sorted(out)
+
+
+def expected_from_stack(resources: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    """(operation, resource name) -> the API input the resource stands for."""
+    out: dict[tuple[str, str], Any] = {}
+    for resource in resources.values():
+        p = _cfn_value(resources, resource["Properties"])
+        kind = resource["Type"]
+        if kind == "AWS::ElastiCache::SubnetGroup":
+            out[("CreateCacheSubnetGroup", p["CacheSubnetGroupName"])] = {
+                "CacheSubnetGroupName": p["CacheSubnetGroupName"], "CacheSubnetGroupDescription": p["Description"],
+                "SubnetIds": p["SubnetIds"], "Tags": _tags(p["Tags"])}
+        elif kind == "AWS::EC2::SecurityGroup":
+            out[("CreateSecurityGroup", p["GroupName"])] = {
+                "GroupName": p["GroupName"], "Description": p["GroupDescription"], "VpcId": p["VpcId"],
+                "TagSpecifications": [("security-group", _tags(p["Tags"]))]}
+            out[("AuthorizeSecurityGroupIngress", p["GroupName"])] = _permissions(p["SecurityGroupIngress"])
+        elif kind == "AWS::ElastiCache::ParameterGroup":
+            name = p["CacheParameterGroupName"]
+            out[("CreateCacheParameterGroup", name)] = {
+                "CacheParameterGroupName": name, "CacheParameterGroupFamily": p["CacheParameterGroupFamily"],
+                "Description": p["Description"], "Tags": _tags(p["Tags"])}
+            out[("ModifyCacheParameterGroup", name)] = p["Properties"]
+        elif kind == "AWS::SecretsManager::Secret":
+            create = {k: p[k] for k in ("Name", "Description", "KmsKeyId") if k in p}
+            out[("CreateSecret", p["Name"])] = {**create, "SecretString": RUN_TIME, "Tags": _tags(p["Tags"])}
+            out[("GetRandomPassword", p["Name"])] = p["GenerateSecretString"]
+        elif kind == "AWS::SNS::Topic":
+            out[("CreateTopic", p["TopicName"])] = {"Name": p["TopicName"], "Tags": _tags(p["Tags"])}
+            out[("Subscribe", p["TopicName"])] = sorted((s["Protocol"], s["Endpoint"]) for s in p.get("Subscription", []))
+        elif kind == "AWS::Logs::LogGroup":
+            out[("CreateLogGroup", p["LogGroupName"])] = {"logGroupName": p["LogGroupName"],
+                                                          "tags": dict(_tags(p["Tags"]))}
+            out[("PutRetentionPolicy", p["LogGroupName"])] = {"logGroupName": p["LogGroupName"],
+                                                              "retentionInDays": p["RetentionInDays"]}
+        elif kind == "AWS::ElastiCache::ReplicationGroup":
+            out[("CreateReplicationGroup", p["ReplicationGroupId"])] = {**p, "Tags": _tags(p["Tags"])}
+        elif kind == "AWS::CloudWatch::Alarm":
+            out[("PutMetricAlarm", p["AlarmName"])] = {**p, "Tags": _tags(p["Tags"])}
+        elif kind == "AWS::CloudWatch::Dashboard":
+            out[("PutDashboard", p["DashboardName"])] = {"DashboardName": p["DashboardName"],
+                                                         "DashboardBody": json.loads(p["DashboardBody"])}
+        else:
+            raise AssertionError(f"no mapping for {kind}: extend this test")
+    return out
+
+
+NAMES = {"CreateCacheSubnetGroup": "CacheSubnetGroupName", "CreateSecurityGroup": "GroupName",
+         "CreateCacheParameterGroup": "CacheParameterGroupName", "ModifyCacheParameterGroup": "CacheParameterGroupName",
+         "CreateSecret": "Name", "CreateTopic": "Name", "CreateLogGroup": "logGroupName",
+         "PutRetentionPolicy": "logGroupName", "CreateReplicationGroup": "ReplicationGroupId",
+         "PutMetricAlarm": "AlarmName", "PutDashboard": "DashboardName"}
+
+
+def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[str, str], Any]) -> dict:
+    """The same (operation, resource name) keys, read from the commands create.sh runs."""
+    out: dict[tuple[str, str], Any] = {}
+    groups = [name for op, name in stack if op == "CreateSecurityGroup"]
+    topics = [name for op, name in stack if op == "CreateTopic"]
+    secrets = [name for op, name in stack if op == "CreateSecret"]
+    for operation, params in calls:
+        if operation in NAMES:
+            name = params[NAMES[operation]]
+            if operation == "CreateTopic" and "Tags" not in params:
+                continue  # looks the topic's ARN up again (CreateTopic is idempotent)
+            value: Any = dict(params)
+            if "Tags" in value:
+                value["Tags"] = _tags(value["Tags"])
+            if operation == "CreateLogGroup":
+                value["tags"] = dict(sorted(value["tags"].items()))
+            if operation == "CreateSecurityGroup":
+                value["TagSpecifications"] = [(s["ResourceType"], _tags(s["Tags"])) for s in value["TagSpecifications"]]
+            if operation == "ModifyCacheParameterGroup":
+                value = {**out.get((operation, name), {}),
+                         **{p["ParameterName"]: p["ParameterValue"] for p in params["ParameterNameValues"]}}
+            if operation == "PutDashboard":
+                value["DashboardBody"] = json.loads(value["DashboardBody"])
+            out[(operation, name)] = value
+        elif operation == "AuthorizeSecurityGroupIngress":
+            [name] = groups
+            out[(operation, name)] = sorted(out.get((operation, name), []) + _api_permissions(params["IpPermissions"]))
+        elif operation == "Subscribe":
+            [name] = topics
+            out[(operation, name)] = sorted(out.get((operation, name), []) + [(params["Protocol"], params["Endpoint"])])
+        elif operation == "GetRandomPassword":
+            [name] = secrets
+            out[(operation, name)] = params
+    for key in stack:  # a topic without subscribers subscribes nobody
+        if key[0] == "Subscribe" and key not in out:
+            out[key] = []
+    return out
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.stem for s in SPECS])
+def test_stack_and_scripts_agree_on_every_resource(spec, awscli, tmp_path):
+    resources, commands = _artifacts(spec, tmp_path)
+    stack = expected_from_stack(resources)
+    scripts = found_in_scripts(_cli_calls(awscli, commands), stack)
+    assert set(stack) == set(scripts), (set(stack) ^ set(scripts))
+    kinds = {resource["Type"] for resource in resources.values()}
+    assert {"AWS::ElastiCache::SubnetGroup", "AWS::EC2::SecurityGroup", "AWS::ElastiCache::ReplicationGroup"} <= kinds
+    for key in sorted(stack):
+        assert stack[key] == scripts[key], f"{spec.stem}: {key}"
