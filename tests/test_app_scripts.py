@@ -178,3 +178,62 @@ def test_redis_health_reports(server, tmp_path):
     assert long_set.endswith("...") and len(long_set.split(" us  ", 1)[1]) == 80
     _assert_secret_free(output, server["password"])
     client.delete("cachegen:health:key")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Three redis-servers in cluster mode, their 16,384 slots split by `redis-cli --cluster create`,
+    and a password: what a cluster-mode ElastiCache group is to a client."""
+    import time
+
+    import redis
+
+    binary, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    if not binary or not cli:
+        pytest.fail("redis-server and redis-cli are needed (`make test` installs them)")
+    password = secrets.token_hex(12) + "!#"
+    ports, processes = [free_port() for _ in range(3)], []
+    for port in ports:
+        work = tmp_path_factory.mktemp(f"cluster-{port}")
+        client = redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=5)
+        processes.append(start_redis(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--requirepass", password, "--masterauth", password,
+             "--cluster-enabled", "yes", "--cluster-port", str(free_port()),  # the bus port, else port + 10000
+             "--cluster-config-file", f"{work}/nodes.conf", "--save", "",
+             "--appendonly", "no", "--dir", str(work)], client, cwd=work))
+    subprocess.run([cli, "-a", password, "--no-auth-warning", "--cluster", "create",
+                    *(f"127.0.0.1:{p}" for p in ports), "--cluster-yes"], check=True, capture_output=True, timeout=60)
+    probe = redis.Redis(host="127.0.0.1", port=ports[0], password=password)
+    deadline = time.monotonic() + 30
+    while probe.cluster("info").get("cluster_state") != "ok":
+        assert time.monotonic() < deadline, "the cluster did not become ok"
+        time.sleep(0.2)
+    yield {"ports": ports, "password": password}
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_cluster_mode_uses_the_cluster_client(cluster, tmp_path):
+    """REDIS_CLUSTER=true (from the env file, as `cachegen env` writes it for a cluster-mode group):
+    the test key lands on whichever shard owns it, and every primary is reported."""
+    url = f"redis://:{quote(cluster['password'], safe='')}@127.0.0.1:{cluster['ports'][0]}/0"
+    (tmp_path / ".env").write_text(f"REDIS_URL='{url}'\nREDIS_CLUSTER='true'\n")
+    for _ in range(3):  # a random key each time: most live on another node than the one in the URL
+        code, output = _run(CHECK, cwd=tmp_path)
+        assert code == 0, output
+        assert output.count("Server (node 127.0.0.1:") == 3, output
+        _assert_secret_free(output, cluster["password"])
+    code, output = _run(HEALTH, cwd=tmp_path)
+    assert code == 0, output
+    assert output.count("== node 127.0.0.1:") == 3 and output.count("connected_clients") == 3, output
+
+
+def test_a_plain_client_on_a_cluster_is_told_what_to_do(cluster, tmp_path):
+    """Without REDIS_CLUSTER the script uses a single-node client: a key on another shard gets
+    MOVED, and the hint names the cluster client."""
+    url = f"redis://:{quote(cluster['password'], safe='')}@127.0.0.1:{cluster['ports'][0]}/0"
+    outputs = [_run(CHECK, "--url", url, cwd=tmp_path) for _ in range(12)]
+    failed = [output for code, output in outputs if code == 1]
+    assert failed, "twelve random keys all on the first node (chance 1 in 500,000)"
+    assert all("connect to the configuration endpoint with a cluster client" in output for output in failed), failed[0]

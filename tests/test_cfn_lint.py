@@ -11,7 +11,7 @@ import pytest
 from conftest import COMMITTED_SPECS, TEST_SPECS
 
 CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
-SPECS = COMMITTED_SPECS + [TEST_SPECS / name for name in ("cluster.yaml", "valkey.yaml", "redis6.yaml")]
+SPECS = COMMITTED_SPECS + sorted(TEST_SPECS.glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,12 @@ def stacks(tmp_path_factory) -> list[Path]:
     paths = []
     for spec in SPECS:
         _, deployment = compile_spec(spec)
-        path = out / f"{deployment.environment}.yaml"
-        path.write_text(render(deployment)["cloudformation/stack.yaml"], encoding="utf-8")
-        paths.append(path)
+        for name, text in render(deployment).items():
+            if name.startswith("cloudformation/") and name.endswith(".yaml"):
+                stem = deployment.environment + ("" if name.endswith("/stack.yaml") else "." + Path(name).stem)
+                path = out / f"{stem}.yaml"
+                path.write_text(text, encoding="utf-8")
+                paths.append(path)
     return paths
 
 
@@ -43,6 +46,9 @@ def test_cfn_lint_would_catch_a_broken_stack(stacks, tmp_path):
 
 def test_engine_specific_properties(stacks):
     texts = {path.stem: path.read_text() for path in stacks}
+    assert "AutomaticFailoverEnabled: true" in texts["separate"] and "ReplicasPerNodeGroup: 0" in texts["separate"]
+    assert "AWS::CloudWatch::Alarm" not in texts["separate"] and "AWS::CloudWatch::Alarm" in texts["separate.alarms"]
+    assert "CidrIpv6: 2001:db8:1234::/56" in texts["ipv6"] and "CidrIp: 10.20.0.0/16" in texts["ipv6"]
     assert "TransitEncryptionMode" not in texts["legacy"] and "CacheParameterGroupFamily: redis6.x" in texts["legacy"]
     assert "TransitEncryptionMode: required" in texts["prod"]
     assert "cluster-enabled: 'yes'" in texts["cluster"] and "NumNodeGroups: 3" in texts["cluster"]

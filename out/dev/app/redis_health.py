@@ -2,11 +2,13 @@
 """Health report for the ElastiCache Redis/Valkey endpoint of this application.
 
 Usage:
-    python redis_health.py [--env-file PATH] [--url URL]
+    python redis_health.py [--env-file PATH] [--url URL] [--cluster]
 
 The URL comes from --url, else the REDIS_URL environment variable, else REDIS_URL in the
 env file (default: .env in the current directory, as written by `cachegen env SPEC`).
-Set REDIS_CA_CERTS to a CA bundle for a private CA (rediss:// only).
+Set REDIS_CA_CERTS to a CA bundle for a private CA (rediss:// only). A cluster-mode group
+(REDIS_CLUSTER=true in the environment or the env file, as `cachegen env` writes it, or
+--cluster) is reached with redis-py's cluster client through its configuration endpoint.
 
 It prints memory (used, maxmemory, RSS, fragmentation, eviction policy), clients,
 throughput, the keyspace hit rate, evictions and the 10 latest SLOWLOG entries. It only
@@ -121,14 +123,45 @@ def mask(url: str) -> str:
     return f"{before}****{after}"
 
 
-def connect(url: str) -> "redis.Redis":
+def cluster_mode(args: argparse.Namespace) -> bool:
+    """--cluster, else REDIS_CLUSTER from the environment, else from the env file."""
+    if args.cluster:
+        return True
+    value = os.environ.get("REDIS_CLUSTER")
+    path = Path(args.env_file)
+    if value is None and path.is_file():
+        try:
+            value = read_env_file(path).get("REDIS_CLUSTER")
+        except (OSError, UnicodeDecodeError):
+            value = None
+    return (value or "").strip().lower() == "true"
+
+
+def connect(url: str, cluster: bool = False) -> "redis.Redis":
     options = {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT}
     ca_certs = os.environ.get("REDIS_CA_CERTS")
     if ca_certs and url.lower().startswith("rediss://"):
         if not Path(ca_certs).is_file():
             raise Failure(f"REDIS_CA_CERTS={ca_certs} is not a file", ["point REDIS_CA_CERTS at a PEM CA bundle"])
         options["ssl_ca_certs"] = ca_certs
+    if cluster:  # keys live on every shard: a plain client gets MOVED for most of them
+        from redis.cluster import RedisCluster
+
+        return RedisCluster.from_url(url, **options)
     return redis.Redis.from_url(url, **options)
+
+
+def nodes(client: "redis.Redis") -> list:
+    """(label, target) for each server to ask: the one server, or every primary of a cluster."""
+    if hasattr(client, "get_primaries"):
+        return [(f"node {node.name}", node) for node in sorted(client.get_primaries(), key=lambda n: n.name)]
+    return [(None, None)]
+
+
+def ask(client: "redis.Redis", command: str, target, *args):
+    """One command on one server (target None: the only one)."""
+    method = getattr(client, command)
+    return method(*args) if target is None else method(*args, target_nodes=target)
 
 
 def _chain(error: BaseException):
@@ -186,8 +219,9 @@ def diagnose(error: BaseException, url: str) -> list[str]:
                 "check the endpoint host name and port in the URL"]
     if isa(redis.exceptions.ReadOnlyError):
         return ["the URL points at a replica (reader endpoint): use the primary endpoint for writes"]
-    if has("moved", "cluster"):
-        return ["cluster mode is enabled: connect to the configuration endpoint with a cluster client"]
+    if isa(redis.exceptions.MovedError, redis.exceptions.AskError) or has("moved", "cluster"):
+        return ["cluster mode is enabled: connect to the configuration endpoint with a cluster client "
+                "(REDIS_CLUSTER=true, or --cluster)"]
     return ["unexpected error: see the message above"]
 
 
@@ -200,14 +234,22 @@ def row(label: str, value: object) -> None:
 
 
 def report(client: "redis.Redis", url: str) -> None:
+    """The report of every server: the one, or each primary of a cluster."""
+    for label, target in nodes(client):
+        if label:
+            say(f"== {label}")
+        report_server(client, url, target)
+
+
+def report_server(client: "redis.Redis", url: str, target) -> None:
     step = "PING"
     try:
-        client.ping()
+        ask(client, "ping", target)
         step = "INFO"
-        info = client.info()  # the default sections: server, clients, memory, stats, ...
+        info = ask(client, "info", target)  # the default sections: server, clients, memory, stats, ...
         step = "SLOWLOG GET"
         try:
-            slowlog = client.slowlog_get(SLOWLOG_ENTRIES)
+            slowlog = ask(client, "slowlog_get", target, SLOWLOG_ENTRIES)
         except redis.exceptions.ResponseError as error:  # a restricted command: report, do not fail
             slowlog = f"not readable ({error})"
     except (redis.exceptions.RedisError, OSError) as error:
@@ -271,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Print health figures of the Redis/Valkey endpoint.")
     parser.add_argument("--env-file", default=".env", help="env file holding REDIS_URL (default: .env)")
     parser.add_argument("--url", help="the Redis URL (default: $REDIS_URL, else REDIS_URL from the env file)")
+    parser.add_argument("--cluster", action="store_true", help="a cluster-mode group (default: $REDIS_CLUSTER)")
     args = parser.parse_args(argv)
     try:
         url, source = find_url(args)
@@ -279,7 +322,9 @@ def main(argv: list[str] | None = None) -> int:
                           ["that file is a template: `cachegen env SPEC` writes the real endpoint and AUTH token"])
         say(f"URL: {mask(url)} (from {source})")
         try:
-            client = connect(url)
+            client = connect(url, cluster_mode(args))
+        except (redis.exceptions.RedisError, OSError) as error:  # the cluster client connects at once
+            raise Failure(f"connect: {error}", diagnose(error, url)) from error
         except ValueError as error:  # redis-py rejects the URL itself (scheme, port, query)
             # urllib's message may quote a piece of an unencoded password: show it only without one
             detail = "" if split_password(url) else f": {error}"

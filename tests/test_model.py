@@ -1,0 +1,70 @@
+"""Facts decided once in the model reach every artifact the same way."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import COMMITTED_SPECS, SPEC_DIR, TEST_SPECS, run_cli
+
+SPECS = COMMITTED_SPECS + sorted(TEST_SPECS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.stem for s in SPECS])
+def test_each_url_points_at_the_same_database_in_the_stack_and_the_env_file(spec):
+    from cfnlint.decode import cfn_yaml
+
+    from cachegen.compiler import compile_spec, render
+
+    _, d = compile_spec(spec)
+    files = render(d)
+    outputs = cfn_yaml.loads(files["cloudformation/stack.yaml"])["Outputs"]
+    env = dict(line.split("=", 1) for line in files["app/.env.example"].splitlines() if line and line[0] != "#")
+    for url in d.urls:
+        output = "".join(part.capitalize() for part in url.variable.lower().split("_"))
+        template = outputs[output]["Value"]["Fn::Sub"]
+        assert template.endswith(f":${{ReplicationGroup.{'Configuration' if d.cluster_mode_enabled else 'Primary'}"
+                                 f"EndPoint.Port}}/{url.db}{d.url_query}"), output
+        assert re.search(rf":\d+/{url.db}{re.escape(d.url_query)}'$", env[url.variable]), url.variable
+
+
+def test_celeryconfig_without_a_broker_role_reads_no_broker_url(tmp_path):
+    """Celery with its broker elsewhere (SQS, say): the config reads only what this group serves."""
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    spec = tmp_path / "results.yaml"
+    spec.write_text("extends: base.yaml\nenvironment: results\ncelery: {broker: {enabled: false}}\n")
+    result = run_cli("build", "--out", tmp_path / "out", spec)
+    assert result.code == 0, result.err
+    config = (tmp_path / "out" / "results" / "app" / "celeryconfig.py").read_text()
+    namespace: dict = {}
+    import os
+
+    saved = dict(os.environ)
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ["CELERY_RESULT_BACKEND"] = "rediss://:x@localhost:6379/1?ssl_cert_reqs=required"
+    try:
+        exec(compile(config, "celeryconfig.py", "exec"), namespace)  # noqa: S102 - our artifact
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert "broker_url" not in namespace and namespace["result_backend"].endswith("/1?ssl_cert_reqs=required")
+    assert "broker_transport_options" not in namespace
+
+
+def test_explain_json_of_an_abstract_spec_is_json():
+    import json
+
+    result = run_cli("explain", "--format", "json", SPEC_DIR / "base.yaml")
+    assert result.code == 0 and json.loads(result.out) == []
+
+
+def test_no_renderer_or_template_reads_the_spec():
+    """Renderers pass the model's and the plan's values through; the spec is for explain and diff."""
+    from conftest import REPO
+
+    sources = [*(REPO / "src" / "cachegen" / "render").glob("*.py"), *(REPO / "templates").rglob("*.j2"),
+               REPO / "src" / "cachegen" / "plan.py", REPO / "src" / "cachegen" / "drift.py"]
+    offenders = [f"{p.name}:{n}" for p in sources for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if re.search(r"\bd\.spec\b|deployment\.spec\b|\.spec\.[a-z]", line)]
+    assert not offenders, offenders
