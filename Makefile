@@ -22,8 +22,9 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 	@command -v redis-server >/dev/null || { echo "redis-server is required: apt-get install redis-server" >&2; exit 1; }
 
+# Two workers, a test file each at a time: files share their servers and generated corpora.
 test: $(BIN)/.installed system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 check: $(BIN)/.installed
 	$(BIN)/cachegen build --check $(SPECS)
@@ -41,9 +42,13 @@ docs: $(BIN)/.installed
 ifndef SEED
 SEED := $(shell date +%s)
 endif
-fuzz: $(BIN)/.installed
+# Mutations and schema agreement: 10,000 each; generated specs: 5,000, the slow peers on 500.
+fuzz: $(BIN)/.installed system-deps
 	@echo "fuzz seed $(SEED) (replay: make fuzz SEED=$(SEED))"
-	CACHEGEN_FUZZ_EXAMPLES=10000 CACHEGEN_FUZZ_SEED=$(SEED) $(BIN)/python -m pytest -q tests/test_fuzz.py
+	CACHEGEN_FUZZ_EXAMPLES=10000 CACHEGEN_FUZZ_SEED=$(SEED) $(BIN)/python -m pytest -q tests/test_fuzz.py \
+	  tests/properties/test_schema_agreement.py
+	CACHEGEN_FUZZ_EXAMPLES=5000 CACHEGEN_FUZZ_SLOW=500 CACHEGEN_FUZZ_SEED=$(SEED) $(BIN)/python -m pytest -q -s \
+	  tests/properties/test_accepted_builds.py
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet check-jsonschema

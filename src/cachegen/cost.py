@@ -70,8 +70,9 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
     upfront = Decimal(0)
 
     node_hours = Decimal(d.node_count) * hours
+    prices = node_prices(region, engine, node_type)
     if reserved is None:
-        price = _get(pricing, "on_demand", region, engine, node_type)
+        price = prices["on_demand"]
         if price is None:
             missing.append(f"on-demand price of {node_type} ({engine}) in {region}")
         else:
@@ -79,11 +80,11 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
                               f"{d.node_count} x {node_type} x {hours} h, on demand"))
     else:
         term, payment = reserved
-        offer = _get(pricing, "reserved", region, engine, node_type, term, payment)
+        offer = prices["reserved"].get((term, payment))
         if offer is None:
             missing.append(f"{term} {payment} reservation of {node_type} ({engine}) in {region}")
         else:
-            hourly, upfront_each = Decimal(offer["hourly"]), Decimal(offer["upfront"])
+            hourly, upfront_each = offer
             lines.append(Line("nodes (reserved)", node_hours, "node-hours", hourly, node_hours * hourly,
                               f"{d.node_count} x {node_type} x {hours} h, {term} {payment.replace('_', ' ')}"))
             upfront = upfront_each * d.node_count
@@ -128,6 +129,20 @@ def _transfer_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple
     charged = gigabytes * 2
     return [Line("cross-AZ transfer", charged, "GB", price, charged * price,
                  f"{gigabytes} GB a month, charged out and in")], []
+
+
+def node_prices(region: str, engine: str, node_type: str) -> dict[str, Any]:
+    """Every figure the catalogue has for one node type: the on-demand hourly price (None when
+    unknown) and each reservation offer as (hourly, upfront per node)."""
+    pricing = catalog.pricing()
+    offers = _get(pricing, "reserved", region, engine, node_type) or {}
+    reserved = {}
+    for term in TERM_YEARS:
+        for payment in PAYMENTS:
+            offer = _get(offers, term, payment)
+            if offer is not None:
+                reserved[(term, payment)] = (Decimal(offer["hourly"]), Decimal(offer["upfront"]))
+    return {"on_demand": _get(pricing, "on_demand", region, engine, node_type), "reserved": reserved}
 
 
 def _get(data: dict[str, Any], *keys: str) -> Any:

@@ -19,6 +19,7 @@ from .spec import Spec
 
 SPEC_DOC = "spec.md"
 RULES_DOC = "rules.md"
+SOURCES_DOC = "data-sources.md"
 
 INTRO = """# The spec language
 
@@ -117,8 +118,48 @@ def rules_reference() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _sources(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """(where, source) for every `source`, `*_source` and `sources` entry of a data file."""
+    out: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if key == "source" or key.endswith("_source"):
+                out += [(path or "(file)", s) for s in (item if isinstance(item, list) else [item])]
+            elif key == "sources":
+                out += [(path or "(file)", f"{s['id']}: {s['url']} (taken {s['taken']}; {s['note']})") for s in item]
+            else:
+                out += _sources(item, where)
+    return out
+
+
+def data_sources() -> str:
+    from . import catalog
+
+    lines = ["# Where cachegen's AWS facts come from", "",
+             "Generated from `src/cachegen/data/` by `python -m cachegen.docs`; do not edit.", "",
+             "Every limit, catalogue entry and price cachegen checks or uses is data with its source and the",
+             "date it was read; a test fails when a key is read by nothing.", ""]
+    for name in catalog.DATA_FILES:
+        data = catalog.data_file(name)
+        lines += [f"## {name}", "", f"Read on {data.get('retrieved', 'the dates below')}.", ""]
+        lines += [f"- {where}: {source}" for where, source in _sources(data)]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def presets_reference() -> str:
+    from . import catalog
+
+    lines = ["", "## Presets", "", "`preset: NAME` starts a spec from one of these; anything the spec sets wins.", "",
+             "| preset | what it sets |", "|---|---|"]
+    lines += [f"| `{name}` | {preset['description']} |" for name, preset in catalog.presets().items()]
+    return "\n".join(lines) + "\n"
+
+
 def generate() -> dict[str, str]:
-    return {SPEC_DOC: spec_reference(), RULES_DOC: rules_reference()}
+    return {SPEC_DOC: spec_reference() + presets_reference(), RULES_DOC: rules_reference(),
+            SOURCES_DOC: data_sources()}
 
 
 if __name__ == "__main__":

@@ -126,9 +126,10 @@ def _sources(permissions: list[dict[str, Any]]) -> set[tuple[str, str]]:
 def _security_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
     group = plan.get(SECURITY_GROUP)
     create = group.calls["CreateSecurityGroup"]
-    found = client("ec2").describe_security_groups(Filters=[
-        {"Name": "group-name", "Values": [create["GroupName"]]},
-        {"Name": "vpc-id", "Values": [create["VpcId"]]}])["SecurityGroups"]
+    # matched by name here, not by a group-name filter, where EC2 reads * and ? as wildcards
+    found = [group for page in client("ec2").get_paginator("describe_security_groups").paginate(
+        Filters=[{"Name": "vpc-id", "Values": [create["VpcId"]]}]) for group in page["SecurityGroups"]
+        if group["GroupName"] == create["GroupName"]]
     if not found:
         yield Difference("security group", "exists", create["GroupName"], None)
         return

@@ -29,6 +29,7 @@ class NodeType:
     memory_gib: float
     network_performance: str
     baseline_bandwidth_gbps: float
+    maxmemory_bytes: int  # what ElastiCache sets maxmemory to
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class Deployment:
     engine: str
     engine_version: str
     engine_family: str  # parameter group family, e.g. redis7
+    auto_minor_version_upgrade: bool  # the engine takes minor upgrades in the maintenance window (Redis OSS 6.0+)
     port: int
     replication_group_id: str
     cluster_mode_enabled: bool
@@ -169,6 +171,7 @@ class Deployment:
     parameter_group_name: str
     uses_default_parameter_group: bool
     parameters: tuple[tuple[str, str], ...]  # the custom group's values, sorted by name
+    effective_parameters: tuple[tuple[str, str], ...]  # what the engine runs with: the family's defaults under them
     evicting_forbidden: bool  # the group holds Celery's broker or result backend
     backup_retention_days: int
     backup_window: str | None  # None when backups are off

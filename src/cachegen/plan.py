@@ -287,7 +287,8 @@ def replication_group(d: Deployment) -> Resource:
     if d.backup_window:
         out["SnapshotWindow"] = d.backup_window
     out["PreferredMaintenanceWindow"] = d.maintenance_window
-    out["AutoMinorVersionUpgrade"] = True
+    if d.auto_minor_version_upgrade:
+        out["AutoMinorVersionUpgrade"] = True
     if d.topic_name:
         out["NotificationTopicArn"] = Ref(TOPIC, "Arn")
     if d.log_destinations:

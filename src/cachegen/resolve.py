@@ -96,6 +96,13 @@ def parameters(spec: Spec) -> dict[str, str]:
     return {name: str(value) for name, value in sorted(values.items())}
 
 
+def effective_parameters(spec: Spec, family: str) -> dict[str, str]:
+    """The values the engine runs with: the family's defaults (all of them in AWS's default
+    group) under the custom group's values."""
+    defaults = {name: str(value) for name, value in catalog.families()[family].get("defaults", {}).items()}
+    return defaults if spec.parameters.use_default_group else {**defaults, **parameters(spec)}
+
+
 def transit_encryption_mode(spec: Spec) -> str | None:
     """TransitEncryptionMode exists from Redis OSS 7.0 and Valkey 7.2; older engines take no mode."""
     if not spec.security.in_transit_encryption.enabled:
@@ -149,10 +156,14 @@ def urls(spec: Spec) -> tuple[Url, ...]:
     return tuple(out)
 
 
+def port(spec: Spec) -> int:
+    return spec.port or catalog.engines()[spec.engine.name]["default_port"]
+
+
 def ingress(spec: Spec) -> Ingress:
     networks = [ipaddress.ip_network(cidr, strict=False) for cidr in spec.network.allowed_cidrs]
     return Ingress(
-        port=spec.port,
+        port=port(spec),
         security_groups=tuple(spec.network.allowed_security_groups),
         ipv4_cidrs=tuple(str(n) for n in networks if n.version == 4),
         ipv6_cidrs=tuple(str(n) for n in networks if n.version == 6),
@@ -218,7 +229,9 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         engine=spec.engine.name,
         engine_version=spec.engine.version,
         engine_family=family,
-        port=spec.port,
+        auto_minor_version_upgrade=spec.engine.name != "redis" or catalog.version_key(spec.engine.version) >=
+        catalog.version_key(catalog.features()["auto_minor_version_upgrade_min_redis_version"]),
+        port=port(spec),
         replication_group_id=group_id,
         cluster_mode_enabled=cluster_mode,
         shards=shard_count,
@@ -229,7 +242,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         multi_az=spec.topology.multi_az,
         members=members,
         node=NodeType(spec.node_type, node["family"], node["vcpu"], node["memory_gib"], _network(node),
-                      node["baseline_bandwidth_gbps"]),
+                      node["baseline_bandwidth_gbps"], node["maxmemory_bytes"]),
         max_clients=max_clients,
         vpc_id=spec.network.vpc_id,
         subnets=tuple(Subnet(s.id, s.az) for s in spec.network.subnets),
@@ -249,6 +262,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         parameter_group_name=default_group if use_default else parameter_group_name(spec),
         uses_default_parameter_group=use_default,
         parameters=() if use_default else tuple(parameters(spec).items()),
+        effective_parameters=tuple(sorted(effective_parameters(spec, family).items())),
         evicting_forbidden=evicting_forbidden(spec),
         backup_retention_days=spec.backups.retention_days,
         backup_window=spec.backups.window if spec.backups.retention_days > 0 else None,
@@ -336,8 +350,7 @@ def _threshold(rule: dict, period: int, spec: Spec, node: dict, max_clients: int
 
 
 def _network(node: dict) -> str:
-    """AWS prints "Up to N Gigabit" only for burstable types; the others have bandwidth figures."""
-    if "network_performance" in node:
-        return node["network_performance"]
+    """AWS prints "Up to N Gigabit" only for burstable types; every type has bandwidth figures."""
     burst = f", bursts to {node['burst_bandwidth_gbps']} Gbps" if "burst_bandwidth_gbps" in node else ""
-    return f"{node['baseline_bandwidth_gbps']} Gbps baseline{burst}"
+    figures = f"{node['baseline_bandwidth_gbps']} Gbps baseline{burst}"
+    return f"{node['network_performance']} ({figures})" if "network_performance" in node else figures

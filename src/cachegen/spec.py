@@ -279,7 +279,8 @@ class Spec(Section):
     protected: bool = Field(False, description="Refuse teardown scripts for this environment.")
     replication_group_id: str | None = Field(None, description="Default: <name>-<environment>.")
     engine: Engine = Engine.model_construct()
-    port: Int = Field(6379, ge=1024, le=65535)
+    port: bounded(ge=1024, le=65535) | None = Field(
+        None, description="The port the endpoints listen on; default: the engine's default port (6379).")
     topology: Topology = Topology.model_construct()
     node_type: str = Field("cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", examples=["cache.t4g.small"])
     network: Network

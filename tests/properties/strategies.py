@@ -15,7 +15,6 @@ import types
 import typing
 from typing import Any
 
-import annotated_types
 from hypothesis import strategies as st
 from pydantic import BaseModel
 

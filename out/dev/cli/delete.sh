@@ -179,8 +179,8 @@ fi
 # ---- 7. security group
 if ! skipped security-group; then
   sg_id=$(aws_value "<security-group-id>" ec2 describe-security-groups \
-    --filters='[{"Name":"group-name","Values":["ai-job-matching-dev-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
-    --query='SecurityGroups[0].GroupId' --output=text)
+    --filters='[{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
+    --query='SecurityGroups[?GroupName==`"ai-job-matching-dev-sg"`] | [0].GroupId' --output=text)
   if [[ -n $sg_id && $sg_id != None ]]; then
     log "deleting security group $sg_id"
     aws_run ec2 delete-security-group \

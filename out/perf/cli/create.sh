@@ -87,8 +87,8 @@ sg_id=""
 if ! skipped security-group; then
   log "security group" ai-job-matching-perf-sg
   sg_id=$(aws_value "" ec2 describe-security-groups \
-    --filters='[{"Name":"group-name","Values":["ai-job-matching-perf-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
-    --query='SecurityGroups[0].GroupId' --output=text)
+    --filters='[{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
+    --query='SecurityGroups[?GroupName==`"ai-job-matching-perf-sg"`] | [0].GroupId' --output=text)
   if [[ -z $sg_id || $sg_id == None ]]; then
     sg_id=$(aws_value "<security-group-id>" ec2 create-security-group \
       --group-name=ai-job-matching-perf-sg \
@@ -152,7 +152,7 @@ if ! skipped secret; then
   else
     token=$(aws_value "<generated-token>" secretsmanager get-random-password \
       --password-length=64 \
-      --exclude-characters='"%'"'"'()*+,./:;=?@[\]_`{|}~' \
+      --exclude-characters='"%'"'"'()*+,./:;=?@['\\']_`{|}~' \
       --no-include-space \
       --require-each-included-type \
       --query=RandomPassword --output=text)
@@ -222,8 +222,8 @@ if ! skipped replication-group; then
   else
     if [[ -z $sg_id ]]; then
       sg_id=$(aws_value "<security-group-id>" ec2 describe-security-groups \
-        --filters='[{"Name":"group-name","Values":["ai-job-matching-perf-sg"]},{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
-        --query='SecurityGroups[0].GroupId' --output=text)
+        --filters='[{"Name":"vpc-id","Values":["vpc-0a1b2c3d4e5f60718"]}]' \
+        --query='SecurityGroups[?GroupName==`"ai-job-matching-perf-sg"`] | [0].GroupId' --output=text)
     fi
     if [[ -z $topic_arn ]]; then
       topic_arn=$(aws_value "<topic-arn>" sns create-topic \
@@ -286,7 +286,7 @@ if ! skipped alarms; then
   log "23 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-perf-001-cpu-utilization \
-    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -304,7 +304,7 @@ if ! skipped alarms; then
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"perf"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-perf-002-cpu-utilization \
-    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). The guide'"'"'s flat 75% can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \

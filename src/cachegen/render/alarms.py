@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import templates
+from .. import catalog, templates
 from ..model import Deployment
 from ..plan import Plan, Ref
 from .escape import markdown, markdown_code
@@ -55,10 +55,11 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
         "runbook": markdown(a.runbook), "source": markdown(a.source),
     } for a in d.alarms]
     topic = topic_arn_template(d)
+    legend = [(markdown(f"[{tag}]"), markdown(url)) for tag, url in sorted(catalog.alarm_references().items())]
     return {
         "alarms.json": json.dumps(inputs, indent=2) + "\n",
         "alarms.md": templates.render("alarms/alarms.md.j2", rows=rows, topic=markdown_code(topic) if topic else None,
-                                      **header),
+                                      legend=legend, **header),
         # one dashboard, or several when alarms.stack is separate and the group needs more than one
         "dashboard.json": json.dumps(bodies[0] if len(bodies) == 1 else
                                      {r.name: body for r, body in zip(dashboards, bodies)}, indent=2) + "\n",

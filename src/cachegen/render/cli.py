@@ -159,9 +159,11 @@ def call(plan: Plan, resource: Resource, api_operation: str, data: dict[str, Any
 def _security_group(plan: Plan, d: Deployment) -> dict[str, Any]:
     sg = plan.get(SECURITY_GROUP)
     create = sg.calls["CreateSecurityGroup"]
+    # The name is matched by JMESPath, not by a group-name filter: EC2 reads * and ? in filter
+    # values as wildcards, and a security group's name may hold a *.
     find = command("ec2", "describe-security-groups", cli_args(plan, {"Filters": [
-        {"Name": "group-name", "Values": [create["GroupName"]]},
-        {"Name": "vpc-id", "Values": [create["VpcId"]]}]}) + [query("SecurityGroups[0].GroupId")])
+        {"Name": "vpc-id", "Values": [create["VpcId"]]}]}) + [
+        query(jmespath("SecurityGroups[?GroupName=={}] | [0].GroupId", create["GroupName"]))])
     port = f"`{d.ingress.port}`"
     allowed = command("ec2", "describe-security-groups", [*args(GroupIds=[SECURITY_GROUP_ID]), query(
         f"SecurityGroups[0].IpPermissions[?FromPort=={port} && ToPort=={port}]"

@@ -79,7 +79,7 @@ def _summary(d: Deployment) -> str:
 
 
 def _note(d: Deployment) -> str:
-    if dict(d.parameters).get("maxmemory-policy") == "noeviction":
+    if dict(d.effective_parameters).get("maxmemory-policy") == "noeviction":
         return ("maxmemory-policy is noeviction, not allkeys-lru: an evicting policy drops queued Celery tasks "
                 "and results when memory runs out.")
     return ""

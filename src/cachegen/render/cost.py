@@ -65,7 +65,7 @@ def _json(d: Deployment, current: cost.Estimate, alternatives: list[cost.Alterna
     return {
         "environment": d.environment,
         "region": d.region,
-        "currency": "USD",
+        "currency": catalog.pricing()["currency"],
         "hours_per_month": str(cost.hours_per_month()),
         "estimate": _estimate_json(current),
         "yearly": str(current.monthly * 12),

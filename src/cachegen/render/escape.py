@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from typing import Any, ClassVar
 
 # Characters a line comment may hold: YAML's printable set less line breaks (YAML 1.1 also
@@ -85,13 +84,29 @@ def comment(value: Any) -> Comment:
     return Comment(_NOT_COMMENT_SAFE.sub(lambda m: _escape_char(m.group()), str(value)))
 
 
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9@%+=:,./_-]+")
+# Bash reads these literally as arguments, but shellcheck asks for quotes (SC1010 and friends).
+_SHELL_KEYWORDS = {"if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+                   "done", "in", "function", "time", "coproc"}
+
+
 def shell_word(value: Any) -> Shell:
-    """Any value as one shell word, read literally (no expansion, no splitting)."""
+    """Any value as one shell word, read literally (no expansion, no splitting).
+
+    Text goes between single quotes, where bash reads every character as itself; a quote is
+    written "'" and a backslash \\ between the quoted runs, so no quoted run ends in a
+    backslash (which shellcheck, SC1003, would take for a mistaken escape)."""
     if isinstance(value, Shell):
         return value
     if isinstance(value, bool):
         raise TypeError("a boolean has no single shell spelling; choose the word")
-    return Shell(shlex.quote(str(value)))
+    text = str(value)
+    if _SHELL_SAFE.fullmatch(text) and text not in _SHELL_KEYWORDS:
+        return Shell(text)
+    out = []
+    for run in re.split(r"(['\\])", text):
+        out.append({"'": "\"'\"", "\\": "\\\\"}.get(run) or (f"'{run}'" if run else ""))
+    return Shell("".join(out) or "''")
 
 
 def shell_words(values: list[Any]) -> Shell:
@@ -109,6 +124,8 @@ def jmespath(template: str, *values: str) -> str:
 
 
 def python_literal(value: Any) -> Python:
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        raise UnsafeValue(f"{value} has no Python literal")  # validation bounds every float
     if isinstance(value, (str, int, float, bool)) or value is None:
         return Python(repr(value))
     raise TypeError(f"no Python literal for {type(value).__name__}")

@@ -52,9 +52,11 @@ def parameter_family(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
     family = _family(spec)
     if family and spec.parameters.family is not None and spec.parameters.family != family:
+        of_engine = sorted(name for name, info in catalog.families().items() if info["engine"] == spec.engine.name)
         yield Finding(("parameters", "family"),
                       f"family `{spec.parameters.family}` does not match {spec.engine.name} {spec.engine.version}",
-                      expected=family, suggestion="drop `family`: cachegen derives it from the engine version")
+                      expected=f"{family} (the families of {spec.engine.name}: {', '.join(of_engine)})",
+                      suggestion="drop `family`: cachegen derives it from the engine version")
 
 
 @rule(RULES, "V504", "Parameter values are allowed by the family; the default group takes no values", PARAMS,
@@ -86,14 +88,15 @@ def log_delivery(ctx: Context) -> Iterator[Finding]:
     features = catalog.features()
     retention_values = catalog.limits()["cloudwatch_logs_retention_days"]
     version = catalog.version_key(spec.engine.version)
-    for key, minimum_key in (("slow_log", "slow_log_min_redis_version"), ("engine_log", "engine_log_min_redis_version")):
+    for key in ("slow_log", "engine_log"):
         delivery = getattr(spec.logs, key)
         if not delivery.enabled:
             continue
-        minimum = features[minimum_key]
-        if spec.engine.name == "redis" and version < catalog.version_key(minimum):
+        minimum = features[f"{key}_min_redis_version" if spec.engine.name == "redis" else "log_delivery_min_valkey_version"]
+        if version < catalog.version_key(minimum):
             yield Finding(("logs", key, "enabled"),
-                          f"{key.replace('_', ' ')} delivery needs Redis {minimum} or later (spec: {spec.engine.version})")
+                          f"{key.replace('_', ' ')} delivery needs {spec.engine.name} {minimum} or later "
+                          f"(spec: {spec.engine.version})")
         if delivery.retention_days not in retention_values:
             nearest = min(retention_values, key=lambda days: abs(days - delivery.retention_days))
             yield Finding(("logs", key, "retention_days"), f"CloudWatch Logs has no {delivery.retention_days}-day retention",
@@ -108,6 +111,10 @@ def version_features(ctx: Context) -> Iterator[Finding]:
     if spec.engine.name != "redis":
         return
     version = catalog.version_key(spec.engine.version)
+    minimum_tls = features["transit_encryption_min_redis_version"]
+    if spec.security.in_transit_encryption.enabled and version < catalog.version_key(minimum_tls):
+        yield Finding(("security", "in_transit_encryption", "enabled"),
+                      f"in-transit encryption needs Redis OSS {minimum_tls} or later (spec: {spec.engine.version})")
     if spec.security.in_transit_encryption.mode == "preferred" and \
             version < catalog.version_key(features["transit_encryption_mode_min_redis_version"]):
         yield Finding(("security", "in_transit_encryption", "mode"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..resolve import cluster_mode_enabled, parameters, serves
+from ..resolve import cluster_mode_enabled, effective_parameters, parameter_family, serves
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
@@ -63,9 +63,10 @@ def visibility_timeout(ctx: Context) -> Iterator[Finding]:
       "https://redis.io/docs/latest/develop/clients/redis-py/produsage/#health-checks", stage="spec")
 def health_check_below_timeout(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
-    if not serves(spec) or spec.parameters.use_default_group:
-        return
-    timeout_text = parameters(spec).get("timeout", "0")
+    family = parameter_family(spec)
+    if not serves(spec) or family is None:
+        return  # V502 reports an engine version without a family
+    timeout_text = effective_parameters(spec, family).get("timeout", "0")
     if not timeout_text.isascii() or not timeout_text.isdigit():
         return  # V504 reports a timeout that is not a number
     timeout = int(timeout_text)
@@ -90,8 +91,8 @@ BUFFER_BYTES = 20 * 1024  # a conservative floor of client buffer memory per idl
                 "TTL). allkeys-lru, often recommended for ElastiCache, is right only for a pure cache.")
 def no_eviction_for_broker(ctx: Context) -> Iterator[Finding]:
     d = ctx.deployment
-    policy = dict(d.parameters).get("maxmemory-policy", "volatile-lru")
-    if d.evicting_forbidden and policy not in SAFE_POLICIES:
+    policy = dict(d.effective_parameters).get("maxmemory-policy")
+    if d.evicting_forbidden and policy is not None and policy not in SAFE_POLICIES:
         yield Finding(("parameters", "values", "maxmemory-policy"),
                       f"maxmemory-policy {policy} can evict queued Celery tasks and results")
 
