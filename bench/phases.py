@@ -37,7 +37,7 @@ for name in ("node_types", "engines", "presets", "alarms", "pricing"):
     catalog._load(name + ".yaml")
 lap("cachegen: reading the data catalogues")
 results = [compiler.compile_spec(Path(p)) for p in sys.argv[2:]]; lap("cachegen: load, validate, rules, resolve")
-from cachegen import emitters, writer;                 lap("cachegen: emitter and writer modules")
+from cachegen import render, writer;                  lap("cachegen: renderer and writer modules")
 rendered = [compiler.render(d) for _, d in results if d]; lap("cachegen: rendering (template cache warm)")
 for (_, d), files in zip([r for r in results if r[1]], rendered):
     writer.write(writer.plan(Path(sys.argv[1]), d.environment, writer.encode(files)))

@@ -34,8 +34,18 @@ def test_round_trip(document):
 
 
 def test_the_fast_check_agrees_with_the_printable_set():
-    from cachegen.render.cfn_yaml import _UNPRINTABLE, _printable
+    from cachegen.render.cfn_yaml import _has_unprintable, _printable
 
     for code in range(0x110000):
         ch = chr(code)
-        assert bool(_UNPRINTABLE.fullmatch(ch)) == (not _printable(ch)), hex(code)
+        assert _has_unprintable(ch) == (not _printable(ch)), hex(code)
+
+
+def test_comment_text_escapes_exactly_what_a_comment_cannot_hold():
+    from cachegen.render.escape import comment
+
+    for code in range(0x110000):
+        ch = chr(code)
+        safe = (0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+                or 0x10000 <= code <= 0x10FFFF) and code not in (0x85, 0x2028, 0x2029)
+        assert (comment(ch) == ch) == safe, hex(code)

@@ -20,7 +20,8 @@ def _load(name: str) -> dict[str, Any]:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - our own data file, safe loader
 
 
-DATA_FILES = ("alarms.yaml", "engines.yaml", "node_types.yaml", "presets.yaml", "pricing.yaml", "regions.yaml")
+DATA_FILES = ("alarms.yaml", "engines.yaml", "node_types.yaml", "presets.yaml", "pricing.yaml", "quotas.yaml",
+              "regions.yaml")
 
 
 def data_file(name: str) -> dict[str, Any]:
@@ -68,6 +69,11 @@ def recommended_parameters() -> dict[str, Any]:
 
 def pricing() -> dict[str, Any]:
     return _load("pricing.yaml")
+
+
+def quotas(service: str) -> dict[str, Any]:
+    """The quotas of one AWS service (cloudformation, cloudwatch, elasticache) cachegen stays within."""
+    return _load("quotas.yaml")[service]
 
 
 def regions() -> dict[str, dict[str, Any]]:

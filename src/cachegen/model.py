@@ -114,7 +114,7 @@ class SourceFile:
     sha256: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: two deployments are never "equal"
 class Deployment:
     spec: Spec  # the validated spec, for `explain` and `diff` only
     spec_file: str  # the spec's file name, stable across machines

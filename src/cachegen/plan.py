@@ -18,11 +18,9 @@ from typing import Any
 from . import catalog
 from .model import Alarm, Deployment, Service
 
-# CloudWatch dashboards (CloudWatch service quotas): widgets and metrics per dashboard.
-DASHBOARD_MAX_WIDGETS = 500
-DASHBOARD_MAX_METRICS = 2500
-# CloudFormation allows 500 resources per stack; an alarm stack keeps room for its dashboard
-# and stays far below the 1 MB template limit (an alarm is ~1.3 KB of YAML).
+# An alarm stack holds at most this many alarms: CloudFormation allows 500 resources per stack,
+# the rest is room for its dashboard, and 450 alarms stay far below the 1 MB template limit
+# (an alarm is ~1.3 KB of YAML with the tags cachegen adds).
 ALARMS_PER_STACK = 450
 # One row of dashboard widgets per member node; a replica adds its replication lag.
 DASHBOARD_WIDGETS = [
@@ -381,13 +379,14 @@ def _partitions(d: Deployment) -> list[list[int]]:
     member_shard = {m.cluster_id: m.shard for m in d.members}
     for alarm in d.alarms:
         alarms_per_shard[member_shard[alarm.member]] = alarms_per_shard.get(member_shard[alarm.member], 0) + 1
+    dashboards = catalog.quotas("cloudwatch")
     groups: list[list[int]] = [[]]
     count = 0
     for shard in range(1, d.shards + 1):
         members = [m for m in d.members if m.shard in groups[-1] + [shard]]
         widgets, metrics = _dashboard_size(members)
-        fits = count + alarms_per_shard.get(shard, 0) <= ALARMS_PER_STACK and widgets <= DASHBOARD_MAX_WIDGETS \
-            and metrics <= DASHBOARD_MAX_METRICS
+        fits = count + alarms_per_shard.get(shard, 0) <= ALARMS_PER_STACK \
+            and widgets <= dashboards["dashboard_widgets_max"] and metrics <= dashboards["dashboard_metrics_max"]
         if groups[-1] and not fits:
             groups.append([])
             count = 0

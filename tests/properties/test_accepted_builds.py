@@ -156,11 +156,23 @@ def check(root: Path, number: int, document: dict[str, Any], file_name: str) -> 
         built.commands = _dry_runs(built)
     _check_alarms(built)
     _check_celeryconfig(built)
+    _check_size_bound(built)
     canaries = [p for p in case.rglob(CANARY + "*")]
     assert not canaries, f"spec text was executed: {canaries}"
     if built.nodes > SLOW_PEER_MAX_NODES:  # not for the slow peers: its megabytes can go
         shutil.rmtree(case / "out")
     return built
+
+
+def _check_size_bound(built: Built) -> None:
+    """V801 writes no YAML for a stack whose cheap size bound is under the limit: the bound must hold."""
+    from cachegen.compiler import compile_spec
+    from cachegen.rules.stacks import size_bound
+
+    _, deployment = compile_spec(built.spec)
+    for stack in deployment.plan.stacks:
+        written = (built.out / "cloudformation" / stack.file).stat().st_size
+        assert size_bound(deployment.plan, stack) >= written, (stack.file, written)
 
 
 def _nodes(document: dict[str, Any]) -> int:
@@ -250,7 +262,8 @@ def test_every_generated_command_passes_the_aws_cli(corpus):
 
     awscli = AwsCli()
     checked = 0
-    for built in _slice(corpus):
+    chosen = _slice(corpus)
+    for built in chosen:
         lines = built.commands
         assert lines is not None
         calls = []
@@ -266,7 +279,7 @@ def test_every_generated_command_passes_the_aws_cli(corpus):
                     {k: v for k, v in expected.items() if k not in ("AlarmActions", "OKActions")}
             checked += 1
         _verbatim(built, calls)
-    assert checked >= 50 * 10
+    assert checked >= 10 * len(chosen)  # every build has at least ten commands: the check did check
 
 
 def test_the_celery_settings_cachegen_may_set_exist_in_celery():

@@ -7,28 +7,28 @@ templates, and decides nothing: every value comes from the model or the plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from importlib import import_module
 
 from ..model import Deployment
-from ..plan import Plan
-from . import alarms, app, cli, cloudformation, cost, manifest
 
-Renderer = Callable[[Deployment, Plan], dict[str, str]]
-
-RENDERERS: dict[str, Renderer] = {
-    "cloudformation": cloudformation.emit,
-    "cli": cli.emit,
-    "app": app.emit,
-    "alarms": alarms.emit,
-    "cost": cost.emit,
+# Artifact family (the folder under out/<env>/) -> the module whose emit(deployment, plan) renders
+# it. Imported when rendering: `validate` reads render.cloudformation's limits without the rest.
+RENDERERS = {
+    "cloudformation": "cloudformation",
+    "cli": "cli",
+    "app": "app",
+    "alarms": "alarms",
+    "cost": "cost",
 }
 
 
 def render_all(deployment: Deployment) -> dict[str, str]:
+    from . import manifest
+
     plan = deployment.plan
     files: dict[str, str] = {}
-    for family, emit in RENDERERS.items():
-        for name, text in emit(deployment, plan).items():
+    for family, module in RENDERERS.items():
+        for name, text in import_module(f"{__name__}.{module}").emit(deployment, plan).items():
             files[f"{family}/{name}"] = text
     files[manifest.FILE_NAME] = manifest.emit(deployment, files)
     return dict(sorted(files.items()))

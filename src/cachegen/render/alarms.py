@@ -14,6 +14,7 @@ from typing import Any
 from .. import catalog, templates
 from ..model import Deployment
 from ..plan import Plan, Ref
+from . import json_text
 from .escape import markdown, markdown_code
 
 ACCOUNT_PLACEHOLDER = "ACCOUNT_ID"
@@ -27,14 +28,13 @@ def topic_arn_template(d: Deployment) -> str | None:
     return f"arn:{d.partition}:sns:{d.region}:{ACCOUNT_PLACEHOLDER}:{d.topic_name}"
 
 
-def _with_topic(d: Deployment, value: Any) -> Any:
-    if isinstance(value, Ref):
-        return topic_arn_template(d)  # the only reference an alarm holds: its actions' topic
-    if isinstance(value, dict):
-        return {k: _with_topic(d, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_with_topic(d, v) for v in value]
-    return value
+def _with_topic(d: Deployment, call: dict[str, Any]) -> dict[str, Any]:
+    """The input with its actions' topic (the only reference an alarm holds) as an ARN."""
+    out = dict(call)
+    for key in ("OKActions", "AlarmActions"):
+        if key in out:
+            out[key] = [topic_arn_template(d) if isinstance(action, Ref) else action for action in out[key]]
+    return out
 
 
 def emit(d: Deployment, plan: Plan) -> dict[str, str]:
@@ -57,10 +57,10 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     topic = topic_arn_template(d)
     legend = [(markdown(f"[{tag}]"), markdown(url)) for tag, url in sorted(catalog.alarm_references().items())]
     return {
-        "alarms.json": json.dumps(inputs, indent=2) + "\n",
+        "alarms.json": json_text.dumps(inputs) + "\n",
         "alarms.md": templates.render("alarms/alarms.md.j2", rows=rows, topic=markdown_code(topic) if topic else None,
                                       legend=legend, **header),
         # one dashboard, or several when alarms.stack is separate and the group needs more than one
-        "dashboard.json": json.dumps(bodies[0] if len(bodies) == 1 else
-                                     {r.name: body for r, body in zip(dashboards, bodies)}, indent=2) + "\n",
+        "dashboard.json": json_text.dumps(bodies[0] if len(bodies) == 1 else
+                                          {r.name: body for r, body in zip(dashboards, bodies)}) + "\n",
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from yaml.nodes import ScalarNode
@@ -23,8 +24,19 @@ _RESOLVER = Resolver()
 _STR = "tag:yaml.org,2002:str"
 _PLAIN = re.compile(r"^[A-Za-z0-9_/$.(][A-Za-z0-9 _./:@()$,+=\-]*$")
 _KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-# the complement of _printable(), as one regex (a dashboard body is thousands of characters)
-_UNPRINTABLE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+# the complement of _printable(), as one regex (a dashboard body is thousands of characters); the
+# full class takes milliseconds to compile, and ASCII text (nearly all of it) needs only the first
+_ASCII_UNPRINTABLE = re.compile("[\x00-\x1f\x7f]")
+_UNPRINTABLE_CLASS = "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
+
+
+@lru_cache(maxsize=1)
+def _unprintable() -> re.Pattern[str]:
+    return re.compile(_UNPRINTABLE_CLASS)
+
+
+def _has_unprintable(value: str) -> bool:
+    return bool((_ASCII_UNPRINTABLE if value.isascii() else _unprintable()).search(value))
 
 
 @dataclass(frozen=True)
@@ -63,11 +75,12 @@ def _escape(ch: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+@lru_cache(maxsize=4096)  # a stack repeats its keys and tag values hundreds of times
 def _string(value: str) -> str:
     if value and _PLAIN.fullmatch(value) and not value.endswith((" ", ":")) and ": " not in value \
             and " #" not in value and _RESOLVER.resolve(ScalarNode, value, (True, False)) == _STR:
         return value
-    if _UNPRINTABLE.search(value):
+    if _has_unprintable(value):
         return '"' + "".join(_escape(ch) for ch in value) + '"'
     return "'" + value.replace("'", "''") + "'"
 
@@ -92,6 +105,7 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to the stack")
 
 
+@lru_cache(maxsize=1024)
 def _key(key: str) -> str:
     return key if _KEY.fullmatch(key) and _RESOLVER.resolve(ScalarNode, key, (True, False)) == _STR else _string(key)
 
@@ -104,10 +118,13 @@ def _mapping(data: dict[str, Any], indent: int, out: list[str], first_prefix: st
     pad = " " * indent
     for i, (key, value) in enumerate(data.items()):
         lead = first_prefix if (i == 0 and first_prefix is not None) else pad
-        if isinstance(value, dict) and value:
+        kind = type(value)
+        if kind is str:  # most values: no further dispatch
+            out.append(f"{lead}{_key(key)}: {_string(value)}")
+        elif kind is dict and value:
             out.append(f"{lead}{_key(key)}:")
             _mapping(value, indent + 2, out)
-        elif isinstance(value, list) and value:
+        elif kind is list and value:
             out.append(f"{lead}{_key(key)}:")
             _sequence(value, indent, out)
         else:
@@ -117,9 +134,12 @@ def _mapping(data: dict[str, Any], indent: int, out: list[str], first_prefix: st
 def _sequence(items: list[Any], indent: int, out: list[str]) -> None:
     pad = " " * indent
     for item in items:
-        if isinstance(item, dict) and item:
+        kind = type(item)
+        if kind is str:
+            out.append(f"{pad}- {_string(item)}")
+        elif kind is dict and item:
             _mapping(item, indent + 2, out, first_prefix=f"{pad}- ")
-        elif isinstance(item, list) and item:
+        elif kind is list and item:
             out.append(f"{pad}-")
             _sequence(item, indent + 2, out)
         else:

@@ -13,15 +13,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from .. import templates
+from .. import catalog, templates
 from ..model import Deployment
 from ..plan import GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, Resource
 from .escape import Shell, comment, jmespath, shell_word
 
-MAX_PARAMETERS_PER_CALL = 20  # ModifyCacheParameterGroup accepts at most 20 parameters
-MAX_ALARMS_PER_DELETE = 100  # DeleteAlarms accepts at most 100 names
 # awscli reads `file://` parameters itself: the token comes on a pipe, never on the command line.
 FROM_STDIN = "file:///dev/stdin"
 
@@ -62,6 +61,7 @@ YES = Option("confirmed", "--yes", "confirm the deletion", takes_value=False)
 RENAMED = {("sns", "Subscribe", "Endpoint"): "--notification-endpoint"}
 
 
+@lru_cache(maxsize=512)
 def option_name(api_name: str) -> str:
     """The AWS CLI's option for an API member: `MultiAZEnabled` -> `--multi-az-enabled`."""
     return "--" + re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", api_name).lower()
@@ -80,13 +80,19 @@ def _reference(plan: Plan, ref: Ref) -> Any:
     }[(target.type, ref.attribute)]
 
 
+_LEAVES = (str, int, float, bool)
+
+
 def _resolve(plan: Plan, value: Any) -> Any:
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict:  # leaves inline: an alarm's input has dozens of them
+        return {k: v if type(v) in _LEAVES else _resolve(plan, v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _LEAVES else _resolve(plan, v) for v in value]
     if isinstance(value, Ref):
         return _reference(plan, value)
-    if isinstance(value, dict):
-        return {k: _resolve(plan, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(plan, v) for v in value]
     return value
 
 
@@ -113,20 +119,13 @@ def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str]
         elif isinstance(value, list) and len(value) == 1 and isinstance(value[0], ShellVar):
             out.append(Shell(f"{option}={_word(value[0])}"))
         elif isinstance(value, (list, dict)):
-            if any(isinstance(v, ShellVar) for v in _leaves(value)):
-                raise ValueError(f"{key}: a run-time value inside a structure")
-            out.append(Shell(f"{option}={shell_word(_json(value))}"))
+            try:
+                out.append(Shell(f"{option}={shell_word(_json(value))}"))
+            except TypeError:  # a ShellVar: its value exists only when the script runs
+                raise ValueError(f"{key}: a run-time value inside a structure") from None
         else:
             out.append(Shell(f"{option}={_word(value)}"))
     return out
-
-
-def _leaves(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [leaf for v in value.values() for leaf in _leaves(v)]
-    if isinstance(value, list):
-        return [leaf for v in value for leaf in _leaves(v)]
-    return [value]
 
 
 def query(expression: str, output: str = "text") -> Shell:
@@ -208,9 +207,10 @@ def _parameter_group(plan: Plan) -> dict[str, Any] | None:
     values = modify["ParameterNameValues"]
     out["create"] = call(plan, group, "CreateCacheParameterGroup")
     out["family"] = comment(group.calls["CreateCacheParameterGroup"]["CacheParameterGroupFamily"])
+    per_call = catalog.quotas("elasticache")["parameters_per_modify"]
     out["modify"] = [call(plan, group, "ModifyCacheParameterGroup",
-                          {**modify, "ParameterNameValues": values[i:i + MAX_PARAMETERS_PER_CALL]})
-                     for i in range(0, len(values), MAX_PARAMETERS_PER_CALL)]
+                          {**modify, "ParameterNameValues": values[i:i + per_call]})
+                     for i in range(0, len(values), per_call)]
     return out
 
 
@@ -310,11 +310,12 @@ def _monitoring(plan: Plan) -> dict[str, Any]:
     alarms = plan.of_type("AWS::CloudWatch::Alarm")
     dashboards = plan.of_type("AWS::CloudWatch::Dashboard")
     names = [a.name for a in alarms]
+    per_call = catalog.quotas("cloudwatch")["delete_alarms_max_names"]
     return {
         "alarms": [call(plan, alarm, "PutMetricAlarm") for alarm in alarms],
         "dashboards": [call(plan, dashboard, "PutDashboard") for dashboard in dashboards],
-        "delete_alarms": [command("cloudwatch", "delete-alarms", args(AlarmNames=names[i:i + MAX_ALARMS_PER_DELETE]))
-                          for i in range(0, len(names), MAX_ALARMS_PER_DELETE)],
+        "delete_alarms": [command("cloudwatch", "delete-alarms", args(AlarmNames=names[i:i + per_call]))
+                          for i in range(0, len(names), per_call)],
         "delete_dashboards": [command("cloudwatch", "delete-dashboards", args(DashboardNames=[d.name for d in dashboards]))]
         if dashboards else [],
         "count": len(alarms),

@@ -16,17 +16,12 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from .. import templates
+from .. import catalog, templates
 from ..model import Deployment
 from ..plan import Join, Plan, Ref, Resource, Stack
-from . import cli
 from .cfn_yaml import GetAtt, Ref as CfnRef, Sub, dump
 from .escape import Yaml, comment, shell_word
 
-# CloudFormation's quotas (AWS CloudFormation User Guide, "CloudFormation quotas").
-TEMPLATE_BODY_MAX_BYTES = 51_200  # --template-body; larger templates go through S3
-TEMPLATE_S3_MAX_BYTES = 1_048_576
-RESOURCES_MAX = 500
 
 
 def emit(d: Deployment, plan: Plan) -> dict[str, str]:
@@ -53,8 +48,8 @@ def stack_text(d: Deployment, plan: Plan, stack: Stack) -> str:
                             note=[comment(line) for line in textwrap.wrap(_note(d), 92)])
 
 
-def stack_bytes_at_most(plan: Plan, stack: Stack) -> int:
-    """An upper bound of the template's size without rendering its header (no Jinja needed)."""
+def stack_bytes(plan: Plan, stack: Stack) -> int:
+    """The template's size: its body (dumped once per plan) and at most HEADER_MAX_BYTES of comments."""
     return len(stack_body(plan, stack).encode("utf-8")) + HEADER_MAX_BYTES
 
 
@@ -214,7 +209,18 @@ def _literal(text: str) -> Any:
     return {"Fn::Join": ["", parts]}
 
 
+_PLAIN_TYPES = (int, float, bool)
+
+
 def _value(plan: Plan, stack: Stack, value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return _literal(value) if "${" in value else value
+    if kind is dict:  # leaves inline: a stack has tens of thousands of them
+        return {key: item if type(item) is str and "${" not in item or type(item) in _PLAIN_TYPES
+                else _value(plan, stack, item) for key, item in value.items()}
+    if kind is list:
+        return [_value(plan, stack, item) for item in value]
     if isinstance(value, Ref):
         return _intrinsic(plan, stack, value)[0]
     if isinstance(value, Join):
@@ -226,12 +232,6 @@ def _value(plan: Plan, stack: Stack, value: Any) -> Any:
             else:
                 template += part.replace("${", "${!")
         return Sub(template)
-    if isinstance(value, str):
-        return _literal(value)
-    if isinstance(value, dict):
-        return {key: _value(plan, stack, item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_value(plan, stack, item) for item in value]
     return value
 
 
@@ -245,6 +245,9 @@ def _output(plan: Plan, stack: Stack, output) -> dict[str, Any]:
 # --- deploy.sh ---------------------------------------------------------------------------
 
 def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> str:
+    from . import cli  # the scripts' shared header and option parsing
+
+    body_max = catalog.quotas("cloudformation")["template_body_max_bytes"]
     stacks = []
     for stack in plan.stacks:
         suffix = "" if stack.name == "main" else f"-{stack.name}"
@@ -253,7 +256,7 @@ def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> str:
             "step": shell_word(stack.name),
             "suffix": shell_word(suffix) if suffix else None,
             "bytes": sizes[stack.file],
-            "needs_s3": sizes[stack.file] > TEMPLATE_BODY_MAX_BYTES,
+            "needs_s3": sizes[stack.file] > body_max,
             "resources": len(stack.resources),
         })
     return cli.render_script("deploy.sh", d, "cloudformation/deploy.sh.j2", [s.name for s in plan.stacks], [
@@ -264,4 +267,4 @@ def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> str:
                            default=d.replication_group_id),
                 cli.Option("bucket", "--s3-bucket", "S3 bucket for templates above 51,200 bytes", metavar="BUCKET",
                            default_variable="CACHEGEN_TEMPLATE_BUCKET")],
-        stacks=stacks, needs_s3=any(s["needs_s3"] for s in stacks), max_body=TEMPLATE_BODY_MAX_BYTES)
+        stacks=stacks, needs_s3=any(s["needs_s3"] for s in stacks), max_body=body_max)

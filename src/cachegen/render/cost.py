@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .. import catalog, cost, templates
+from . import json_text
 from .escape import xml_text as escape
 from ..model import Deployment
 from ..plan import Plan
@@ -39,8 +39,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
                                     unpriced=unpriced,
                                     sources=sources, hours=cost.hours_per_month(), money=money, signed=signed,
                                     qty=qty),
-        "cost.json": json.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced},
-                                indent=2) + "\n",
+        "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced}) + "\n",
         "cost.svg": svg([current] + [alt.estimate for alt in alternatives], f"{d.replication_group_id}: per month"),
     }
 

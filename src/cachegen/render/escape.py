@@ -13,11 +13,24 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any, ClassVar
 
 # Characters a line comment may hold: YAML's printable set less line breaks (YAML 1.1 also
 # breaks lines at NEL, LS and PS; Python and shell at CR and LF). Anything else is escaped.
-_NOT_COMMENT_SAFE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]")
+# The full class takes milliseconds to compile: ASCII text, nearly all of it, needs only the first.
+_ASCII_UNSAFE = re.compile("[\x00-\x1f\x7f]")
+_UNSAFE_CLASS = "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]"
+
+
+@cache
+def _unsafe() -> re.Pattern[str]:
+    return re.compile(_UNSAFE_CLASS)
+
+
+def _escape_unsafe(text: str) -> str:
+    pattern = _ASCII_UNSAFE if text.isascii() else _unsafe()
+    return pattern.sub(lambda m: _escape_char(m.group()), text)
 
 
 class Escaped(str):
@@ -81,7 +94,7 @@ def _escape_char(ch: str) -> str:
 
 def comment(value: Any) -> Comment:
     """Text inside a line comment: every line break and unprintable character written as an escape."""
-    return Comment(_NOT_COMMENT_SAFE.sub(lambda m: _escape_char(m.group()), str(value)))
+    return Comment(_escape_unsafe(str(value)))
 
 
 _SHELL_SAFE = re.compile(r"[A-Za-z0-9@%+=:,./_-]+")
@@ -167,24 +180,21 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_<\[\]|~])")
 
 def markdown(value: Any) -> Markdown:
     """Inline Markdown text (a table cell): structural punctuation backslash-escaped (CommonMark), one line."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
-    return Markdown(_NOT_COMMENT_SAFE.sub(lambda m: _escape_char(m.group()), text))
+    return Markdown(_escape_unsafe(_MARKDOWN_SPECIAL.sub(r"\\\1", str(value))))
 
 
 def markdown_code(value: Any) -> Markdown:
     """Inline code: a backtick fence longer than any run of backticks inside."""
-    text = _NOT_COMMENT_SAFE.sub(lambda m: _escape_char(m.group()), str(value))
+    text = _escape_unsafe(str(value))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return Markdown(f"{fence}{pad}{text}{pad}{fence}")
 
 
-_XML_INVALID = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 def xml_text(value: Any) -> str:
     """XML character data: markup characters as entities, characters XML cannot hold as U+FFFD."""
     from html import escape
 
-    return escape(_XML_INVALID.sub("\ufffd", str(value)), quote=True)
+    invalid = "[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"  # compiled once, by re's cache
+    return escape(re.sub(invalid, "\ufffd", str(value)), quote=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
 from .. import __version__
+from . import json_text
 from ..model import Deployment
 
 FILE_NAME = "manifest.json"
@@ -29,4 +29,4 @@ def emit(deployment: Deployment, files: dict[str, str]) -> str:
                       for name, text in sorted(files.items())},
     }
     # ASCII: a file name that is not valid UTF-8 (a surrogate escape) stays writable
-    return json.dumps(manifest, indent=2) + "\n"
+    return json_text.dumps(manifest) + "\n"
