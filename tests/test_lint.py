@@ -28,6 +28,7 @@ TRIGGERS = {
     "CG015": "peak_hours: ['01:00-09:00']\n",
     "CG016": "celery: {enabled: false}\ntopology: {cluster_mode: enabled, shards: 31, replicas_per_shard: 2}\n"
              "alarms: {stack: separate}\n",
+    "CG017": "network:\n  allowed_cidrs: [" + ", ".join(f"10.{i}.0.0/16" for i in range(60)) + "]\n",
     "CG020": "parameters:\n  values: {maxmemory-policy: allkeys-lru}\n",
     "CG024": "celery:\n  workers: {count: 40, concurrency: 32}\n  broker: {pool_limit: 20}\n",
 }

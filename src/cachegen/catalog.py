@@ -51,6 +51,10 @@ def families() -> dict[str, dict[str, Any]]:
     return _load("engines.yaml")["families"]
 
 
+def integer_parameters() -> dict[str, dict[str, Any]]:
+    return _load("engines.yaml")["integer_parameters"]
+
+
 def limits() -> dict[str, Any]:
     return _load("engines.yaml")["limits"]
 
@@ -72,7 +76,7 @@ def pricing() -> dict[str, Any]:
 
 
 def quotas(service: str) -> dict[str, Any]:
-    """The quotas of one AWS service (cloudformation, cloudwatch, elasticache) cachegen stays within."""
+    """The quotas and name rules of one AWS service (cloudformation, cloudwatch, ec2, ...) cachegen stays within."""
     return _load("quotas.yaml")[service]
 
 

@@ -157,8 +157,36 @@ def presets_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+THRESHOLD_RULES = {
+    "fixed": "{}", "per_vcpu": "{}% / vCPUs", "max_clients_percent": "{}% of maxclients",
+    "celery_budget": "{}% of the Celery connection budget", "baseline_bandwidth_percent": "{}% of the baseline bandwidth",
+}
+ALARM_WHEN = {"always": "", "evicting_forbidden": "broker or result backend on the group",
+              "celery": "Celery on the group"}
+
+
+def alarms_reference() -> str:
+    from . import catalog
+
+    lines = ["", "## Alarms", "",
+             "The ids `alarms.overrides` takes: one alarm per member node (or per replica) and id, "
+             "with these defaults.", "",
+             "| id | metric | threshold | period × evaluations | on | why |", "|---|---|---|---|---|---|"]
+    for alarm_id, alarm in catalog.alarms().items():
+        [(kind, value)] = alarm["threshold"].items()
+        comparison = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">="}.get(alarm["comparison"],
+                                                                                               alarm["comparison"])
+        on = "replicas" if alarm["applies_to"] == "replicas" else "every node"
+        if ALARM_WHEN[alarm["when"]]:
+            on += f", with {ALARM_WHEN[alarm['when']]}"
+        lines.append(f"| `{alarm_id}` | {alarm['metric']} ({alarm['statistic']}) | "
+                     f"{comparison} {THRESHOLD_RULES[kind].format(value)} | "
+                     f"{alarm['period']} s × {alarm['evaluation_periods']} | {on} | {_cell(alarm['reason'])} |")
+    return "\n".join(lines) + "\n"
+
+
 def generate() -> dict[str, str]:
-    return {SPEC_DOC: spec_reference() + presets_reference(), RULES_DOC: rules_reference(),
+    return {SPEC_DOC: spec_reference() + presets_reference() + alarms_reference(), RULES_DOC: rules_reference(),
             SOURCES_DOC: data_sources()}
 
 

@@ -28,7 +28,6 @@ class NodeType:
     vcpu: int
     memory_gib: float
     network_performance: str
-    baseline_bandwidth_gbps: float
     maxmemory_bytes: int  # what ElastiCache sets maxmemory to
 
 
@@ -38,7 +37,6 @@ class Member:
 
     cluster_id: str
     shard: int  # 1-based node group
-    index: int  # 1-based position in the shard; 1 is the initial primary
     initial_role: str  # "primary" | "replica"
 
 
@@ -112,6 +110,13 @@ class Url:
 class SourceFile:
     name: str  # relative to the spec's directory
     sha256: str
+
+
+@dataclass(frozen=True)
+class Keepalive:
+    idle: int  # seconds of silence before the first probe
+    interval: int  # seconds between probes
+    count: int  # unanswered probes before the connection is dropped
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: two deployments are never "equal"
@@ -193,6 +198,8 @@ class Deployment:
     url_scheme: str  # redis | rediss
     url_query: str  # what every URL ends with, e.g. ?ssl_cert_reqs=required
     connection_budget: int  # connections the spec's Celery application can hold
+    client_keepalive: Keepalive  # TCP keepalive probes of the application's connections
+    server_idle_timeout: int  # seconds the engine keeps an idle client (the `timeout` parameter); 0: never
     cost: Cost  # the spec's cost assumptions (snapshot size, cross-AZ traffic, reservation)
 
     @cached_property

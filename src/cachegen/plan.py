@@ -18,10 +18,23 @@ from typing import Any
 from . import catalog
 from .model import Alarm, Deployment, Service
 
-# An alarm stack holds at most this many alarms: CloudFormation allows 500 resources per stack,
-# the rest is room for its dashboard, and 450 alarms stay far below the 1 MB template limit
-# (an alarm is ~1.3 KB of YAML with the tags cachegen adds).
-ALARMS_PER_STACK = 450
+# A cheap upper bound of a CloudFormation template's size, from the API inputs the plan holds:
+# YAML_PER_JSON_BYTE bytes of YAML per byte of a resource's input as compact JSON (quoting,
+# indentation, a JSON dashboard body escaped in a YAML string), RESOURCE_BYTES more per resource
+# (type, policies, intrinsic functions) and DOCUMENT_BYTES for the comments, the description and
+# the outputs. Alarm stacks are cut by it; rule V801 writes YAML only for a stack it puts near
+# the limit. The property tests check it against every stack of every generated spec.
+YAML_PER_JSON_BYTE = 4
+RESOURCE_BYTES = 512
+DOCUMENT_BYTES = 16_384
+
+
+def resource_size_bound(calls: dict[str, Any]) -> int:
+    """Upper bound of the bytes a resource with these API inputs takes in a template."""
+    json_bytes = len(json.dumps(calls, default=repr, ensure_ascii=False).encode("utf-8"))
+    return YAML_PER_JSON_BYTE * json_bytes + RESOURCE_BYTES
+
+
 # One row of dashboard widgets per member node; a replica adds its replication lag.
 DASHBOARD_WIDGETS = [
     ("CPU", ["CPUUtilization", "EngineCPUUtilization"]),
@@ -363,44 +376,55 @@ def dashboard_body(d: Deployment, members: list) -> dict[str, Any]:
     return {"widgets": widgets}
 
 
-def _dashboard_size(members: list) -> tuple[int, int]:
-    """(widgets, metrics) of a dashboard over these members."""
-    widgets = metrics = 0
-    for member in members:
-        rows = DASHBOARD_WIDGETS + (REPLICA_WIDGETS if member.initial_role == "replica" else [])
-        widgets += len(rows)
-        metrics += sum(len(m) for _, m in rows)
-    return widgets, metrics
+def _dashboard_size(member) -> tuple[int, int]:
+    """(widgets, metrics) one member adds to a dashboard."""
+    rows = DASHBOARD_WIDGETS + (REPLICA_WIDGETS if member.initial_role == "replica" else [])
+    return len(rows), sum(len(m) for _, m in rows)
 
 
-def _partitions(d: Deployment) -> list[list[int]]:
-    """Shards grouped so that each group's alarms and dashboard fit one stack and one dashboard."""
-    alarms_per_shard: dict[int, int] = {}
-    member_shard = {m.cluster_id: m.shard for m in d.members}
-    for alarm in d.alarms:
-        alarms_per_shard[member_shard[alarm.member]] = alarms_per_shard.get(member_shard[alarm.member], 0) + 1
-    dashboards = catalog.quotas("cloudwatch")
+def _partitions(d: Deployment, alarm_inputs: list[tuple[Alarm, dict[str, Any]]]) -> list[list[int]]:
+    """Shards grouped so that each group's dashboard stays within CloudWatch's widget and metric
+    quotas and, with alarms in stacks of their own, each group's alarms and dashboard fit one
+    stack: CloudFormation's resource count and (by resource_size_bound) template size."""
+    dashboards, stacks = catalog.quotas("cloudwatch"), catalog.quotas("cloudformation")
+    own_stacks = d.alarms_in_own_stacks
+    shard_of = {m.cluster_id: m.shard for m in d.members}
+    # per shard: [widgets, metrics, alarms, bytes]
+    sizes = {shard: [0, 0, 0, 0] for shard in range(1, d.shards + 1)}
+    for member in d.members:
+        widgets, metrics = _dashboard_size(member)
+        size = sizes[member.shard]
+        size[0] += widgets
+        size[1] += metrics
+        if own_stacks:  # the member's share of the dashboard body
+            size[3] += resource_size_bound(dashboard_body(d, [member])) - RESOURCE_BYTES
+    if own_stacks:
+        for alarm, call in alarm_inputs:
+            size = sizes[shard_of[alarm.member]]
+            size[2] += 1
+            size[3] += resource_size_bound({"PutMetricAlarm": call})
+    limits = (dashboards["dashboard_widgets_max"], dashboards["dashboard_metrics_max"],
+              stacks["resources_per_stack"] - 1,  # one resource is the dashboard
+              stacks["template_s3_max_bytes"] - DOCUMENT_BYTES - RESOURCE_BYTES)
     groups: list[list[int]] = [[]]
-    count = 0
-    for shard in range(1, d.shards + 1):
-        members = [m for m in d.members if m.shard in groups[-1] + [shard]]
-        widgets, metrics = _dashboard_size(members)
-        fits = count + alarms_per_shard.get(shard, 0) <= ALARMS_PER_STACK \
-            and widgets <= dashboards["dashboard_widgets_max"] and metrics <= dashboards["dashboard_metrics_max"]
-        if groups[-1] and not fits:
+    total = [0, 0, 0, 0]
+    for shard, size in sizes.items():
+        grown = [a + b for a, b in zip(total, size)]
+        if groups[-1] and any(value > limit for value, limit in zip(grown, limits)):
             groups.append([])
-            count = 0
+            grown = size
         groups[-1].append(shard)
-        count += alarms_per_shard.get(shard, 0)
+        total = grown
     return groups
 
 
 def _monitoring(d: Deployment) -> tuple[list[Resource], list[Stack]]:
-    """Alarms and dashboards; with alarms in stacks of their own, one stack per group of shards.
-    In the main stack there is one dashboard (rule V802 keeps the main stack within limits)."""
+    """Alarms and dashboards, a dashboard per group of shards (see _partitions); with alarms in
+    stacks of their own, a stack per group. Rule V801 keeps the main stack within its limits."""
     if not d.alarms:
         return [], []
-    groups = _partitions(d) if d.alarms_in_own_stacks else [list(range(1, d.shards + 1))]
+    alarm_inputs = [(alarm, put_metric_alarm(d, alarm)) for alarm in d.alarms]
+    groups = _partitions(d, alarm_inputs)
     resources: list[Resource] = []
     stacks: list[Stack] = []
     numbered = len(groups) > 1
@@ -410,11 +434,11 @@ def _monitoring(d: Deployment) -> tuple[list[Resource], list[Stack]]:
         members = [m for m in d.members if m.shard in shards]
         names = {m.cluster_id for m in members}
         ids = []
-        for alarm in d.alarms:
+        for alarm, call in alarm_inputs:
             if alarm.member in names:
                 resource_id = alarm_resource_id(d, alarm)
                 resources.append(Resource(resource_id, "AWS::CloudWatch::Alarm", "cloudwatch",
-                                          {"PutMetricAlarm": put_metric_alarm(d, alarm)}, stack=stack,
+                                          {"PutMetricAlarm": call}, stack=stack,
                                           depends_on=(GROUP,) if stack == "main" else ()))
                 ids.append(resource_id)
         dashboard_id = f"Dashboard{suffix.replace('-', '')}"
@@ -431,8 +455,27 @@ def _monitoring(d: Deployment) -> tuple[list[Resource], list[Stack]]:
     return resources, stacks
 
 
+# Where DescribeReplicationGroups reports each endpoint attribute CloudFormation gives a group
+# (a JMESPath expression on one replication group): the CLI scripts and `cachegen env` read it there.
+ENDPOINT_PATHS = {
+    "PrimaryEndPoint": "NodeGroups[0].PrimaryEndpoint",
+    "ReaderEndPoint": "NodeGroups[0].ReaderEndpoint",
+    "ConfigurationEndPoint": "ConfigurationEndpoint",
+}
+
+
+def endpoint_attribute(d: Deployment) -> str:
+    """The group's attribute holding the endpoint the application connects to."""
+    return "ConfigurationEndPoint" if d.endpoint_kind == "configuration" else "PrimaryEndPoint"
+
+
+def sns_topic_arn(partition: str, region: str, account: str, topic_name: str) -> str:
+    """A topic's ARN follows from its name: alarms need no reference to the topic resource."""
+    return f"arn:{partition}:sns:{region}:{account}:{topic_name}"
+
+
 def outputs(d: Deployment) -> tuple[Output, ...]:
-    endpoint = "ConfigurationEndPoint" if d.endpoint_kind == "configuration" else "PrimaryEndPoint"
+    endpoint = endpoint_attribute(d)
     address, port = Ref(GROUP, f"{endpoint}.Address"), Ref(GROUP, f"{endpoint}.Port")
     out = [Output("PrimaryEndpoint", f"The {d.endpoint_kind} endpoint's address", address)]
     if d.reader_endpoint:

@@ -13,7 +13,7 @@ import string
 
 from . import catalog
 from .inherit import MergedSpec
-from .model import (SERVICES, Alarm, Deployment, Ingress, LogDestination, Member, NodeType, SourceFile, Subnet,
+from .model import (SERVICES, Alarm, Deployment, Ingress, Keepalive, LogDestination, Member, NodeType, SourceFile, Subnet,
                     TokenPolicy, Url)
 from .spec import Spec
 
@@ -202,7 +202,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     shard_count = shards(spec)
     per_shard = spec.topology.replicas_per_shard + 1
     members = tuple(
-        Member(cluster_id, shard=i // per_shard + 1, index=i % per_shard + 1,
+        Member(cluster_id, shard=i // per_shard + 1,
                initial_role="primary" if i % per_shard == 0 else "replica")
         for i, cluster_id in enumerate(member_cluster_ids(group_id, cluster_mode, shard_count, per_shard)))
     use_default = spec.parameters.use_default_group
@@ -212,6 +212,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         for log_type, delivery in (("slow-log", spec.logs.slow_log), ("engine-log", spec.logs.engine_log))
         if delivery.enabled)
     max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
+    running = effective_parameters(spec, family)
     security = spec.security
     roles = serves(spec)
     return Deployment(
@@ -242,7 +243,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         multi_az=spec.topology.multi_az,
         members=members,
         node=NodeType(spec.node_type, node["family"], node["vcpu"], node["memory_gib"], _network(node),
-                      node["baseline_bandwidth_gbps"], node["maxmemory_bytes"]),
+                      node["maxmemory_bytes"]),
         max_clients=max_clients,
         vpc_id=spec.network.vpc_id,
         subnets=tuple(Subnet(s.id, s.az) for s in spec.network.subnets),
@@ -262,7 +263,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         parameter_group_name=default_group if use_default else parameter_group_name(spec),
         uses_default_parameter_group=use_default,
         parameters=() if use_default else tuple(parameters(spec).items()),
-        effective_parameters=tuple(sorted(effective_parameters(spec, family).items())),
+        effective_parameters=tuple(sorted(running.items())),
         evicting_forbidden=evicting_forbidden(spec),
         backup_retention_days=spec.backups.retention_days,
         backup_window=spec.backups.window if spec.backups.retention_days > 0 else None,
@@ -275,6 +276,9 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         alarms=resolve_alarms(spec, group_id, members, node, max_clients),
         alarms_in_own_stacks=spec.alarms.stack == "separate",
         celery=spec.celery if roles else None,
+        # probes well inside the engine's tcp-keepalive (300 s) and any NAT or load balancer idle timeout
+        client_keepalive=Keepalive(idle=60, interval=10, count=3),
+        server_idle_timeout=int(running.get("timeout", "0")),
         roles=roles,
         urls=urls(spec),
         endpoint_kind="configuration" if cluster_mode else "primary",

@@ -188,9 +188,9 @@ class Alarms(Section):
     enabled: bool = True
     stack: Literal["main", "separate"] = Field(
         "main", description="CloudFormation: the alarms and the dashboard in the main stack, or in stacks of their own "
-                            "(needed above CloudFormation's 500 resources per stack; see docs/spec.md).")
+                            "(needed above CloudFormation's 500 resources per stack; see the README).")
     overrides: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)], AlarmOverride] = Field(
-        default_factory=dict, description="Per alarm id (see docs/alarms.md): disable an alarm or change it.")
+        default_factory=dict, description="Per alarm id (see Alarms below): disable an alarm or change it.")
 
 
 class BrokerRole(Section):

@@ -4,8 +4,9 @@ environment per target language.
 A template's target comes from its name (`create.sh.j2` is shell, `celeryconfig.py.j2` is
 Python, ...). Its environment's `finalize` lets through numbers and the escaped text of
 that target (`render.escape`), and refuses everything else: a `{{ value }}` that skipped
-its escaping filter fails the build instead of writing spec text into a script. Literal
-text belongs in the template itself, not in an expression.
+its escaping filter fails the build instead of writing spec text into a script. Comment
+text is let through only on a comment line. Literal text belongs in the template itself,
+not in an expression.
 
 Compiling the templates is most of a cold build's rendering time, so their bytecode is
 cached per user (Jinja's own bytecode cache, keyed by template and checked against the
@@ -16,6 +17,7 @@ the cache; an empty value turns it off. A cache that cannot be used is skipped s
 from __future__ import annotations
 
 import os
+import re
 import stat
 from decimal import Decimal
 from functools import cache
@@ -136,6 +138,8 @@ def _finalize(target: str):
     }[target]
 
     def finalize(value: Any) -> Any:
+        if isinstance(value, escape.Comment):  # marked: render() checks that it stands in a comment
+            return f"{COMMENT_START}{value}{COMMENT_END}"
         if isinstance(value, accepted):
             return value
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
@@ -160,5 +164,23 @@ def _environment(target: str) -> Any:
     return environment
 
 
+# Comment text is only safe after a `#`: on a code line a shell would run its `$(...)`. The
+# finalizer brackets it with these (comment() escapes every control character, so its text
+# never holds them) and render() refuses a template that puts it anywhere but in a comment.
+COMMENT_START, COMMENT_END = "\x02", "\x03"
+_COMMENT_BEFORE = re.compile(r"(?:^|\s)#")
+
+
 def render(name: str, **context: Any) -> str:
-    return _environment(target_of(name)).get_template(name).render(**context)
+    return _comments_in_place(name, _environment(target_of(name)).get_template(name).render(**context))
+
+
+def _comments_in_place(name: str, text: str) -> str:
+    """The rendered text without the comment marks; UnescapedValue if comment text is on a code line."""
+    if COMMENT_START not in text:
+        return text
+    for line in text.split("\n"):
+        start = line.find(COMMENT_START)
+        if start >= 0 and not _COMMENT_BEFORE.search(line, 0, start):
+            raise UnescapedValue(f"{name}: comment text outside a comment: {line!r}")
+    return text.replace(COMMENT_START, "").replace(COMMENT_END, "")

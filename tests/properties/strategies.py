@@ -29,6 +29,7 @@ HOSTILE = [
     "line\nbreak", "carriage\rreturn", "tab\there", "\x1b[31mred", "nul\x00byte", "back\\slash", "'; echo pwned; '",
     "--help", "-", "*", "~", "!", "#", "%s%n", "{}", "[]", "a,b=c", "Zoë Ünïcødé", "日本語", "😀",
     "\u202eevil", "\u2028", "\x85", " leading", "trailing ", "", "x" * 300,
+    "file://cachegen-canary", "fileb://~/cachegen-canary", "http://127.0.0.1:9/cachegen-canary",
 ]
 hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=30),
                          st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=3).map("".join))
@@ -175,8 +176,9 @@ def _network(draw, region: str, multi_az: bool, ipv6: bool) -> dict[str, Any]:
             ["10.0.0.0/8", "172.16.5.0/24", "0.0.0.0/0", "2001:db8::/32", "2001:db8:1:2::/64", "::/0"]),
             max_size=3, unique=True))
     if draw(st.booleans()):
-        out["security_group_name"] = draw(st.text(SG_NAME_CHARACTERS, min_size=1, max_size=60).filter(
-            lambda s: not s.lower().startswith("sg-")))
+        out["security_group_name"] = draw(st.one_of(
+            st.text(SG_NAME_CHARACTERS, min_size=1, max_size=60).filter(lambda s: not s.lower().startswith("sg-")),
+            st.sampled_from(["file://cachegen-canary", "https://127.0.0.1:9/x"])))
     return out
 
 

@@ -165,14 +165,20 @@ def check(root: Path, number: int, document: dict[str, Any], file_name: str) -> 
 
 
 def _check_size_bound(built: Built) -> None:
-    """V801 writes no YAML for a stack whose cheap size bound is under the limit: the bound must hold."""
+    """V801 writes no YAML for a stack whose cheap size bound is under the limit, and adds
+    HEADER_MAX_BYTES for the comments above the body when it does: both bounds must hold."""
     from cachegen.compiler import compile_spec
-    from cachegen.rules.stacks import size_bound
+    from cachegen.render.cloudformation import HEADER_MAX_BYTES, stack_body
+    from cachegen.rules.stacks import stack_size_bound
 
     _, deployment = compile_spec(built.spec)
     for stack in deployment.plan.stacks:
-        written = (built.out / "cloudformation" / stack.file).stat().st_size
-        assert size_bound(deployment.plan, stack) >= written, (stack.file, written)
+        written = (built.out / "cloudformation" / stack.file).read_text(encoding="utf-8")
+        size = len(written.encode("utf-8"))
+        assert stack_size_bound(deployment.plan, stack) >= size, (stack.file, size)
+        body = stack_body(deployment.plan, stack)
+        assert body in written
+        assert size - len(body.encode("utf-8")) <= HEADER_MAX_BYTES, stack.file
 
 
 def _nodes(document: dict[str, Any]) -> int:

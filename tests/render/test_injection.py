@@ -87,3 +87,20 @@ def test_an_escape_that_was_forgotten_fails_the_build():
     with pytest.raises(templates.UnescapedValue):  # a Shell word is not Python
         templates._environment("python").from_string("x = {{ v | comment }}{{ w }}").render(
             v="a", w=templates._environment("shell").filters["q"]("b"))
+
+
+@pytest.mark.parametrize("line, safe", [
+    ("# {{ v | comment }}", True), ("  # {{ v | comment }}", True), ("x=1  # {{ v | comment }}", True),
+    ("log {{ v | comment }}", False), ("echo a#{{ v | comment }}", False), ("{{ v | comment }} # x", False),
+])
+def test_comment_text_only_in_a_comment(line, safe):
+    """Comment text keeps its `$(...)`: on a code line a shell would run it, so it renders only after a `#`."""
+    from cachegen import templates
+
+    rendered = templates._environment("shell").from_string(line + "\n").render(v="$(touch cachegen-canary)")
+    if safe:
+        text = templates._comments_in_place("t.sh.j2", rendered)
+        assert "$(touch cachegen-canary)" in text and "\x02" not in text and "\x03" not in text
+    else:
+        with pytest.raises(templates.UnescapedValue):
+            templates._comments_in_place("t.sh.j2", rendered)

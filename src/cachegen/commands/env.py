@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..compiler import compile_spec
 from ..model import Deployment
+from ..plan import ENDPOINT_PATHS, endpoint_attribute
 from ..render.app import env_text
 from ..render.escape import UnsafeValue
 
@@ -106,12 +107,11 @@ def _read_aws(d: Deployment, stack: str | None, region: str) -> tuple[str, int, 
 
 
 def _endpoint_from_group(session, d: Deployment) -> tuple[str, int]:
+    import jmespath  # boto3's own dependency
+
     client = session.client("elasticache")
     [group] = client.describe_replication_groups(ReplicationGroupId=d.replication_group_id)["ReplicationGroups"]
-    if d.endpoint_kind == "configuration":
-        endpoint = group["ConfigurationEndpoint"]
-    else:
-        endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]
+    endpoint = jmespath.search(ENDPOINT_PATHS[endpoint_attribute(d)], group)
     return endpoint["Address"], int(endpoint["Port"])
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import catalog, templates
 from ..model import Deployment
-from ..plan import Plan, Ref
+from ..plan import Plan, Ref, sns_topic_arn
 from . import json_text
 from .escape import markdown, markdown_code
 
@@ -25,7 +25,7 @@ COMPARISONS = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">=
 def topic_arn_template(d: Deployment) -> str | None:
     if not d.topic_name:
         return None
-    return f"arn:{d.partition}:sns:{d.region}:{ACCOUNT_PLACEHOLDER}:{d.topic_name}"
+    return sns_topic_arn(d.partition, d.region, ACCOUNT_PLACEHOLDER, d.topic_name)
 
 
 def _with_topic(d: Deployment, call: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +60,8 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
         "alarms.json": json_text.dumps(inputs) + "\n",
         "alarms.md": templates.render("alarms/alarms.md.j2", rows=rows, topic=markdown_code(topic) if topic else None,
                                       legend=legend, **header),
-        # one dashboard, or several when alarms.stack is separate and the group needs more than one
+        # one dashboard, or several when one would exceed CloudWatch's widget or metric quota or alarms.stack
+        # is separate and the alarms need more than one stack
         "dashboard.json": json_text.dumps(bodies[0] if len(bodies) == 1 else
                                           {r.name: body for r, body in zip(dashboards, bodies)}) + "\n",
     }

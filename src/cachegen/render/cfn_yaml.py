@@ -110,10 +110,6 @@ def _key(key: str) -> str:
     return key if _KEY.fullmatch(key) and _RESOLVER.resolve(ScalarNode, key, (True, False)) == _STR else _string(key)
 
 
-def _collection(value: Any) -> bool:
-    return isinstance(value, (dict, list)) and bool(value)
-
-
 def _mapping(data: dict[str, Any], indent: int, out: list[str], first_prefix: str | None = None) -> None:
     pad = " " * indent
     for i, (key, value) in enumerate(data.items()):

@@ -18,11 +18,18 @@ from typing import Any
 
 from .. import catalog, templates
 from ..model import Deployment
-from ..plan import GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, Resource
-from .escape import Shell, comment, jmespath, shell_word
+from ..plan import ENDPOINT_PATHS, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, Resource
+from .escape import CLI_PARAMETER_FILE_PREFIXES, Shell, comment, jmespath, shell_word
 
-# awscli reads `file://` parameters itself: the token comes on a pipe, never on the command line.
-FROM_STDIN = "file:///dev/stdin"
+@dataclass(frozen=True)
+class ParameterFile:
+    """A value the AWS CLI reads from a file (`--option=file://PATH`): cachegen's own, never the spec's."""
+
+    path: str
+
+
+# The token comes on a pipe, never on the command line.
+FROM_STDIN = ParameterFile("/dev/stdin")
 
 
 @dataclass(frozen=True)
@@ -110,11 +117,17 @@ def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str]
     """API input -> AWS CLI options, one `--option=value` per member, each value one shell word.
 
     Always `--option=value`: a value that starts with `-` (an e-mail address, a log group
-    name) would otherwise be read as an option. Lists and structures are written as JSON."""
+    name) would otherwise be read as an option. Lists and structures are written as JSON. A
+    string the CLI would replace by a file's or URL's contents cannot be passed as written: rule
+    V405 keeps such values out of the spec, and meeting one here is a bug."""
     out = []
     for key, value in (_resolve(plan, call) if plan else call).items():
         option = RENAMED.get((*operation, key), option_name(key)) if operation else option_name(key)
-        if isinstance(value, bool):
+        if isinstance(value, str) and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
+            raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
+        if isinstance(value, ParameterFile):
+            out.append(Shell(f"{option}={shell_word('file://' + value.path)}"))
+        elif isinstance(value, bool):
             out.append(Shell(option if value else "--no-" + option[2:]))
         elif isinstance(value, list) and len(value) == 1 and isinstance(value[0], ShellVar):
             out.append(Shell(f"{option}={_word(value[0])}"))
@@ -229,7 +242,8 @@ def _secret(plan: Plan, d: Deployment) -> dict[str, Any] | None:
                         [*args(SecretId=name), query("SecretString")]),
         "pattern": shell_word(d.token.pattern),
         "delete": command("secretsmanager", "delete-secret",
-                          args(SecretId=name, RecoveryWindowInDays=7)),
+                          args(SecretId=name,
+                               RecoveryWindowInDays=catalog.quotas("secretsmanager")["recovery_window_min_days"])),
     }
 
 
@@ -271,14 +285,10 @@ def _log_groups(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
-# describe-replication-groups' answer, per endpoint attribute of the plan
-ENDPOINT_QUERIES = {
-    "PrimaryEndPoint.Address": "ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Address",
-    "ReaderEndPoint.Address": "ReplicationGroups[0].NodeGroups[0].ReaderEndpoint.Address",
-    "ConfigurationEndPoint.Address": "ReplicationGroups[0].ConfigurationEndpoint.Address",
-    "PrimaryEndPoint.Port": "ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.Port",
-    "ConfigurationEndPoint.Port": "ReplicationGroups[0].ConfigurationEndpoint.Port",
-}
+def _endpoint_query(attribute: str) -> str:
+    """describe-replication-groups' answer for an endpoint attribute such as PrimaryEndPoint.Address."""
+    endpoint, field = attribute.split(".")
+    return f"ReplicationGroups[0].{ENDPOINT_PATHS[endpoint]}.{field}"
 
 
 def _replication_group(plan: Plan, d: Deployment) -> dict[str, Any]:
@@ -292,7 +302,7 @@ def _replication_group(plan: Plan, d: Deployment) -> dict[str, Any]:
             endpoints.append({"variable": shell_word(variable),
                               "placeholder": shell_word(f"<{variable.lower().replace('_', '-')}>"),
                               "describe": command("elasticache", "describe-replication-groups",
-                                                  [describe, query(ENDPOINT_QUERIES[output.value.attribute])])})
+                                                  [describe, query(_endpoint_query(output.value.attribute))])})
     return {
         "exists": command("elasticache", "describe-replication-groups", [describe]),
         "create": call(plan, group, "CreateReplicationGroup"),

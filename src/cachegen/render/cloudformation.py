@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import catalog, templates
 from ..model import Deployment
-from ..plan import Join, Plan, Ref, Resource, Stack
+from ..plan import Join, Plan, Ref, Resource, Stack, sns_topic_arn
 from .cfn_yaml import GetAtt, Ref as CfnRef, Sub, dump
 from .escape import Yaml, comment, shell_word
 
@@ -30,7 +30,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     return files
 
 
-# The comment lines above a template's body stay under this many bytes (checked by a test).
+# The comment lines above a template's body stay under this many bytes (the property tests check it).
 HEADER_MAX_BYTES = 2048
 
 
@@ -58,12 +58,18 @@ def stack_document(plan: Plan, stack: Stack) -> dict[str, Any]:
         "AWSTemplateFormatVersion": "2010-09-09",
         # The template's Description takes no intrinsic functions, so a `${` (which
         # CloudFormation would read as a variable) is broken up here.
-        "Description": stack.description.replace("${", "$ {")[:1024],
+        "Description": _utf8_prefix(stack.description.replace("${", "$ {"),
+                                    catalog.quotas("cloudformation")["template_description_max_bytes"]),
         "Resources": {resource_id: resource(plan, stack, plan.get(resource_id)) for resource_id in stack.resources},
     }
     if stack.name == "main":
         document["Outputs"] = {o.name: _output(plan, stack, o) for o in plan.outputs}
     return document
+
+
+def _utf8_prefix(text: str, max_bytes: int) -> str:
+    """The longest prefix of text that takes at most max_bytes in UTF-8 (no character cut in two)."""
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
 
 
 def _summary(d: Deployment) -> str:
@@ -169,10 +175,6 @@ def resource(plan: Plan, stack: Stack, r: Resource) -> dict[str, Any]:
 
 # --- references --------------------------------------------------------------------------
 
-def _same_stack(plan: Plan, stack: Stack, ref: Ref) -> bool:
-    return ref.resource in stack.resources
-
-
 # (type, attribute) -> the intrinsic reading it, as (short form, Sub variable)
 INTRINSICS: dict[tuple[str, str], Callable[[str, str], tuple[Any, str]]] = {
     ("AWS::ElastiCache::SubnetGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
@@ -188,11 +190,11 @@ INTRINSICS: dict[tuple[str, str], Callable[[str, str], tuple[Any, str]]] = {
 
 def _intrinsic(plan: Plan, stack: Stack, ref: Ref) -> tuple[Any, str]:
     target = plan.get(ref.resource)
-    if not _same_stack(plan, stack, ref):
+    if ref.resource not in stack.resources:
         if (target.type, ref.attribute) != ("AWS::SNS::Topic", "Arn"):
             raise ValueError(f"{ref} crosses stacks")
         # a topic's ARN follows from its name: the alarm stacks need no export of the main stack
-        arn = f"arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{target.name}"
+        arn = sns_topic_arn("${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}", target.name)
         return Sub(arn), ""
     if target.type == "AWS::ElastiCache::ReplicationGroup":
         return GetAtt(f"{ref.resource}.{ref.attribute}"), f"{ref.resource}.{ref.attribute}"

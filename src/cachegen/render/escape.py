@@ -33,6 +33,12 @@ def _escape_unsafe(text: str) -> str:
     return pattern.sub(lambda m: _escape_char(m.group()), text)
 
 
+# The AWS CLI replaces an option's value that starts with one of these by the contents of the
+# file or (version 1) of the URL it names, and has no way to pass such a value as written.
+# https://docs.aws.amazon.com/cli/v1/userguide/cli-usage-parameters-file.html
+CLI_PARAMETER_FILE_PREFIXES = ("file://", "fileb://", "http://", "https://")
+
+
 class Escaped(str):
     """Text already made safe for `target`."""
 
@@ -163,6 +169,16 @@ def conf_value(value: Any) -> Conf:
         else:
             out.append(f"\\x{byte:02x}")
     return Conf('"' + "".join(out) + '"')
+
+
+_DOTENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def dotenv_name(name: str) -> Dotenv:
+    """A .env variable name: letters, digits and underscores, not starting with a digit."""
+    if not _DOTENV_NAME.fullmatch(name):
+        raise UnsafeValue(f"{name!r} is not a variable name")
+    return Dotenv(name)
 
 
 def dotenv_value(name: str, value: Any) -> Dotenv:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import catalog
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
 PUT_METRIC_ALARM = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html"
-DAY, WEEK, HOUR = 86_400, 604_800, 3_600
 
 
 def _blame(ctx: Context, alarm_id: str, field: str) -> tuple:
@@ -40,11 +40,14 @@ def datapoints(ctx: Context) -> Iterator[Finding]:
 @rule(RULES, "V702", "An alarm evaluates at most one day of data (periods under an hour) or seven days",
       PUT_METRIC_ALARM)
 def evaluation_range(ctx: Context) -> Iterator[Finding]:
+    quotas = catalog.quotas("cloudwatch")
     for alarm in _per_alarm_id(ctx):
-        limit = DAY if alarm.period < HOUR else WEEK
+        short = alarm.period < quotas["alarm_short_period_below_seconds"]
+        limit = quotas["alarm_evaluation_max_seconds_short_period" if short else "alarm_evaluation_max_seconds"]
         if alarm.period * alarm.evaluation_periods > limit:
             yield Finding(_blame(ctx, alarm.alarm_id, "evaluation_periods"),
                           f"alarm {alarm.alarm_id}: {alarm.evaluation_periods} periods of {alarm.period} s cover "
                           f"{alarm.period * alarm.evaluation_periods} s",
-                          expected=f"period_seconds x evaluation_periods <= {limit} "
-                                   f"({'one day' if limit == DAY else 'seven days'} for this period)")
+                          expected=f"period_seconds x evaluation_periods <= {limit} s for "
+                                   f"{'a period under' if short else 'a period of at least'} "
+                                   f"{quotas['alarm_short_period_below_seconds']} s")

@@ -6,15 +6,12 @@ from collections.abc import Iterator
 
 from .. import catalog
 from ..diagnostics import did_you_mean as _close
+from ..resolve import cluster_mode_enabled
 from ..resolve import parameter_family as _family
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
 # Integer parameters: (smallest value above 0 that AWS accepts, what to write)
-INTEGER_PARAMETERS = {
-    "timeout": (20, "0 (never close idle clients) or 20 and more seconds (1-19 are invalid)"),
-    "tcp-keepalive": (1, "0 (off) or a number of seconds"),
-}
 NODES = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"
 VERSIONS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"
 PARAMS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html"
@@ -68,12 +65,21 @@ def parameter_values(ctx: Context) -> Iterator[Finding]:
                       expected="use_default_group: false, or no values")
     family = _family(spec)
     allowed = catalog.families().get(family or "", {}).get("allowed_values", {})
+    integers = catalog.integer_parameters()
     for name, value in spec.parameters.values.items():
-        if name in INTEGER_PARAMETERS:
-            low, what = INTEGER_PARAMETERS[name]
+        if name == "cluster-enabled":  # the group's mode decides it; AWS refuses a group whose parameters disagree
+            mode = "yes" if cluster_mode_enabled(spec) else "no"
+            if str(value).lower() not in (mode, str(mode == "yes").lower()):
+                yield Finding(("parameters", "values", name),
+                              f"`cluster-enabled: {value}` contradicts `topology.cluster_mode: {spec.topology.cluster_mode}`",
+                              expected=f"`{mode}`, or no value: cachegen sets it from topology.cluster_mode",
+                              suggestion="remove it and set `topology.cluster_mode`")
+            continue
+        if name in integers:
             number = value if isinstance(value, int) else int(value) if str(value).isascii() and str(value).isdigit() else None
-            if number is None or not (number == 0 or number >= low):
-                yield Finding(("parameters", "values", name), f"`{value}` is not a valid {name}", expected=what)
+            if number is None or not (number == 0 or number >= integers[name]["min_nonzero"]):
+                yield Finding(("parameters", "values", name), f"`{value}` is not a valid {name}",
+                              expected=integers[name]["expected"])
             continue
         choices = allowed.get(name)
         if choices is not None and str(value) not in [str(c) for c in choices]:

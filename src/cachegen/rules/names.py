@@ -9,13 +9,12 @@ from .. import catalog
 from ..diagnostics import SpecPath
 from ..resolve import (log_group_name, member_cluster_ids, parameter_group_name, replication_group_id,
                        secret_name, security_group_name, subnet_group_name, topic_name)
+from ..render.escape import CLI_PARAMETER_FILE_PREFIXES
 from ..spec import Spec
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
 API = "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html"
-# EC2 security group names (CreateSecurityGroup): up to 255 of these, not starting with sg-.
-SECURITY_GROUP_NAME = re.compile(r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}")
 
 
 def _id_problem(value: str, max_length: int) -> str | None:
@@ -92,22 +91,39 @@ def other_names(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
     if not _group_id_valid(spec):
         return
-    sg = security_group_name(spec)
-    if sg.lower().startswith("sg-") or not SECURITY_GROUP_NAME.fullmatch(sg):
-        yield Finding(_where(spec, spec.network.security_group_name, ("network", "security_group_name")),
-                      f"security group name `{sg}` is not valid",
-                      expected="1-255 of a-z A-Z 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-")
-    topic = topic_name(spec)
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", topic):
-        yield Finding(_where(spec, spec.notifications.topic_name, ("notifications", "topic_name")),
-                      f"SNS topic name `{topic}` is not valid", expected="1-256 letters, digits, hyphens or underscores")
-    secret = secret_name(spec)
-    if not re.fullmatch(r"[A-Za-z0-9/_+=.@-]{1,512}", secret):
-        yield Finding(_where(spec, spec.security.auth.secret_name, ("security", "auth", "secret_name")),
-                      f"secret name `{secret}` is not valid", expected="1-512 of A-Z a-z 0-9 / _ + = . @ -")
-    for log_type, key in (("slow-log", "slow_log"), ("engine-log", "engine_log")):
-        group = log_group_name(spec, log_type)
-        explicit = getattr(spec.logs, key).log_group
-        if not re.fullmatch(r"[.\-_/#A-Za-z0-9]{1,512}", group):
-            yield Finding(_where(spec, explicit, ("logs", key, "log_group")), f"log group name `{group}` is not valid",
-                          expected="1-512 of A-Z a-z 0-9 . - _ / #")
+    names = (
+        ("ec2", "security_group_name", security_group_name(spec), spec.network.security_group_name,
+         ("network", "security_group_name"), "security group name"),
+        ("sns", "topic_name", topic_name(spec), spec.notifications.topic_name, ("notifications", "topic_name"),
+         "SNS topic name"),
+        ("secretsmanager", "secret_name", secret_name(spec), spec.security.auth.secret_name,
+         ("security", "auth", "secret_name"), "secret name"),
+        *(("logs", "log_group_name", log_group_name(spec, log_type), getattr(spec.logs, key).log_group,
+           ("logs", key, "log_group"), "log group name")
+          for log_type, key in (("slow-log", "slow_log"), ("engine-log", "engine_log"))),
+    )
+    for service, kind, value, explicit, path, what in names:
+        constraint = catalog.quotas(service)[kind]
+        prefix = constraint.get("forbidden_prefix")
+        if not re.fullmatch(constraint["pattern"], value) or (prefix and value.lower().startswith(prefix)):
+            yield Finding(_where(spec, explicit, path), f"{what} `{value}` is not valid",
+                          expected=constraint["expected"])
+
+
+@rule(RULES, "V405", "The description and security group name do not start with file://, fileb://, http:// or https://",
+      "https://docs.aws.amazon.com/cli/v1/userguide/cli-usage-parameters-file.html", stage="spec",
+      rationale="The AWS CLI replaces an argument that starts with one of these by the contents of the file or "
+                "(version 1) the web page it names, and offers no way to pass it as written: create.sh would "
+                "send another text to AWS than the stack does, or read a local file such as "
+                "file://~/.aws/credentials into the group's description.")
+def cli_parameter_files(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    for path, value in ((("description",), spec.description),
+                        (("network", "security_group_name"), spec.network.security_group_name)):
+        if value is not None and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
+            prefix = next(p for p in CLI_PARAMETER_FILE_PREFIXES if value.startswith(p))
+            yield Finding(path, f"the AWS CLI would read `{value}` as the contents of the "
+                                f"{'web page' if prefix.startswith('http') else 'file'} it names, not as text",
+                          expected=f"text that does not start with {', '.join(CLI_PARAMETER_FILE_PREFIXES)}",
+                          suggestion=f"put a word before the link, e.g. `Runbook: {value}`"
+                          if prefix.startswith("http") else None)

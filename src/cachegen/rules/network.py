@@ -94,3 +94,22 @@ def subnets_in_two_azs(ctx: Context) -> Iterator[Finding]:
     azs = ctx.deployment.availability_zones
     if len(azs) < 2:
         yield Finding(("network", "subnets"), f"every subnet is in {azs[0]}")
+
+
+@rule(RULES, "CG017", "Ingress rules within EC2's default quota of inbound rules per security group",
+      "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html", blocking=False, severity="warning",
+      rationale="A security group takes 60 inbound rules by default, counted separately for IPv4 and IPv6, "
+                "and a rule naming a security group counts for both: above that, creating the group's rules fails "
+                "until a quota increase has been granted.")
+def inbound_rule_quota(ctx: Context) -> Iterator[Finding]:
+    ingress = ctx.deployment.ingress
+    quota = catalog.quotas("ec2")["inbound_rules_per_security_group_default_quota"]
+    for family, cidrs in (("IPv4", ingress.ipv4_cidrs), ("IPv6", ingress.ipv6_cidrs)):
+        rules = len(ingress.security_groups) + len(cidrs)
+        if rules > quota:
+            yield Finding(("network", "allowed_cidrs"),
+                          f"{rules} {family} inbound rules ({len(ingress.security_groups)} security groups, "
+                          f"{len(cidrs)} CIDRs): above EC2's default quota of {quota} per security group; "
+                          "request an increase of 'Inbound or outbound rules per security group' first, or "
+                          "fewer, wider CIDRs")
+            return  # the security groups count for both families: one finding says it

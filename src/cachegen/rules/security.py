@@ -53,7 +53,7 @@ def kms_keys(ctx: Context) -> Iterator[Finding]:
                       "a KMS key is set but encryption at rest is off", expected="enabled: true")
     for path, key in ((("security", "at_rest_encryption", "kms_key_id"), at_rest.kms_key_id),
                       (("security", "auth", "secret_kms_key_id"), security.auth.secret_kms_key_id)):
-        if key is not None and not KMS_KEY.match(key):
+        if key is not None and not KMS_KEY.fullmatch(key):
             yield Finding(path, f"`{key}` is not a KMS key ARN, key id or alias",
                           expected="arn:aws:kms:REGION:ACCOUNT:key/UUID, a key UUID, or alias/NAME")
 

@@ -10,15 +10,10 @@ from .. import catalog
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
-# The characters every one of these services accepts in tag keys and values: Unicode letters,
-# numbers and spaces, and _ . : / = + - @ (the CloudWatch Logs and Secrets Manager pattern
-# [\p{L}\p{Z}\p{N}_.:/=+\-@]*; ElastiCache's and SNS's sets are wider).
-PUNCTUATION = set("_.:/=+-@")
-
-
-def _bad_characters(text: str) -> list[str]:
+def _bad_characters(text: str, punctuation: str) -> list[str]:
+    """Characters outside Unicode letters, numbers and spaces (less line and paragraph separators) and punctuation."""
     return sorted({ch for ch in text
-                   if ch not in PUNCTUATION and unicodedata.category(ch)[0] not in "LNZ"
+                   if ch not in punctuation and unicodedata.category(ch)[0] not in "LNZ"
                    or unicodedata.category(ch) in ("Zl", "Zp")})
 
 
@@ -39,10 +34,11 @@ def tags(ctx: Context) -> Iterator[Finding]:
                       expected=f"at most {limits['max_per_resource'] - (count - len(spec.tags))} tags here")
     for key, value in spec.tags.items():
         for what, text in (("key", key), ("value", value)):
-            bad = _bad_characters(text)
+            bad = _bad_characters(text, limits["punctuation"])
             if bad:
                 yield Finding(("tags", key), f"tag {what} `{text}` holds {_show(bad)}, which AWS does not accept "
-                                             "in tags on every service", expected="letters, digits, spaces and _ . : / = + - @")
+                                             "in tags on every service",
+                              expected=f"letters, digits, spaces and {' '.join(limits['punctuation'])}")
             if text.lower().startswith("aws:"):
                 yield Finding(("tags", key), f"tag {what} `{text}` starts with aws:, which AWS reserves",
                               expected="a key and value not starting with aws:")
