@@ -133,7 +133,10 @@ def check(root: Path, number: int, document: dict[str, Any], file_name: str) -> 
     case = root / f"case{number}"
     case.mkdir()
     spec = case / file_name
-    spec.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    if yaml.safe_load(text) != document:  # PyYAML writes a NEL raw in a quoted scalar and reads it as a space
+        text = yaml.safe_dump(document, allow_unicode=False, sort_keys=False)
+    spec.write_text(text, encoding="utf-8")
     before = _listing(case)
     result = run_cli("build", "--out", case / "out", spec, cwd=case)
     assert result.code in (0, 2), result.err
@@ -222,10 +225,34 @@ def test_generated_specs_build_or_fail_cleanly(corpus):
     assert corpus  # the checks run while the corpus is generated (see check())
 
 
+# cfn-lint 1.58 compares a string with "true"/"false" (any case) as booleans, and any other
+# string counts as false (cfnlint.helpers.bool_compare): a tag whose key is "false" "equals"
+# every other key, and E3024 reports the tags as not unique. CloudFormation takes such a tag.
+# Only that report is set aside, and only where the tag keys are unique after all.
+CFN_LINT_BOOLEAN_KEY = "E3024:array items are not unique for keys ['Key']"
+
+
+def _cfn_lint_false_positive(line: str, tag_keys: dict[str, list[list[str]]]) -> bool:
+    if not line.endswith(CFN_LINT_BOOLEAN_KEY):
+        return False
+    lists = tag_keys[line.split(":", 1)[0]]
+    unique = all(len(set(keys)) == len(keys) for keys in lists)
+    return unique and any(k.lower() == "false" for keys in lists for k in keys)
+
+
 def test_cfn_lint_passes_every_generated_stack(corpus):
+    from cfnlint.decode import cfn_yaml
+
     stacks = [str(p) for b in _slice(corpus) for p in sorted((b.out / "cloudformation").glob("*.yaml"))]
     result = subprocess.run([str(BIN / "cfn-lint"), "--format", "parseable", *stacks], capture_output=True, text=True)
     errors = [line for line in result.stdout.splitlines() if ":E" in line or ":W" in line]
+    tag_keys: dict[str, list[list[str]]] = {}
+    for line in errors:
+        stack = line.split(":", 1)[0]
+        if line.endswith(CFN_LINT_BOOLEAN_KEY) and stack not in tag_keys:
+            resources = cfn_yaml.loads(Path(stack).read_text(encoding="utf-8"))["Resources"].values()
+            tag_keys[stack] = [[t["Key"] for t in r["Properties"]["Tags"]] for r in resources if "Tags" in r["Properties"]]
+    errors = [line for line in errors if not _cfn_lint_false_positive(line, tag_keys)]
     assert not errors, "\n".join(errors[:40])
 
 
