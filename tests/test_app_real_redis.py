@@ -92,12 +92,25 @@ def server(prod, tmp_path_factory):
 
 def test_server_runs_the_parameter_group(prod, server):
     deployment, _ = prod
-    from cachegen.render.app import NOT_IN_REDIS_CONF
-
+    left_out = dict(deployment.elasticache_only_parameters)
     applied = {name: server["client"].config_get(name)[name] for name, _ in deployment.parameters
-               if name not in NOT_IN_REDIS_CONF}
-    assert applied == {name: value for name, value in deployment.parameters if name not in NOT_IN_REDIS_CONF}
+               if name not in left_out}
+    assert applied == {name: value for name, value in deployment.parameters if name not in left_out}
     assert applied["maxmemory-policy"] == "noeviction"
+
+
+@pytest.mark.parametrize("family", ["redis6.x", "redis7"])
+def test_redis_conf_takes_exactly_the_parameters_redis_knows(server, family):
+    """parameters.yaml's `redis_conf` flag judged by a real redis-server 7: every parameter of the
+    family that app/redis.conf writes is a directive the server knows, and of those it leaves out
+    only cluster-enabled is (the local server runs standalone on purpose)."""
+    from cachegen import catalog
+
+    parameters = catalog.family_parameters(family)
+    known = {name for name in parameters if server["client"].config_get(name)}
+    written = {name for name, info in parameters.items() if info["redis_conf"]}
+    assert written - known == set()
+    assert known - written == {"cluster-enabled"}
 
 
 def _env_file(prod, server, directory: Path, password: str) -> Path:

@@ -20,8 +20,8 @@ def _load(name: str) -> dict[str, Any]:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - our own data file, safe loader
 
 
-DATA_FILES = ("alarms.yaml", "engines.yaml", "node_types.yaml", "presets.yaml", "pricing.yaml", "quotas.yaml",
-              "regions.yaml")
+DATA_FILES = ("alarms.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml", "presets.yaml", "pricing.yaml",
+              "quotas.yaml", "regions.yaml")
 
 
 def data_file(name: str) -> dict[str, Any]:
@@ -53,6 +53,31 @@ def families() -> dict[str, dict[str, Any]]:
 
 def integer_parameters() -> dict[str, dict[str, Any]]:
     return _load("engines.yaml")["integer_parameters"]
+
+
+def parameter_lineage() -> list[str]:
+    return _load("parameters.yaml")["lineage"]
+
+
+@cache
+def family_parameters(family: str) -> dict[str, dict[str, Any]]:
+    """The parameters a custom group of `family` has, by name: whether ElastiCache lets it be
+    changed (`fixed`), the engine version that first has it within the family (`since`) and
+    whether redis.conf knows it (`redis_conf`)."""
+    lineage = parameter_lineage()
+    if family not in lineage:
+        return {}
+    at = lineage.index(family)
+
+    def within(span: list[str] | None) -> bool:
+        return span is not None and lineage.index(span[0]) <= at <= lineage.index(span[1])
+
+    known = {}
+    for name, info in _load("parameters.yaml")["parameters"].items():
+        fixed, since, redis_conf = info.get("fixed"), info.get("since"), info.get("redis_conf", True)
+        if within(info["in"]):
+            known[name] = {"fixed": within(fixed), "since": since, "redis_conf": redis_conf}
+    return known
 
 
 def limits() -> dict[str, Any]:

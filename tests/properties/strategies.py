@@ -152,6 +152,8 @@ REGIONS = sorted(catalog.regions())
 NODE_TYPES = catalog.node_types()
 ENGINES = catalog.engines()
 ALARM_IDS = sorted(catalog.alarms())
+PARAMETER_NAMES = sorted({name for family in catalog.parameter_lineage() for name in catalog.family_parameters(family)})
+VALUES_CHECKED = {"maxmemory-policy", "cluster-enabled", *catalog.integer_parameters()}  # other values pass through
 SG_NAME_CHARACTERS = "abcXYZ019 ._-:/()#,@[]+=&;{}!$*"
 EMAIL_LOCAL = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
 TAG_CHARACTERS = st.characters(categories=["L", "N", "Zs"], include_characters="_.:/=+-@")
@@ -265,8 +267,14 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
     doc["security"] = {"auth": {"enabled": draw(st.booleans()), "generation": {
         "length": draw(st.integers(16, 128)),
         "special_characters": draw(st.text("!&#$^<>-", max_size=8))}}}
-    doc["parameters"] = {"values": draw(st.dictionaries(st.sampled_from(["timeout", "tcp-keepalive"]),
-                                                        st.sampled_from([0, 300, 600]), max_size=2))}
+    values = draw(st.dictionaries(st.sampled_from(["timeout", "tcp-keepalive"]), st.sampled_from([0, 300, 600]),
+                                  max_size=2))
+    family = ENGINES[doc["engine"]["name"]]["versions"][doc["engine"]["version"]]["family"]
+    settable = sorted(name for name, info in catalog.family_parameters(family).items()
+                      if not info["fixed"] and name not in VALUES_CHECKED)
+    names = st.sampled_from(settable) if draw(st.integers(0, 9)) else st.sampled_from(PARAMETER_NAMES)  # V508
+    values.update(draw(st.dictionaries(names, st.sampled_from(["yes", "no", 0, 128]), max_size=1)))
+    doc["parameters"] = {"values": values}
     nodes = doc["topology"]["shards"] * (doc["topology"]["replicas_per_shard"] + 1)
     doc["alarms"] = {"stack": "separate" if nodes > 30 else draw(st.sampled_from(["main", "separate"])),
                      "enabled": draw(st.integers(0, 9)) > 0,

@@ -16,9 +16,6 @@ from .escape import comment, conf_value, dotenv_name, dotenv_value, python_liter
 
 HOST_PLACEHOLDER = "__REDIS_HOST__"
 PASSWORD_PLACEHOLDER = "__REDIS_PASSWORD__"
-# ElastiCache parameters with no redis.conf directive of the same meaning
-NOT_IN_REDIS_CONF = {"cluster-enabled", "reserved-memory", "reserved-memory-percent", "close-on-replica-write",
-                     "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down"}
 SCRIPTS = ("check_connection.py", "redis_health.py")
 
 
@@ -54,9 +51,8 @@ def env_text(d: Deployment, host: str, port: int, password: str | None, placehol
 
 
 def _redis_conf(d: Deployment) -> str:
-    parameters = [(conf_value(name), conf_value(value)) for name, value in d.effective_parameters
-                  if name not in NOT_IN_REDIS_CONF]
-    skipped = [comment(f"{name} {value}") for name, value in d.effective_parameters if name in NOT_IN_REDIS_CONF]
+    parameters = [(conf_value(name), conf_value(value)) for name, value in d.redis_conf_parameters]
+    skipped = [comment(f"{name} {value}") for name, value in d.elasticache_only_parameters]
     return templates.render(
         "app/redis.conf.conf.j2", spec_file=comment(d.spec_file), environment=comment(d.environment),
         features=comment("".join(["TLS, " if d.tls else "", "a password, " if d.auth else ""])),

@@ -11,7 +11,6 @@ from ..resolve import parameter_family as _family
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
-# Integer parameters: (smallest value above 0 that AWS accepts, what to write)
 NODES = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html"
 VERSIONS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html"
 PARAMS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html"
@@ -139,3 +138,27 @@ def alarm_ids(ctx: Context) -> Iterator[Finding]:
         if alarm_id not in known:
             yield Finding(("alarms", "overrides", alarm_id), f"unknown alarm `{alarm_id}`",
                           expected=", ".join(known), suggestion=_close(alarm_id, known))
+
+
+@rule(RULES, "V508", "Parameters exist in the engine's family and can be changed", PARAMS, stage="spec")
+def parameter_names(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    family = _family(spec)
+    if family is None or spec.parameters.use_default_group:  # V502 and V504 say why
+        return
+    known = catalog.family_parameters(family)
+    for name in spec.parameters.values:
+        info = known.get(name)
+        if info is None:
+            elsewhere = [other for other in catalog.parameter_lineage() if name in catalog.family_parameters(other)]
+            yield Finding(("parameters", "values", name),
+                          f"{family} has no parameter `{name}`"
+                          + (f" (it is a parameter of {', '.join(elsewhere)})" if elsewhere else ""),
+                          expected=f"a parameter of the {family} family",
+                          suggestion=_close(name, sorted(known)))
+        elif info["fixed"]:
+            yield Finding(("parameters", "values", name), f"ElastiCache does not let {name} be changed in {family}",
+                          expected="no value: remove it")
+        elif info["since"] and catalog.version_key(spec.engine.version) < catalog.version_key(info["since"]):
+            yield Finding(("parameters", "values", name),
+                          f"{name} needs {spec.engine.name} {info['since']} or later (spec: {spec.engine.version})")
