@@ -35,6 +35,13 @@ def resource_size_bound(calls: dict[str, Any]) -> int:
     return YAML_PER_JSON_BYTE * json_bytes + RESOURCE_BYTES
 
 
+def resources_size_bound(inputs: list[dict[str, Any]]) -> int:
+    """resource_size_bound summed over resources, encoded at once: the list's brackets and
+    commas only add to the bound."""
+    json_bytes = len(json.dumps(inputs, default=repr, ensure_ascii=False).encode("utf-8"))
+    return YAML_PER_JSON_BYTE * json_bytes + RESOURCE_BYTES * len(inputs)
+
+
 # One row of dashboard widgets per member node; a replica adds its replication lag.
 DASHBOARD_WIDGETS = [
     ("CPU", ["CPUUtilization", "EngineCPUUtilization"]),

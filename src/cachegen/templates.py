@@ -157,6 +157,7 @@ def _environment(target: str) -> Any:
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         bytecode_cache=_bytecode_cache(target),
+        auto_reload=False,  # templates do not change while cachegen runs: no stat() per render
         finalize=_finalize(target),
         **OPTIONS,
     )
@@ -168,7 +169,7 @@ def _environment(target: str) -> Any:
 # finalizer brackets it with these (comment() escapes every control character, so its text
 # never holds them) and render() refuses a template that puts it anywhere but in a comment.
 COMMENT_START, COMMENT_END = "\x02", "\x03"
-_COMMENT_BEFORE = re.compile(r"(?:^|\s)#")
+_COMMENT_BEFORE = re.compile(r"(?:^|\s)#", re.MULTILINE)
 
 
 def render(name: str, **context: Any) -> str:
@@ -177,10 +178,13 @@ def render(name: str, **context: Any) -> str:
 
 def _comments_in_place(name: str, text: str) -> str:
     """The rendered text without the comment marks; UnescapedValue if comment text is on a code line."""
-    if COMMENT_START not in text:
+    start = text.find(COMMENT_START)
+    if start < 0:
         return text
-    for line in text.split("\n"):
-        start = line.find(COMMENT_START)
-        if start >= 0 and not _COMMENT_BEFORE.search(line, 0, start):
-            raise UnescapedValue(f"{name}: comment text outside a comment: {line!r}")
+    while start >= 0:
+        line_start = text.rfind("\n", 0, start) + 1
+        if not _COMMENT_BEFORE.search(text, line_start, start):
+            line_end = text.find("\n", start)
+            raise UnescapedValue(f"{name}: comment text outside a comment: {text[line_start:line_end]!r}")
+        start = text.find(COMMENT_START, max(text.find(COMMENT_END, start), start + 1))
     return text.replace(COMMENT_START, "").replace(COMMENT_END, "")

@@ -122,10 +122,15 @@ def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str]
     V405 keeps such values out of the spec, and meeting one here is a bug."""
     out = []
     for key, value in (_resolve(plan, call) if plan else call).items():
-        option = RENAMED.get((*operation, key), option_name(key)) if operation else option_name(key)
-        if isinstance(value, str) and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
+        option = RENAMED.get((*operation, key)) or option_name(key) if operation else option_name(key)
+        kind = type(value)
+        if kind is str or kind is int or kind is float:  # most members: one word, checked first
+            if kind is str and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
+                raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
+            out.append(Shell(f"{option}={shell_word(value)}"))
+        elif isinstance(value, str) and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
             raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
-        if isinstance(value, ParameterFile):
+        elif isinstance(value, ParameterFile):
             out.append(Shell(f"{option}={shell_word('file://' + value.path)}"))
         elif isinstance(value, bool):
             out.append(Shell(option if value else "--no-" + option[2:]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 # Characters a line comment may hold: YAML's printable set less line breaks (YAML 1.1 also
@@ -119,7 +119,11 @@ def shell_word(value: Any) -> Shell:
         return value
     if isinstance(value, bool):
         raise TypeError("a boolean has no single shell spelling; choose the word")
-    text = str(value)
+    return _quoted(str(value))
+
+
+@lru_cache(maxsize=4096)  # scripts repeat their words: metric names, namespaces, dimension names
+def _quoted(text: str) -> Shell:
     if _SHELL_SAFE.fullmatch(text) and text not in _SHELL_KEYWORDS:
         return Shell(text)
     out = []

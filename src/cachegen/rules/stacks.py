@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import catalog
-from ..plan import DOCUMENT_BYTES, resource_size_bound
+from ..plan import DOCUMENT_BYTES, resources_size_bound
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
@@ -14,7 +14,7 @@ QUOTAS = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudfo
 
 def stack_size_bound(plan, stack) -> int:
     """Upper bound of the stack's template size: no YAML is written for a stack far from the limit."""
-    return DOCUMENT_BYTES + sum(resource_size_bound(plan.get(rid).calls) for rid in stack.resources)
+    return DOCUMENT_BYTES + resources_size_bound([plan.get(rid).calls for rid in stack.resources])
 
 
 @rule(RULES, "V801", "Every generated CloudFormation stack has at most 500 resources and a template of at most 1 MB",
