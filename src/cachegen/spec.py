@@ -145,7 +145,8 @@ class Parameters(Section):
                  | bounded(ge=-(2 ** 63), le=2 ** 63 - 1)] = Field(
         default_factory=dict,
         description="Parameters on top of cachegen's recommended ones (maxmemory-policy noeviction, "
-                    "timeout 300, tcp-keepalive 300, notify-keyspace-events \"\").")
+                    "timeout 300, tcp-keepalive 300, notify-keyspace-events \"\"); each a parameter of the engine's "
+                    "family that ElastiCache lets a custom group change.")
 
 
 class Backups(Section):
