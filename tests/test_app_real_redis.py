@@ -92,7 +92,7 @@ def server(prod, tmp_path_factory):
 
 def test_server_runs_the_parameter_group(prod, server):
     deployment, _ = prod
-    left_out = dict(deployment.elasticache_only_parameters)
+    left_out = deployment.elasticache_only_parameters
     applied = {name: server["client"].config_get(name)[name] for name, _ in deployment.parameters
                if name not in left_out}
     assert applied == {name: value for name, value in deployment.parameters if name not in left_out}

@@ -177,8 +177,7 @@ class Deployment:
     uses_default_parameter_group: bool
     parameters: tuple[tuple[str, str], ...]  # the custom group's values, sorted by name
     effective_parameters: tuple[tuple[str, str], ...]  # what the engine runs with: the family's defaults under them
-    redis_conf_parameters: tuple[tuple[str, str], ...]  # the effective ones a local redis.conf takes
-    elasticache_only_parameters: tuple[tuple[str, str], ...]  # the effective ones it leaves out (no such directive)
+    elasticache_only_parameters: frozenset[str]  # effective ones a local redis.conf leaves out (no such directive)
     evicting_forbidden: bool  # the group holds Celery's broker or result backend
     backup_retention_days: int
     backup_window: str | None  # None when backups are off

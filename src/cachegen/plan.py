@@ -29,17 +29,19 @@ RESOURCE_BYTES = 512
 DOCUMENT_BYTES = 16_384
 
 
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, default=repr, ensure_ascii=False).encode("utf-8"))
+
+
 def resource_size_bound(calls: dict[str, Any]) -> int:
     """Upper bound of the bytes a resource with these API inputs takes in a template."""
-    json_bytes = len(json.dumps(calls, default=repr, ensure_ascii=False).encode("utf-8"))
-    return YAML_PER_JSON_BYTE * json_bytes + RESOURCE_BYTES
+    return YAML_PER_JSON_BYTE * _json_bytes(calls) + RESOURCE_BYTES
 
 
 def resources_size_bound(inputs: list[dict[str, Any]]) -> int:
     """resource_size_bound summed over resources, encoded at once: the list's brackets and
     commas only add to the bound."""
-    json_bytes = len(json.dumps(inputs, default=repr, ensure_ascii=False).encode("utf-8"))
-    return YAML_PER_JSON_BYTE * json_bytes + RESOURCE_BYTES * len(inputs)
+    return YAML_PER_JSON_BYTE * _json_bytes(inputs) + RESOURCE_BYTES * len(inputs)
 
 
 # One row of dashboard widgets per member node; a replica adds its replication lag.

@@ -214,9 +214,6 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
     running = effective_parameters(spec, family)
     known = catalog.family_parameters(family)
-
-    def in_redis_conf(name: str) -> bool:
-        return known.get(name, {}).get("redis_conf", True)
     security = spec.security
     roles = serves(spec)
     return Deployment(
@@ -268,9 +265,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         uses_default_parameter_group=use_default,
         parameters=() if use_default else tuple(parameters(spec).items()),
         effective_parameters=tuple(sorted(running.items())),
-        redis_conf_parameters=tuple((name, value) for name, value in sorted(running.items()) if in_redis_conf(name)),
-        elasticache_only_parameters=tuple((name, value) for name, value in sorted(running.items())
-                                          if not in_redis_conf(name)),
+        elasticache_only_parameters=frozenset(name for name in running
+                                              if not known.get(name, {}).get("redis_conf", True)),
         evicting_forbidden=evicting_forbidden(spec),
         backup_retention_days=spec.backups.retention_days,
         backup_window=spec.backups.window if spec.backups.retention_days > 0 else None,

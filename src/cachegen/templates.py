@@ -184,7 +184,7 @@ def _comments_in_place(name: str, text: str) -> str:
     while start >= 0:
         line_start = text.rfind("\n", 0, start) + 1
         if not _COMMENT_BEFORE.search(text, line_start, start):
-            line_end = text.find("\n", start)
-            raise UnescapedValue(f"{name}: comment text outside a comment: {text[line_start:line_end]!r}")
+            line = text[line_start:].split("\n", 1)[0]
+            raise UnescapedValue(f"{name}: comment text outside a comment: {line!r}")
         start = text.find(COMMENT_START, max(text.find(COMMENT_END, start), start + 1))
     return text.replace(COMMENT_START, "").replace(COMMENT_END, "")

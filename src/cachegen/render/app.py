@@ -51,8 +51,10 @@ def env_text(d: Deployment, host: str, port: int, password: str | None, placehol
 
 
 def _redis_conf(d: Deployment) -> str:
-    parameters = [(conf_value(name), conf_value(value)) for name, value in d.redis_conf_parameters]
-    skipped = [comment(f"{name} {value}") for name, value in d.elasticache_only_parameters]
+    left_out = d.elasticache_only_parameters
+    parameters = [(conf_value(name), conf_value(value)) for name, value in d.effective_parameters
+                  if name not in left_out]
+    skipped = [comment(f"{name} {value}") for name, value in d.effective_parameters if name in left_out]
     return templates.render(
         "app/redis.conf.conf.j2", spec_file=comment(d.spec_file), environment=comment(d.environment),
         features=comment("".join(["TLS, " if d.tls else "", "a password, " if d.auth else ""])),

@@ -123,13 +123,11 @@ def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str]
     out = []
     for key, value in (_resolve(plan, call) if plan else call).items():
         option = RENAMED.get((*operation, key)) or option_name(key) if operation else option_name(key)
+        if isinstance(value, str) and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
+            raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
         kind = type(value)
         if kind is str or kind is int or kind is float:  # most members: one word, checked first
-            if kind is str and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
-                raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
             out.append(Shell(f"{option}={shell_word(value)}"))
-        elif isinstance(value, str) and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
-            raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
         elif isinstance(value, ParameterFile):
             out.append(Shell(f"{option}={shell_word('file://' + value.path)}"))
         elif isinstance(value, bool):
