@@ -64,7 +64,7 @@ def b2(runs: int) -> None:
     shutil.rmtree(out, ignore_errors=True)
     print(f"B2 build (cold process) vs python -c 'import yaml, pydantic': ratio {cold / floor:.2f} (goal <= 2.5); "
           f"medians {cold * 1000:.0f} ms vs {floor * 1000:.0f} ms")
-    print(f"   without the template bytecode cache: {no_cache * 1000:.0f} ms ({no_cache / floor:.2f}); "
+    print(f"   without the per-user cache (templates, data): {no_cache * 1000:.0f} ms ({no_cache / floor:.2f}); "
           f"the design's libraries alone ({DESIGN_FLOOR!r}): {design_floor * 1000:.0f} ms "
           f"({design_floor / floor:.2f}), so cachegen's own work is {(cold - design_floor) * 1000:.0f} ms")
     print(f"B2b build with nothing to change: ratio {unchanged / cold:.2f} of B2 (goal <= 1.0); "

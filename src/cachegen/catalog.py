@@ -6,18 +6,29 @@ Each data file names its source and the date it was taken; code never hard-codes
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import usercache
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+DATA_DIR = Path(__file__).with_name("data")
+
+
+def _parse(source: bytes) -> dict[str, Any]:
+    return yaml.load(source.decode("utf-8"), Loader=_Loader)  # noqa: S506 - our own data file, safe loader
 
 
 @cache
 def _load(name: str) -> dict[str, Any]:
-    text = resources.files("cachegen").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - our own data file, safe loader
+    """A data file, parsed once per process; the parse is kept per user between runs, keyed by
+    the file's bytes (YAML parsing is most of a cold start's reading of the facts)."""
+    source = (DATA_DIR / name).read_bytes()
+    return usercache.parsed(source, lambda: _parse(source))
 
 
 DATA_FILES = ("alarms.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml", "presets.yaml", "pricing.yaml",
@@ -27,8 +38,7 @@ DATA_FILES = ("alarms.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml
 def data_file(name: str) -> dict[str, Any]:
     """A whole data file, read anew: for the generated list of sources (docs/data-sources.md),
     which walks every key to find them and so must not count as reading the facts."""
-    text = resources.files("cachegen").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - our own data file, safe loader
+    return _parse((DATA_DIR / name).read_bytes())
 
 
 def node_types() -> dict[str, dict[str, Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +159,17 @@ def read_text(path: Path, name: str) -> str:
 
 
 def load_file(path: Path, display_name: str) -> Document:
+    """A spec file's data and the position of every value. A file met again with the same text
+    (the base that every environment extends) is parsed once per process; the data is shared,
+    so callers change no more than the top-level mapping, which is their own copy."""
     text = read_text(path, display_name)
-    doc = Document(path=path, display_name=display_name, data=None, text=text)
+    data, nodes = _parse(text, display_name)
+    return Document(path=path, display_name=display_name, data=dict(data), nodes=dict(nodes), text=text)
+
+
+@lru_cache(maxsize=64)
+def _parse(text: str, display_name: str) -> tuple[dict[str, Any], dict[SpecPath, NodeInfo]]:
+    nodes: dict[SpecPath, NodeInfo] = {}
     try:
         composer = _Composer(text)
         root = composer.get_single_node()
@@ -182,14 +192,14 @@ def load_file(path: Path, display_name: str) -> Document:
     if root is None:
         raise SpecError([Diagnostic("the file is empty", Location(display_name, 1, 1), code="yaml",
                                     expected="a mapping of spec keys, e.g. `name: my-app`")])
-    builder = _Builder(display_name, doc.nodes)
-    doc.data = builder.build(root, (), None)
+    builder = _Builder(display_name, nodes)
+    data = builder.build(root, (), None)
     if builder.errors:
         raise SpecError(builder.errors)
-    if not isinstance(doc.data, dict):
-        raise SpecError([Diagnostic("a spec must be a mapping of keys to values", doc.location(()), code="yaml",
-                                    expected="a mapping, e.g. `name: my-app`")])
-    return doc
+    if not isinstance(data, dict):
+        raise SpecError([Diagnostic("a spec must be a mapping of keys to values", locate(nodes, (), display_name),
+                                    code="yaml", expected="a mapping, e.g. `name: my-app`")])
+    return data, nodes
 
 
 class _Builder:

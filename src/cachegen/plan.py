@@ -29,8 +29,20 @@ RESOURCE_BYTES = 512
 DOCUMENT_BYTES = 16_384
 
 
+def _stand_in(value: Any) -> str:
+    """A reference's text in the size bound: its repr (a Ref's written out, the commonest, as
+    the dataclass would write it without the dataclass's recursion guard)."""
+    if type(value) is Ref:
+        return f"Ref(resource={value.resource!r}, attribute={value.attribute!r})"
+    return repr(value)
+
+
+# No cycle check: the plan is a tree cachegen builds.
+_ENCODER = json.JSONEncoder(default=_stand_in, ensure_ascii=False, check_circular=False)
+
+
 def _json_bytes(value: Any) -> int:
-    return len(json.dumps(value, default=repr, ensure_ascii=False).encode("utf-8"))
+    return len(_ENCODER.encode(value).encode("utf-8"))
 
 
 def resource_size_bound(calls: dict[str, Any]) -> int:

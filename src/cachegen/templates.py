@@ -9,53 +9,33 @@ text is let through only on a comment line. Literal text belongs in the template
 not in an expression.
 
 Compiling the templates is most of a cold build's rendering time, so their bytecode is
-cached per user (Jinja's own bytecode cache, keyed by template and checked against the
-template's source; the output is the same with or without it). CACHEGEN_CACHE_DIR moves
-the cache; an empty value turns it off. A cache that cannot be used is skipped silently.
+cached per user (`usercache`; Jinja's own bytecode cache, keyed by template and checked
+against the template's source; the output is the same with or without it).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from .usercache import cache_dir, private_directory
 
 
 class UnescapedValue(TypeError):
     """A template wrote a value without its target's escaping: a bug in cachegen."""
 
 
+@cache
 def templates_dir() -> Path:
     """Inside the installed package (wheel), else the repository's templates/ (editable install)."""
     packaged = Path(__file__).parent / "templates"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "templates"
-
-
-def cache_dir() -> Path | None:
-    """$CACHEGEN_CACHE_DIR, else $XDG_CACHE_HOME/cachegen, else ~/.cache/cachegen; None: no cache."""
-    configured = os.environ.get("CACHEGEN_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cachegen"
-
-
-def _private_directory(path: Path) -> bool:
-    """Create `path` for this user only; refuse one another user could write to (the cache
-    holds code that is executed)."""
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = path.lstat()
-    except OSError:
-        return False
-    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
-            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
 # Compiled code depends on these as well as on the template's text, so they name the cache.
@@ -93,11 +73,11 @@ def _bytecode_cache(target: str) -> Any:
                 pass
 
     directory = cache_dir()
-    if directory is None or not hasattr(os, "getuid"):
+    if directory is None:
         return None
     settings = repr((getattr(jinja2, "__version__", ""), sorted(OPTIONS.items()), target)).encode()
     directory = directory / f"jinja-{hashlib.sha256(settings).hexdigest()[:16]}"
-    if not _private_directory(directory):
+    if not private_directory(directory):
         return None
     return TolerantCache(str(directory), "%s.cache")
 
@@ -108,8 +88,7 @@ def _filters(target: str) -> dict[str, Any]:
     common = {"comment": escape.comment}
     if target == "shell":
         return {**common, "q": escape.shell_word, "words": escape.shell_words,
-                "lines": lambda words, indent=4: escape.Shell((" \\\n" + " " * indent).join(
-                    _checked(w, escape.Shell) for w in words))}
+                "lines": _shell_lines}
     if target == "python":
         return {**common, "py": escape.python_literal}
     if target == "conf":
@@ -122,10 +101,14 @@ def _filters(target: str) -> dict[str, Any]:
     return common  # yaml: only comments; the document itself comes from cfn_yaml
 
 
-def _checked(value: Any, kind: type) -> Any:
-    if not isinstance(value, kind):
-        raise UnescapedValue(f"{value!r} is not {kind.__name__} text")
-    return value
+def _shell_lines(words: list[Any], indent: int = 4) -> Any:
+    """A command's words, one per continued line."""
+    from .render.escape import Shell
+
+    for word in words:
+        if not isinstance(word, Shell):
+            raise UnescapedValue(f"{word!r} is not Shell text")
+    return Shell((" \\\n" + " " * indent).join(words))
 
 
 def _finalize(target: str):

@@ -91,3 +91,19 @@ def test_a_dotenv_value_that_cannot_be_written_is_refused():
     assert escape.dotenv_value("X", "a$b") == "'a$b'"
     with pytest.raises(escape.UnsafeValue):
         escape.dotenv_value("X", "it's")
+
+
+def test_xml_text_is_well_formed_character_data_for_every_code_point():
+    """Every code point, alone and amid ASCII (the ASCII-only fast path and the full class):
+    the text parses as XML and reads back as itself, less what XML cannot hold (U+FFFD)."""
+    import re
+    from xml.etree import ElementTree
+
+    allowed = re.compile("[\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    for start in range(0, 0x110000, 0x1000):
+        chars = [chr(code) for code in range(start, start + 0x1000)]
+        for text in ("".join(chars), *(f"a{ch}<&>\"'" for ch in chars[:128])) if start == 0 else ("".join(chars),):
+            written = escape.xml_text(text)
+            expected = "".join(ch if allowed.fullmatch(ch) else "\ufffd" for ch in text).replace("\r", "\n")
+            read = ElementTree.fromstring(f"<t>{written}</t>".encode("utf-8")).text or ""
+            assert read.replace("\r", "\n") == expected, hex(start)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import sys
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from .. import pricing_refresh
+from .. import catalog, pricing_refresh
 
 
 def catalogue_path() -> Path:
-    return Path(str(resources.files("cachegen").joinpath("data", "pricing.yaml")))
+    return catalog.DATA_DIR / "pricing.yaml"
 
 
 def run(write: bool, regions: list[str], client=None, path: Path | None = None) -> int:

@@ -7,6 +7,7 @@ health scripts. `env_text` also serves `cachegen env`, which fills in the real v
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import quote
 
 from .. import templates
@@ -76,6 +77,7 @@ def _celeryconfig(d: Deployment) -> str:
         broker_url=python_literal("CELERY_BROKER_URL"), result_backend_url=python_literal("CELERY_RESULT_BACKEND"))
 
 
+@cache
 def _script(name: str) -> str:
     """The scripts are plain Python (they run with only `redis` installed): copied as they are."""
     text = (templates.templates_dir() / "app" / name).read_text(encoding="utf-8")

@@ -87,30 +87,37 @@ def _reference(plan: Plan, ref: Ref) -> Any:
     }[(target.type, ref.attribute)]
 
 
-_LEAVES = (str, int, float, bool)
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-def _resolve(plan: Plan, value: Any) -> Any:
-    kind = type(value)
-    if kind in _LEAVES:
-        return value
-    if kind is dict:  # leaves inline: an alarm's input has dozens of them
-        return {k: v if type(v) in _LEAVES else _resolve(plan, v) for k, v in value.items()}
-    if kind is list:
-        return [v if type(v) in _LEAVES else _resolve(plan, v) for v in value]
-    if isinstance(value, Ref):
-        return _reference(plan, value)
-    return value
+def _json(plan: Plan | None, value: Any) -> str:
+    """A structure as compact JSON, each reference inside it replaced by the name it stands for;
+    TypeError for a value only known when the script runs (a ShellVar, a file)."""
+    try:
+        return _COMPACT_JSON.encode(value)  # most structures hold no reference
+    except TypeError:
+        if plan is None:
+            raise
 
+    def reference(item: Any) -> str:
+        if type(item) is Ref:
+            target = _reference(plan, item)
+            if type(target) is str:
+                return target
+        raise TypeError(f"{item!r} has no JSON form")
 
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=reference)
 
 
 def _word(value: Any) -> Shell:
     if isinstance(value, ShellVar):
         return Shell(f'"${value.name}"')
     return shell_word(value)
+
+
+@lru_cache(maxsize=1024)
+def _option(operation: tuple[str, str] | None, member: str) -> str:
+    return (operation and RENAMED.get((*operation, member))) or option_name(member)
 
 
 def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str] | None = None) -> list[Shell]:
@@ -121,25 +128,34 @@ def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str]
     string the CLI would replace by a file's or URL's contents cannot be passed as written: rule
     V405 keeps such values out of the spec, and meeting one here is a bug."""
     out = []
-    for key, value in (_resolve(plan, call) if plan else call).items():
-        option = RENAMED.get((*operation, key)) or option_name(key) if operation else option_name(key)
-        if isinstance(value, str) and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
-            raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
+    for key, value in call.items():
+        option = _option(operation, key)
         kind = type(value)
-        if kind is str or kind is int or kind is float:  # most members: one word, checked first
+        if kind is Ref and plan is not None:
+            value = _reference(plan, value)
+            kind = type(value)
+        elif kind is list and len(value) == 1 and type(value[0]) is Ref and plan is not None:
+            value = [_reference(plan, value[0])]
+        if kind is str:
+            if value.startswith(CLI_PARAMETER_FILE_PREFIXES):
+                raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
             out.append(Shell(f"{option}={shell_word(value)}"))
-        elif isinstance(value, ParameterFile):
-            out.append(Shell(f"{option}={shell_word('file://' + value.path)}"))
-        elif isinstance(value, bool):
+        elif kind is int or kind is float:
+            out.append(Shell(f"{option}={shell_word(value)}"))
+        elif kind is bool:
             out.append(Shell(option if value else "--no-" + option[2:]))
-        elif isinstance(value, list) and len(value) == 1 and isinstance(value[0], ShellVar):
+        elif kind is ParameterFile:
+            out.append(Shell(f"{option}={shell_word('file://' + value.path)}"))
+        elif kind is list and len(value) == 1 and type(value[0]) is ShellVar:
             out.append(Shell(f"{option}={_word(value[0])}"))
-        elif isinstance(value, (list, dict)):
+        elif kind is list or kind is dict:
             try:
-                out.append(Shell(f"{option}={shell_word(_json(value))}"))
+                out.append(Shell(f"{option}={shell_word(_json(plan, value))}"))
             except TypeError:  # a ShellVar: its value exists only when the script runs
                 raise ValueError(f"{key}: a run-time value inside a structure") from None
         else:
+            if isinstance(value, str) and value.startswith(CLI_PARAMETER_FILE_PREFIXES):
+                raise ValueError(f"{key}: the AWS CLI would read this value as a file or URL")
             out.append(Shell(f"{option}={_word(value)}"))
     return out
 

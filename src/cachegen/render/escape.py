@@ -115,6 +115,8 @@ def shell_word(value: Any) -> Shell:
     Text goes between single quotes, where bash reads every character as itself; a quote is
     written "'" and a backslash \\ between the quoted runs, so no quoted run ends in a
     backslash (which shellcheck, SC1003, would take for a mistaken escape)."""
+    if type(value) is str:  # nearly every call
+        return _quoted(value)
     if isinstance(value, Shell):
         return value
     if isinstance(value, bool):
@@ -200,7 +202,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_<\[\]|~])")
 
 def markdown(value: Any) -> Markdown:
     """Inline Markdown text (a table cell): structural punctuation backslash-escaped (CommonMark), one line."""
-    return Markdown(_escape_unsafe(_MARKDOWN_SPECIAL.sub(r"\\\1", str(value))))
+    return _markdown(str(value))
+
+
+@lru_cache(maxsize=4096)  # the tables repeat their texts: an alarm's reason and runbook on every member
+def _markdown(text: str) -> Markdown:
+    return Markdown(_escape_unsafe(_MARKDOWN_SPECIAL.sub(r"\\\1", text)))
 
 
 def markdown_code(value: Any) -> Markdown:
@@ -212,9 +219,20 @@ def markdown_code(value: Any) -> Markdown:
     return Markdown(f"{fence}{pad}{text}{pad}{fence}")
 
 
+# Characters XML 1.0 cannot hold. As for comments, the full class takes milliseconds to
+# compile and ASCII text needs only its first part.
+_XML_ASCII_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@cache
+def _xml_invalid() -> re.Pattern[str]:
+    return re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def xml_text(value: Any) -> str:
     """XML character data: markup characters as entities, characters XML cannot hold as U+FFFD."""
     from html import escape
 
-    invalid = "[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"  # compiled once, by re's cache
-    return escape(re.sub(invalid, "\ufffd", str(value)), quote=True)
+    text = str(value)
+    invalid = _XML_ASCII_INVALID if text.isascii() else _xml_invalid()
+    return escape(invalid.sub("\ufffd", text), quote=True)

@@ -1,4 +1,5 @@
-"""The template bytecode cache changes speed, never output, and never fails a build."""
+"""The per-user cache (template bytecode, parsed data catalogues) changes speed, never output, and
+never fails a build."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cachegen import catalog
 from conftest import COMMITTED_SPECS, REPO
 from test_build import tree
 
@@ -18,7 +20,7 @@ def build(out: Path, cache: str) -> subprocess.CompletedProcess[str]:
 
 
 def cached_files(cache: Path) -> list[Path]:
-    return sorted(cache.rglob("*.cache"))
+    return sorted([*cache.rglob("*.cache"), *cache.rglob("*.marshal")])
 
 
 def test_no_cache_cold_cache_and_warm_cache_give_identical_files(tmp_path):
@@ -26,7 +28,8 @@ def test_no_cache_cold_cache_and_warm_cache_give_identical_files(tmp_path):
     assert build(tmp_path / "off", "").returncode == 0
     assert build(tmp_path / "cold", str(cache)).returncode == 0
     compiled = cached_files(cache)
-    assert len(compiled) >= 10  # one per template that the build renders
+    assert len([p for p in compiled if p.suffix == ".cache"]) >= 10  # one per template that the build renders
+    assert len([p for p in compiled if p.suffix == ".marshal"]) == len(catalog.DATA_FILES)  # the build reads every one
     mtimes = [p.stat().st_mtime_ns for p in compiled]
     assert build(tmp_path / "warm", str(cache)).returncode == 0
     assert [p.stat().st_mtime_ns for p in cached_files(cache)] == mtimes  # read, not recompiled
@@ -58,7 +61,7 @@ def test_a_cache_others_can_write_to_is_not_used(tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
     assert build(tmp_path / "reference", str(shared)).returncode == 0
-    compiled_dirs = [p for p in shared.iterdir() if p.is_dir()]  # one per target language
+    compiled_dirs = [p for p in shared.iterdir() if p.is_dir()]  # one per target language, one for data
     assert compiled_dirs
     for path in cached_files(shared):
         path.unlink()
@@ -68,3 +71,29 @@ def test_a_cache_others_can_write_to_is_not_used(tmp_path):
     assert result.returncode == 0, result.stderr
     assert cached_files(shared) == []
     assert tree(tmp_path / "a") == tree(tmp_path / "reference")
+
+
+def test_a_data_entry_is_keyed_by_the_bytes_it_was_parsed_from(tmp_path, monkeypatch):
+    """An edited data file is parsed anew, never served from an entry made for other bytes;
+    dates survive the round trip; an entry for other bytes under the right name is not trusted."""
+    import datetime
+
+    from cachegen import usercache
+
+    monkeypatch.setenv("CACHEGEN_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def parse(value):
+        calls.append(value)
+        return {"retrieved": datetime.date(2026, 11, 28), "value": value, "list": [1, 2.5, None, True, {"k": "v"}]}
+
+    first = usercache.parsed(b"first", lambda: parse("first"))
+    assert usercache.parsed(b"first", lambda: parse("again")) == first  # served from the entry
+    assert usercache.parsed(b"second", lambda: parse("second"))["value"] == "second"
+    assert calls == ["first", "second"]
+    [entry] = [p for p in tmp_path.rglob("*.marshal") if p.stem == __import__("hashlib").sha256(b"first").hexdigest()]
+    other = next(p for p in tmp_path.rglob("*.marshal") if p != entry)
+    entry.write_bytes(other.read_bytes())  # the right name, another file's content
+    assert usercache.parsed(b"first", lambda: parse("third"))["value"] == "third"
+    assert first["retrieved"] == datetime.date(2026, 11, 28)
+    assert not list(tmp_path.rglob("*.tmp"))
