@@ -113,6 +113,22 @@ def test_help_does_not_import_heavy_modules():
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="
 
 
+def test_the_collector_is_tuned_by_the_command_not_by_importing_the_library():
+    """`main()` collects less often and freezes the heap at exit (speed); a program that only
+    imports cachegen keeps its own collector settings, and a command's output is complete."""
+    code = ("import atexit, gc, sys\n"
+            "before = gc.get_threshold()\n"
+            "import cachegen.cli, cachegen.compiler, cachegen.render\n"
+            "assert gc.get_threshold() == before, gc.get_threshold()\n"
+            "sys.argv = ['cachegen', 'validate', %r]\n"
+            "try: cachegen.cli.main()\nexcept SystemExit: pass\n"
+            "assert gc.get_threshold() != before\n"
+            "print('done')") % str(COMMITTED_SPECS[0])
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done" and result.stderr.strip().endswith(": ok")
+
+
 def test_validate_does_not_import_boto3_or_jinja2():
     code = ("import sys; sys.argv=['cachegen','validate',%r]\n"
             "from cachegen.cli import main\n"
