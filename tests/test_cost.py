@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
@@ -115,3 +116,67 @@ def test_unknown_figures_are_named_not_guessed(tmp_path):
     if "eu-west-1" not in PRICING["on_demand"]:
         assert "on-demand price of cache.t4g.small (redis) in eu-west-1" in data["estimate"]["missing"]
         assert not [line for line in data["estimate"]["lines"] if line["component"] == "nodes"]
+
+
+@pytest.fixture
+def without_dev_node_price(monkeypatch):
+    """The catalogue with one cell deliberately unknown: dev's on-demand node price."""
+    import copy
+
+    from cachegen import catalog
+
+    pricing = copy.deepcopy(catalog.pricing())
+    del pricing["on_demand"]["us-east-1"]["redis"]["cache.t4g.micro"]
+    monkeypatch.setattr(catalog, "pricing", lambda: pricing)
+    return pricing
+
+
+def test_an_unpriced_component_leaves_no_total_in_any_file(without_dev_node_price):
+    from cachegen.compiler import compile_spec, render
+
+    _, deployment = compile_spec(SPEC_DIR / "dev.yaml")
+    files = render(deployment)
+    data = json.loads(files["cost/cost.json"])
+    estimate = data["estimate"]
+    assert data["complete"] is False and estimate["complete"] is False
+    assert estimate["monthly"] is None and data["yearly"] is None
+    assert estimate["missing"] == ["on-demand price of cache.t4g.micro (redis) in us-east-1"]
+    assert estimate["unpriced_components"] == ["nodes"]
+    assert Decimal(estimate["priced_monthly"]) == sum(Decimal(line["monthly"]) for line in estimate["lines"])
+    assert all(a["monthly_delta"] is None and a["yearly_delta"] is None for a in data["alternatives"])
+    markdown = files["cost/cost.md"]
+    assert "| **total** | | | | **unknown** |" in markdown and "has no total" in markdown
+    assert "| **total** | | | | **$" not in markdown
+    assert "| nodes | | | | unknown |" in markdown
+    root = ET.fromstring(files["cost/cost.svg"])
+    namespace = "{http://www.w3.org/2000/svg}"
+    assert [r for r in root.iter(f"{namespace}rect") if r.get("data-complete") == "false"]
+    assert any((t.text or "").startswith("partial:") for t in root.iter(f"{namespace}text"))
+
+
+def test_cost_command_exits_1_on_a_partial_total_unless_allowed(without_dev_node_price):
+    result = run_cli("cost", SPEC_DIR / "dev.yaml", SPEC_DIR / "prod.yaml")
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["dev", "prod"]
+    cells = {parts[0]: parts[1:] for parts in (re.split(r"\s{2,}", line.strip()) for line in lines[1:])}
+    assert cells["total per month"][0] == "unknown" and cells["total per month"][1].startswith("$")
+    assert cells["total per year"][0] == "unknown"
+    assert cells["nodes"][0] == "unknown"  # the component row, not $0.00
+    assert "dev: no total: the catalogue cannot price on-demand price of cache.t4g.micro" in result.out
+    assert run_cli("cost", "--allow-partial", SPEC_DIR / "dev.yaml").code == 0
+    as_json = run_cli("cost", "--format", "json", SPEC_DIR / "dev.yaml", SPEC_DIR / "prod.yaml")
+    assert as_json.code == 1
+    data = json.loads(as_json.out)
+    assert data["dev"]["complete"] is False and data["dev"]["monthly"] is None
+    assert data["dev"]["components"]["nodes"] is None
+    assert data["prod"]["complete"] is True and data["prod"]["monthly"] is not None
+
+
+def test_diff_computes_no_change_from_a_partial_total(without_dev_node_price):
+    result = run_cli("diff", SPEC_DIR / "prod.yaml", SPEC_DIR / "dev.yaml")
+    [line] = [line for line in result.out.splitlines() if line.startswith("monthly cost:")]
+    assert line.startswith("monthly cost: $") and "-> unknown (change unknown: the catalogue cannot price" in line
+    data = json.loads(run_cli("diff", "--format", "json", SPEC_DIR / "prod.yaml", SPEC_DIR / "dev.yaml").out)
+    assert data["monthly_cost"]["new"] is None and data["monthly_cost"]["delta"] is None
+    assert data["monthly_cost"]["new_missing"] == ["on-demand price of cache.t4g.micro (redis) in us-east-1"]

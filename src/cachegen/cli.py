@@ -126,8 +126,13 @@ def lint(specs: tuple[Path, ...], output_format: str, fail_on: str, against: str
 @cli.command()
 @SPECS
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def cost(specs: tuple[Path, ...], output_format: str) -> None:
+@click.option("--allow-partial", is_flag=True,
+              help="Exit 0 even when the catalogue cannot price a component (the total is then unknown).")
+def cost(specs: tuple[Path, ...], output_format: str, allow_partial: bool) -> None:
     """Print what each environment costs a month, side by side.
+
+    An environment the price catalogue cannot fully price has no total ("unknown"); the
+    command names what is missing and exits 1, unless --allow-partial.
 
     \b
     Example:
@@ -135,7 +140,7 @@ def cost(specs: tuple[Path, ...], output_format: str) -> None:
     """
     from .commands import cost as command
 
-    sys.exit(command.run(list(specs), output_format))
+    sys.exit(command.run(list(specs), output_format, allow_partial))
 
 
 @cli.command()

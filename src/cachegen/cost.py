@@ -1,7 +1,8 @@
 """What an environment costs a month, line by line, from the pricing catalogue.
 
 Money is Decimal throughout and rounded only for display. A figure the catalogue lacks
-is never guessed: its line is left out and named in `missing`.
+is never guessed: its line is left out and named in `missing`, and the estimate then has no
+total (`monthly` is None): a sum that silently leaves a component out would be a false number.
 """
 
 from __future__ import annotations
@@ -37,18 +38,34 @@ class Estimate:
     reserved: str | None  # e.g. "1yr all_upfront"
     lines: tuple[Line, ...]
     upfront: Decimal = Decimal(0)  # paid once per term, all nodes
-    missing: tuple[str, ...] = field(default=())
+    missing: tuple[str, ...] = field(default=())  # each figure the catalogue lacks, described
+    unpriced: tuple[str, ...] = field(default=())  # the components those figures belong to
 
     @property
-    def monthly(self) -> Decimal:
+    def complete(self) -> bool:
+        """Whether the catalogue prices every component: only then is there a total."""
+        return not self.missing
+
+    @property
+    def priced_monthly(self) -> Decimal:
+        """The sum of the lines the catalogue prices: a total only when the estimate is complete."""
         return sum((line.monthly for line in self.lines), Decimal(0))
+
+    @property
+    def monthly(self) -> Decimal | None:
+        """The monthly total; None when a component cannot be priced (never a partial sum)."""
+        return self.priced_monthly if self.complete else None
+
+    @property
+    def yearly(self) -> Decimal | None:
+        return None if self.monthly is None else self.monthly * 12
 
 
 @dataclass(frozen=True)
 class Alternative:
     estimate: Estimate
-    monthly_delta: Decimal  # negative: a saving
-    yearly_delta: Decimal
+    monthly_delta: Decimal | None  # negative: a saving; None when the current cost is unknown
+    yearly_delta: Decimal | None
 
 
 def hours_per_month() -> Decimal:
@@ -66,7 +83,7 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
         reserved = (d.cost.reserved.term, d.cost.reserved.payment)
     hours = hours_per_month()
     lines: list[Line] = []
-    missing: list[str] = []
+    missing: list[tuple[str, str]] = []  # (component, the figure the catalogue lacks)
     upfront = Decimal(0)
 
     node_hours = Decimal(d.node_count) * hours
@@ -74,7 +91,7 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
     if reserved is None:
         price = prices["on_demand"]
         if price is None:
-            missing.append(f"on-demand price of {node_type} ({engine}) in {region}")
+            missing.append(("nodes", f"on-demand price of {node_type} ({engine}) in {region}"))
         else:
             lines.append(Line("nodes", node_hours, "node-hours", price, node_hours * price,
                               f"{d.node_count} x {node_type} x {hours} h, on demand"))
@@ -82,7 +99,8 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
         term, payment = reserved
         offer = prices["reserved"].get((term, payment))
         if offer is None:
-            missing.append(f"{term} {payment} reservation of {node_type} ({engine}) in {region}")
+            missing.append(("nodes (reserved)",
+                            f"{term} {payment} reservation of {node_type} ({engine}) in {region}"))
         else:
             hourly, upfront_each = offer
             lines.append(Line("nodes (reserved)", node_hours, "node-hours", hourly, node_hours * hourly,
@@ -94,14 +112,13 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
                                   upfront_each / months, upfront / months,
                                   f"{upfront_each} per node over {int(months)} months"))
 
-    backup = _backup_line(d, pricing, region)
-    lines.extend(backup[0])
-    missing.extend(backup[1])
-    transfer = _transfer_line(d, pricing, region)
-    lines.extend(transfer[0])
-    missing.extend(transfer[1])
+    for component, (priced, lacking) in (("backup storage", _backup_line(d, pricing, region)),
+                                         ("cross-AZ transfer", _transfer_line(d, pricing, region))):
+        lines.extend(priced)
+        missing.extend((component, item) for item in lacking)
     reserved_label = f"{reserved[0]} {reserved[1]}" if reserved else None
-    return Estimate(label, engine, node_type, d.node_count, reserved_label, tuple(lines), upfront, tuple(missing))
+    return Estimate(label, engine, node_type, d.node_count, reserved_label, tuple(lines), upfront,
+                    tuple(item for _, item in missing), tuple(dict.fromkeys(component for component, _ in missing)))
 
 
 def _backup_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple[list[Line], list[str]]:
@@ -178,9 +195,10 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
             options.append(estimate(d, node_type=other, label=f"{word}: {other}"))
     out, unpriced = [], []
     for option in options:
-        if option.missing:  # an alternative is only priced when every figure is known
+        if option.monthly is None:  # an alternative is only priced when every figure is known
             unpriced.append(option.label)
             continue
-        delta = option.monthly - current.monthly
-        out.append(Alternative(option, delta, delta * 12))
+        # against an unknown current cost a difference would be a false saving
+        delta = None if current.monthly is None else option.monthly - current.monthly
+        out.append(Alternative(option, delta, None if delta is None else delta * 12))
     return out, unpriced

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,10 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
     settings = [{"path": path, "old": before.get(path, absent)[0], "old_origin": before.get(path, absent)[1],
                  "new": after.get(path, absent)[0], "new_origin": after.get(path, absent)[1]}
                 for path in sorted(set(before) | set(after)) if before.get(path, absent)[0] != after.get(path, absent)[0]]
-    old_cost, new_cost = cost.estimate(old).monthly, cost.estimate(new).monthly
+    old_estimate, new_estimate = cost.estimate(old), cost.estimate(new)
+    old_cost, new_cost = old_estimate.monthly, new_estimate.monthly
+    # a difference with an unknown side would be a false saving (or a false rise)
+    cost_delta = None if old_cost is None or new_cost is None else new_cost - old_cost
     # replacement only means something for one environment over time (or two specs of one environment)
     replaced = [what for _, value, what in REPLACING if value(old) != value(new)] \
         if old.environment == new.environment else []
@@ -59,8 +63,10 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
                 files[name] = lines
     if output_format == "json":
         report: dict[str, Any] = {"old": old_label, "new": new_label, "settings": settings,
-                                  "monthly_cost": {"old": str(old_cost), "new": str(new_cost),
-                                                   "delta": str(new_cost - old_cost)},
+                                  "monthly_cost": {"old": _text(old_cost), "new": _text(new_cost),
+                                                   "delta": _text(cost_delta),
+                                                   "old_missing": list(old_estimate.missing),
+                                                   "new_missing": list(new_estimate.missing)},
                                   "replaces_replication_group": replaced}
         if artifacts:
             report["artifacts"] = {name: "".join(lines) for name, lines in files.items()}
@@ -70,10 +76,22 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
         for row in settings:
             print(f"{row['path']}: {json.dumps(row['old'])} ({row['old_origin']}) -> "
                   f"{json.dumps(row['new'])} ({row['new_origin']})")
-        print(f"monthly cost: ${old_cost:.2f} -> ${new_cost:.2f} ({'+' if new_cost >= old_cost else '-'}"
-              f"${abs(new_cost - old_cost):.2f})")
+        if cost_delta is None:
+            print(f"monthly cost: {_money(old_cost)} -> {_money(new_cost)} (change unknown: the catalogue cannot "
+                  f"price {'; '.join(dict.fromkeys([*old_estimate.missing, *new_estimate.missing]))})")
+        else:
+            print(f"monthly cost: ${old_cost:.2f} -> ${new_cost:.2f} ({'+' if cost_delta >= 0 else '-'}"
+                  f"${abs(cost_delta):.2f})")
         for what in replaced:
             print(f"REPLACES the replication group: {what} changes (CloudFormation creates a new, empty group)")
         for lines in files.values():
             sys.stdout.writelines(lines)
     return 1 if settings else 0
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _money(value: Decimal | None) -> str:
+    return "unknown" if value is None else f"${value:.2f}"

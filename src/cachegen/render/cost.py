@@ -20,9 +20,15 @@ def money(value: Decimal, places: int = 2) -> str:
     return f"${value.quantize(quantum, rounding=ROUND_HALF_UP):,}"
 
 
-def signed(value: Decimal) -> str:
+def signed(value: Decimal | None) -> str:
+    if value is None:
+        return "unknown"
     text = money(abs(value))
     return ("-" if value < 0 else "+") + text
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def qty(value: Decimal) -> str:
@@ -55,8 +61,12 @@ def _estimate_json(estimate: cost.Estimate) -> dict[str, Any]:
                    "unit_price": str(line.unit_price), "monthly": str(line.monthly), "note": line.note}
                   for line in estimate.lines],
         "upfront": str(estimate.upfront),
-        "monthly": str(estimate.monthly),
+        # no total when a component is not priced: `monthly` is null, `priced_monthly` the part known
+        "complete": estimate.complete,
+        "monthly": _text(estimate.monthly),
+        "priced_monthly": str(estimate.priced_monthly),
         "missing": list(estimate.missing),
+        "unpriced_components": list(estimate.unpriced),
     }
 
 
@@ -66,18 +76,20 @@ def _json(d: Deployment, current: cost.Estimate, alternatives: list[cost.Alterna
         "region": d.region,
         "currency": catalog.pricing()["currency"],
         "hours_per_month": str(cost.hours_per_month()),
+        "complete": current.complete,
         "estimate": _estimate_json(current),
-        "yearly": str(current.monthly * 12),
-        "alternatives": [{**_estimate_json(a.estimate), "monthly_delta": str(a.monthly_delta),
-                          "yearly_delta": str(a.yearly_delta)} for a in alternatives],
+        "yearly": _text(current.yearly),
+        "alternatives": [{**_estimate_json(a.estimate), "monthly_delta": _text(a.monthly_delta),
+                          "yearly_delta": _text(a.yearly_delta)} for a in alternatives],
     }
 
 
 def svg(estimates: list[cost.Estimate], title: str) -> str:
-    """One stacked bar per estimate (its cost components), scaled to the largest total."""
+    """One stacked bar per estimate (its cost components), scaled to the largest priced sum. A
+    partial estimate's bar is outlined in dashes, ends in "?" and is labelled "partial"."""
     bar, gap, left, top, height = 28, 12, 230, 40, 300
-    width = left + height + 120
-    largest = max((e.monthly for e in estimates), default=Decimal(1)) or Decimal(1)
+    width = left + height + (120 if all(e.complete for e in estimates) else 180)  # room for "partial: ..."
+    largest = max((e.priced_monthly for e in estimates), default=Decimal(1)) or Decimal(1)
     rows = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
             f'height="{top + len(estimates) * (bar + gap) + 40}" font-family="sans-serif" font-size="12">',
             f'<text x="10" y="24" font-size="14" font-weight="bold">{escape(title)}</text>']
@@ -91,7 +103,15 @@ def svg(estimates: list[cost.Estimate], title: str) -> str:
                         f'fill="{COLOURS.get(line.component, "#bab0ac")}" data-monthly="{line.monthly}">'
                         f'<title>{escape(line.component)}: {money(line.monthly)}</title></rect>')
             x += length
-        rows.append(f'<text x="{x + 6}" y="{y + bar * 0.65:.1f}">{money(estimate.monthly)}</text>')
+        if estimate.complete:
+            rows.append(f'<text x="{x + 6}" y="{y + bar * 0.65:.1f}">{money(estimate.priced_monthly)}</text>')
+        else:
+            rows.append(f'<rect x="{left}" y="{y}" width="{x - left + 24}" height="{bar}" fill="none" '
+                        f'stroke="#e15759" stroke-dasharray="4 3" data-complete="false"><title>partial: '
+                        f'{escape("; ".join(estimate.missing))} not priced</title></rect>')
+            rows.append(f'<text x="{x + 6}" y="{y + bar * 0.65:.1f}" fill="#e15759">?</text>')
+            rows.append(f'<text x="{x + 30}" y="{y + bar * 0.65:.1f}" fill="#e15759">partial: '
+                        f'{money(estimate.priced_monthly)} + unknown</text>')
     legend_y = top + len(estimates) * (bar + gap) + 16
     for j, (name, colour) in enumerate((("nodes", COLOURS["nodes"]), ("upfront", COLOURS[
             "reservation upfront, amortised"]), ("backups", COLOURS["backup storage"]),
