@@ -94,9 +94,44 @@ def test_svg_is_xml_with_proportional_bars():
 def test_cost_command_compares_environments():
     result = run_cli("cost", SPEC_DIR / "dev.yaml", SPEC_DIR / "prod.yaml", SPEC_DIR / "perf.yaml")
     assert result.code == 0, result.err
-    header = result.out.splitlines()[0].split()
-    assert header == ["dev", "prod", "perf"]
-    assert "total per month" in result.out
+    lines = result.out.splitlines()
+    assert lines[0].startswith("prices from cachegen's catalogue (figures taken ")
+    assert lines[1].split() == ["dev", "prod", "perf"]
+    cells = {parts[0]: parts[1:] for parts in (re.split(r"\s{2,}", line.strip()) for line in lines[2:])}
+    assert cells["region"] == ["us-east-1"] * 3 and cells["purchase option"] == ["on demand"] * 3
+    assert cells["node count x type"] == ["1 x cache.t4g.micro", "2 x cache.t4g.small", "2 x cache.r7g.large"]
+    assert "total per month" in cells
+
+
+def test_cost_command_markdown_json_and_one_svg_scale():
+    specs = [SPEC_DIR / "dev.yaml", SPEC_DIR / "prod.yaml", SPEC_DIR / "perf.yaml"]
+    md = run_cli("cost", "--format", "md", *specs)
+    assert md.code == 0
+    rows = [line for line in md.out.splitlines() if line.startswith("|")]
+    assert rows[0] == "|  | dev | prod | perf |" and rows[1] == "|---|---:|---:|---:|"
+    assert all(row.count("|") == 5 for row in rows)
+    data = json.loads(run_cli("cost", "--format", "json", *specs).out)
+    assert data["prod"]["region"] == "us-east-1" and data["prod"]["purchase_option"] == "on demand"
+    assert data["prod"]["engine"] == "redis 7.1" and data["prod"]["complete"] is True
+    chart = run_cli("cost", "--format", "svg", *specs)
+    root = ET.fromstring(chart.out)
+    rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("data-monthly")]
+    largest = max(Decimal(env["priced_monthly"]) for env in data.values())
+    for rect in rects:  # one scale: the most expensive environment's bar is the full 300 px
+        assert abs(Decimal(rect.get("width")) - Decimal(rect.get("data-monthly")) * 300 / largest) <= Decimal("0.005")
+    assert len(rects) >= 3
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"dev", "prod", "perf"} <= set(labels)
+
+
+def test_cost_md_names_region_engine_purchase_option_and_catalogue_date():
+    from cachegen.compiler import compile_spec, render
+
+    _, deployment = compile_spec(SPEC_DIR / "prod.yaml")
+    markdown = render(deployment)["cost/cost.md"]
+    oldest = min(str(s["taken"]) for s in PRICING["sources"])
+    newest = max(str(s["taken"]) for s in PRICING["sources"])
+    assert f"| us-east-1 | redis 7.1 | 2 x cache.t4g.small | on demand | {oldest} to {newest} |" in markdown
 
 
 @pytest.mark.parametrize("region", sorted(PRICING["on_demand"]))
@@ -158,8 +193,8 @@ def test_cost_command_exits_1_on_a_partial_total_unless_allowed(without_dev_node
     result = run_cli("cost", SPEC_DIR / "dev.yaml", SPEC_DIR / "prod.yaml")
     assert result.code == 1
     lines = result.out.splitlines()
-    assert lines[0].split() == ["dev", "prod"]
-    cells = {parts[0]: parts[1:] for parts in (re.split(r"\s{2,}", line.strip()) for line in lines[1:])}
+    assert lines[1].split() == ["dev", "prod"]
+    cells = {parts[0]: parts[1:] for parts in (re.split(r"\s{2,}", line.strip()) for line in lines[2:])}
     assert cells["total per month"][0] == "unknown" and cells["total per month"][1].startswith("$")
     assert cells["total per year"][0] == "unknown"
     assert cells["nodes"][0] == "unknown"  # the component row, not $0.00

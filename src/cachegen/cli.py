@@ -125,7 +125,8 @@ def lint(specs: tuple[Path, ...], output_format: str, fail_on: str, against: str
 
 @cli.command()
 @SPECS
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "md", "json", "svg"]), default="text",
+              show_default=True, help="svg: one chart, every environment on one scale.")
 @click.option("--allow-partial", is_flag=True,
               help="Exit 0 even when the catalogue cannot price a component (the total is then unknown).")
 def cost(specs: tuple[Path, ...], output_format: str, allow_partial: bool) -> None:
@@ -137,6 +138,7 @@ def cost(specs: tuple[Path, ...], output_format: str, allow_partial: bool) -> No
     \b
     Example:
       cachegen cost spec/dev.yaml spec/prod.yaml spec/perf.yaml
+      cachegen cost --format svg spec/*.yaml > cost.svg
     """
     from .commands import cost as command
 

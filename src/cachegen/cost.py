@@ -68,6 +68,16 @@ class Alternative:
     yearly_delta: Decimal | None
 
 
+def catalogue_dates() -> tuple[str, str]:
+    """When the catalogue's figures were taken: the oldest and the newest of its sources' dates."""
+    taken = sorted(str(source["taken"]) for source in catalog.pricing().get("sources", []))
+    return (taken[0], taken[-1]) if taken else ("unknown", "unknown")
+
+
+def purchase_option(estimate: Estimate) -> str:
+    return "on demand" if estimate.reserved is None else "reserved " + estimate.reserved.replace("_", " ")
+
+
 def hours_per_month() -> Decimal:
     return Decimal(str(catalog.pricing()["hours_per_month"]))
 

@@ -1,7 +1,8 @@
 """`cachegen cost SPEC...`: what each environment costs a month, side by side.
 
 An environment whose cost the catalogue cannot fully price has no total: the table says
-"unknown", names what is missing on stdout, and the command exits 1 unless `--allow-partial`.
+"unknown", names what is missing, and the command exits 1 unless `--allow-partial`.
+Formats: a text table, Markdown, JSON, or one SVG chart with every environment on one scale.
 """
 
 from __future__ import annotations
@@ -12,26 +13,61 @@ from pathlib import Path
 
 from .. import cost
 from ..compiler import compile_valid
-from ..render.cost import money
+from ..render.cost import money, svg
+from ..render.escape import markdown
 
 
 def run(paths: list[Path], output_format: str = "text", allow_partial: bool = False) -> int:
-    estimates = {d.environment: cost.estimate(d) for _, d in compile_valid(paths) if d is not None}
+    deployments = [d for _, d in compile_valid(paths) if d is not None]
+    estimates = {d.environment: cost.estimate(d, label=d.environment) for d in deployments}
     partial = [env for env, e in estimates.items() if not e.complete]
     status = 1 if partial and not allow_partial else 0
     if output_format == "json":
-        print(json.dumps({env: {"complete": e.complete,
-                                "monthly": None if e.monthly is None else str(e.monthly),
-                                "yearly": None if e.yearly is None else str(e.yearly),
-                                "priced_monthly": str(e.priced_monthly),
-                                "components": {**{line.component: str(line.monthly) for line in e.lines},
-                                               **{component: None for component in e.unpriced}},
-                                "missing": list(e.missing)} for env, e in estimates.items()}, indent=2))
+        print(json.dumps({d.environment: {"region": d.region, "engine": f"{d.engine} {d.engine_version}",
+                                          "purchase_option": cost.purchase_option(e), "complete": e.complete,
+                                          "monthly": None if e.monthly is None else str(e.monthly),
+                                          "yearly": None if e.yearly is None else str(e.yearly),
+                                          "priced_monthly": str(e.priced_monthly),
+                                          "components": {**{line.component: str(line.monthly) for line in e.lines},
+                                                         **{component: None for component in e.unpriced}},
+                                          "missing": list(e.missing)}
+                          for d, e in zip(deployments, estimates.values())}, indent=2))
         return status
+    if output_format == "svg":
+        print(svg(list(estimates.values()), "Monthly cost by environment"), end="")
+        return status
+    table = _table(deployments, estimates)
+    oldest, newest = cost.catalogue_dates()
+    taken = oldest if oldest == newest else f"{oldest} to {newest}"
+    if output_format == "md":
+        print(f"Prices from cachegen's catalogue (figures taken {taken}), USD per month.\n")
+        print("| " + " | ".join(markdown(cell) for cell in table[0]) + " |")
+        print("|---|" + "---:|" * (len(table[0]) - 1))
+        for row in table[1:]:
+            print("| " + " | ".join(markdown(cell) for cell in row) + " |")
+        notes = _notes(estimates, status)
+        if notes:
+            print()
+            for note in notes:
+                print(f"- {markdown(note)}")
+        return status
+    print(f"prices from cachegen's catalogue (figures taken {taken}), USD")
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
+    for note in _notes(estimates, status):
+        print(note)
+    return status
+
+
+def _table(deployments: list, estimates: dict[str, cost.Estimate]) -> list[list[str]]:
     components = list(dict.fromkeys([*(line.component for e in estimates.values() for line in e.lines),
                                      *(c for e in estimates.values() for c in e.unpriced)]))
-    header = ["", *estimates]
-    table = [header]
+    table = [["", *estimates],
+             ["region", *(d.region for d in deployments)],
+             ["engine", *(f"{d.engine} {d.engine_version}" for d in deployments)],
+             ["node count x type", *(f"{e.nodes} x {e.node_type}" for e in estimates.values())],
+             ["purchase option", *(cost.purchase_option(e) for e in estimates.values())]]
     for component in components:
         table.append([component, *("unknown" if component in e.unpriced else
                                    money(sum((l.monthly for l in e.lines if l.component == component), Decimal(0)))
@@ -40,15 +76,15 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
                                        for e in estimates.values())])
     table.append(["total per year", *(money(e.yearly) if e.yearly is not None else "unknown"
                                       for e in estimates.values())])
-    if partial:
+    if any(not e.complete for e in estimates.values()):
         table.append(["priced so far", *(money(e.priced_monthly) if not e.complete else ""
                                          for e in estimates.values())])
-    table.append(["node count x type", *(f"{e.nodes} x {e.node_type}" for e in estimates.values())])
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        print("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
-    for env in partial:
-        print(f"{env}: no total: the catalogue cannot price {'; '.join(estimates[env].missing)}")
+    return table
+
+
+def _notes(estimates: dict[str, cost.Estimate], status: int) -> list[str]:
+    notes = [f"{env}: no total: the catalogue cannot price {'; '.join(e.missing)}"
+             for env, e in estimates.items() if not e.complete]
     if status:
-        print("a total that leaves these out would understate the cost: exit 1 (--allow-partial to accept)")
-    return status
+        notes.append("a total that leaves these out would understate the cost: exit 1 (--allow-partial to accept)")
+    return notes

@@ -42,7 +42,8 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     sources = ", ".join(f"{s['id']} {s['taken']}" for s in pricing.get("sources", []))
     return {
         "cost.md": templates.render("cost/cost.md.j2", d=d, current=current, alternatives=alternatives,
-                                    unpriced=unpriced,
+                                    unpriced=unpriced, purchase=cost.purchase_option(current),
+                                    taken=" to ".join(dict.fromkeys(cost.catalogue_dates())),
                                     sources=sources, hours=cost.hours_per_month(), money=money, signed=signed,
                                     qty=qty),
         "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced}) + "\n",
