@@ -215,3 +215,48 @@ def test_diff_computes_no_change_from_a_partial_total(without_dev_node_price):
     data = json.loads(run_cli("diff", "--format", "json", SPEC_DIR / "prod.yaml", SPEC_DIR / "dev.yaml").out)
     assert data["monthly_cost"]["new"] is None and data["monthly_cost"]["delta"] is None
     assert data["monthly_cost"]["new_missing"] == ["on-demand price of cache.t4g.micro (redis) in us-east-1"]
+
+
+NODES = yaml.safe_load((Path(__import__("cachegen").__path__[0]) / "data" / "node_types.yaml").read_text())["node_types"]
+
+
+def test_same_memory_in_another_family_is_the_smallest_type_that_holds_as_much():
+    from cachegen import cost
+
+    here = NODES["cache.r7g.large"]
+    expected = {}
+    for name, info in sorted(NODES.items(), key=lambda item: item[1]["maxmemory_bytes"]):
+        if (info["family"] != here["family"] and not info["family"].startswith("t")
+                and info["maxmemory_bytes"] >= here["maxmemory_bytes"]):
+            expected.setdefault(info["family"], name)
+    assert cost.same_memory_elsewhere("cache.r7g.large", "redis") == [expected[f] for f in sorted(expected)]
+    assert "cache.m7g.2xlarge" in expected.values()  # m7g.xlarge holds less than r7g.large
+    assert all(NODES[n]["family"].startswith("t") for n in cost.same_memory_elsewhere("cache.t4g.small", "redis"))
+
+
+def test_another_family_is_advised_only_where_it_saves():
+    data = _cost(SPEC_DIR / "perf.yaml")  # 2 x r7g.large
+    labels = {a["label"]: Decimal(a["monthly_delta"]) for a in data["alternatives"]}
+    same_memory = {label: delta for label, delta in labels.items() if label.startswith("same memory on ")}
+    assert same_memory and all(delta < 0 for delta in same_memory.values())
+    for family, node in (("r6g", "cache.r6g.large"), ("m7g", "cache.m7g.2xlarge")):
+        saves = price("redis", node) < price("redis", "cache.r7g.large")
+        assert (f"same memory on {family}: {node}" in labels) == saves
+
+
+def test_an_empty_alternatives_table_says_why(monkeypatch):
+    import copy
+
+    from cachegen import catalog
+    from cachegen.compiler import compile_spec, render
+
+    pricing = copy.deepcopy(catalog.pricing())
+    pricing["reserved"] = {}
+    pricing["on_demand"]["us-east-1"] = {"redis": {"cache.t4g.micro": pricing["on_demand"]["us-east-1"]["redis"]
+                                                   ["cache.t4g.micro"]}}
+    monkeypatch.setattr(catalog, "pricing", lambda: pricing)
+    _, deployment = compile_spec(SPEC_DIR / "dev.yaml")
+    markdown = render(deployment)["cost/cost.md"]
+    assert "No alternative can be priced: the catalogue lacks a figure each of them needs" in markdown
+    assert "| alternative |" not in markdown
+    assert "Not priced, the catalogue lacks their figures: on Valkey; reserved 1yr" in markdown

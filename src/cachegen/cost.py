@@ -190,9 +190,28 @@ def neighbours(node_type: str) -> tuple[str | None, str | None]:
     return (ordered[at - 1] if at > 0 else None), (ordered[at + 1] if at + 1 < len(ordered) else None)
 
 
+def same_memory_elsewhere(node_type: str, engine: str) -> list[str]:
+    """Per other family of the same kind (burstable or not), the smallest node type offered for
+    `engine` that holds at least as much data: for r7g.large (13.07 GiB) that is m7g.2xlarge,
+    since m7g.xlarge holds 12.94 GiB."""
+    types = catalog.node_types()
+    here = types[node_type]
+    burstable = here["family"].startswith("t")
+    best: dict[str, str] = {}
+    for name, info in types.items():
+        if (info["family"] == here["family"] or info["family"].startswith("t") != burstable
+                or engine not in info["engines"] or info["maxmemory_bytes"] < here["maxmemory_bytes"]):
+            continue
+        chosen = best.get(info["family"])
+        if chosen is None or info["maxmemory_bytes"] < types[chosen]["maxmemory_bytes"]:
+            best[info["family"]] = name
+    return [best[family] for family in sorted(best)]
+
+
 def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[str]]:
-    """The guide's saving tips, priced: Valkey, reserved nodes, the neighbouring node sizes;
-    and the labels of those the catalogue cannot price."""
+    """The guide's saving tips, priced: Valkey, every reservation, the neighbouring sizes, and
+    the same memory in another family where it costs less; and the labels of those the
+    catalogue cannot price (named, never dropped)."""
     options: list[Estimate] = []
     if d.engine != "valkey":
         options.append(estimate(d, engine="valkey", label="on Valkey"))
@@ -203,6 +222,11 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
     for other, word in ((smaller, "smaller"), (larger, "larger")):
         if other:
             options.append(estimate(d, node_type=other, label=f"{word}: {other}"))
+    cheaper_only = set()
+    for other in same_memory_elsewhere(d.node.name, d.engine):
+        option = estimate(d, node_type=other, label=f"same memory on {other.split('.')[1]}: {other}")
+        options.append(option)
+        cheaper_only.add(option.label)
     out, unpriced = [], []
     for option in options:
         if option.monthly is None:  # an alternative is only priced when every figure is known
@@ -210,5 +234,7 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
             continue
         # against an unknown current cost a difference would be a false saving
         delta = None if current.monthly is None else option.monthly - current.monthly
+        if option.label in cheaper_only and delta is not None and delta >= 0:
+            continue  # another family at the same memory is only advice when it saves
         out.append(Alternative(option, delta, None if delta is None else delta * 12))
     return out, unpriced
