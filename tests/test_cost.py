@@ -260,3 +260,29 @@ def test_an_empty_alternatives_table_says_why(monkeypatch):
     assert "No alternative can be priced: the catalogue lacks a figure each of them needs" in markdown
     assert "| alternative |" not in markdown
     assert "Not priced, the catalogue lacks their figures: on Valkey; reserved 1yr" in markdown
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "ap-southeast-1"])
+def test_valkey_outside_us_east_1_prices_completely(tmp_path, region):
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    spec = tmp_path / "v.yaml"
+    spec.write_text(f"extends: base.yaml\nenvironment: v\nregion: {region}\nengine: {{name: valkey, version: '8.0'}}\n"
+                    "node_type: cache.r7g.large\nnetwork:\n  vpc_id: vpc-0123456789abcdef0\n"
+                    f"  subnets: [{{id: subnet-0123456789abcdef1, az: {region}a}}, "
+                    f"{{id: subnet-0123456789abcdef2, az: {region}b}}]\n")
+    estimate = _cost(spec)["estimate"]
+    assert estimate["complete"] is True and estimate["missing"] == []
+    [nodes] = [line for line in estimate["lines"] if line["component"] == "nodes"]
+    assert Decimal(nodes["monthly"]) == 2 * HOURS * price("valkey", "cache.r7g.large", region)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-northeast-1"])
+@pytest.mark.parametrize("node", ["cache.r7g.large", "cache.m7g.large", "cache.t4g.small"])
+def test_every_reservation_is_priced_for_the_current_families(region, node):
+    from cachegen import cost
+
+    offers = cost.node_prices(region, "redis", node)["reserved"]
+    assert set(offers) == {(term, payment) for term in ("1yr", "3yr")
+                           for payment in ("no_upfront", "partial_upfront", "all_upfront")}
+    for (term, payment), (hourly, upfront) in offers.items():
+        assert (hourly == 0) == (payment == "all_upfront") and (upfront == 0) == (payment == "no_upfront")
