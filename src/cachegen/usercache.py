@@ -47,37 +47,37 @@ def private_directory(path: Path) -> bool:
 
 # --- parsed data -----------------------------------------------------------------------------
 # Held in marshal's format (built in: nothing to import, and loading it runs no code). marshal
-# knows no dates, which YAML's loader makes of `retrieved: 2026-11-28`: a date is stored as a
-# tuple (a YAML load makes lists, never tuples, so the two cannot be confused).
+# knows no dates, which YAML's loader makes of `retrieved: 2026-11-28`: an entry holds the
+# value with each date as its ISO text, and the paths of those dates, so that loading restores
+# them without walking the whole value (the price catalogue has tens of thousands of leaves).
 
-_DATE = "date"
 _PLAIN = (str, int, float, bool, type(None))
 
 
-def _to_marshal(value: Any) -> Any:
+def _to_marshal(value: Any, path: tuple = (), dates: list | None = None) -> tuple[Any, list]:
+    """(value with dates as text, paths of the dates); TypeError for anything but plain data."""
+    dates = [] if dates is None else dates
     kind = type(value)
     if kind is dict:
-        return {key: _to_marshal(item) for key, item in value.items()}
+        return {key: _to_marshal(item, (*path, key), dates)[0] for key, item in value.items()}, dates
     if kind is list:
-        return [_to_marshal(item) for item in value]
+        return [_to_marshal(item, (*path, index), dates)[0] for index, item in enumerate(value)], dates
     if kind is datetime.date:
-        return (_DATE, value.isoformat())
+        dates.append(path)
+        return value.isoformat(), dates
     if kind in _PLAIN:
-        return value
+        return value, dates
     raise TypeError(f"{kind.__name__} cannot be cached")
 
 
-def _from_marshal(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        return {key: item if type(item) in _PLAIN else _from_marshal(item) for key, item in value.items()}
-    if kind is list:
-        return [item if type(item) in _PLAIN else _from_marshal(item) for item in value]
-    if kind is tuple and len(value) == 2 and value[0] == _DATE:
-        return datetime.date.fromisoformat(value[1])
-    if kind in _PLAIN:
-        return value
-    raise ValueError(f"{kind.__name__} in a cache entry")
+def _from_marshal(value: Any, dates: list) -> Any:
+    for path in dates:
+        *parents, last = path
+        container = value
+        for key in parents:
+            container = container[key]
+        container[last] = datetime.date.fromisoformat(container[last])
+    return value
 
 
 def _data_directory() -> Path | None:
@@ -101,14 +101,14 @@ def parsed(source: bytes, parse: Callable[[], Any]) -> Any:
     try:
         stored = marshal.loads(entry.read_bytes())
         # an entry names the bytes it was made from: a truncated or foreign file is parsed again
-        if type(stored) is tuple and len(stored) == 2 and stored[0] == digest:
-            return _from_marshal(stored[1])
-    except (OSError, EOFError, ValueError, TypeError):  # absent or unreadable: parse again
+        if type(stored) is tuple and len(stored) == 3 and stored[0] == digest:
+            return _from_marshal(stored[1], stored[2])
+    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):  # absent or unreadable
         pass
     value = parse()
     staged = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
     try:
-        staged.write_bytes(marshal.dumps((digest, _to_marshal(value))))
+        staged.write_bytes(marshal.dumps((digest, *_to_marshal(value))))
         os.replace(staged, entry)  # readers see the old entry or the whole new one
     except (OSError, TypeError, ValueError):
         with suppress(OSError):
