@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from . import catalog
@@ -46,7 +47,7 @@ class Estimate:
         """Whether the catalogue prices every component: only then is there a total."""
         return not self.missing
 
-    @property
+    @cached_property
     def priced_monthly(self) -> Decimal:
         """The sum of the lines the catalogue prices: a total only when the estimate is complete."""
         return sum((line.monthly for line in self.lines), Decimal(0))
@@ -158,10 +159,19 @@ def _transfer_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple
                  f"{gigabytes} GB a month, charged out and in")], []
 
 
+# (region, engine, node type) -> (the catalogue read, its figures): every estimate of every
+# alternative asks again. Kept with the catalogue object itself, so that another catalogue (a
+# test's) is never answered from this one.
+_NODE_PRICES: dict[tuple[str, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
 def node_prices(region: str, engine: str, node_type: str) -> dict[str, Any]:
     """Every figure the catalogue has for one node type: the on-demand hourly price (None when
-    unknown) and each reservation offer as (hourly, upfront per node)."""
+    unknown) and each reservation offer as (hourly, upfront per node). Read only: shared."""
     pricing = catalog.pricing()
+    known = _NODE_PRICES.get((region, engine, node_type))
+    if known is not None and known[0] is pricing:
+        return known[1]
     offers = _get(pricing, "reserved", region, engine, node_type) or {}
     reserved = {}
     for term in TERM_YEARS:
@@ -169,7 +179,9 @@ def node_prices(region: str, engine: str, node_type: str) -> dict[str, Any]:
             offer = _get(offers, term, payment)
             if offer is not None:
                 reserved[(term, payment)] = (Decimal(offer["hourly"]), Decimal(offer["upfront"]))
-    return {"on_demand": _get(pricing, "on_demand", region, engine, node_type), "reserved": reserved}
+    figures = {"on_demand": _get(pricing, "on_demand", region, engine, node_type), "reserved": reserved}
+    _NODE_PRICES[(region, engine, node_type)] = (pricing, figures)
+    return figures
 
 
 def _get(data: dict[str, Any], *keys: str) -> Any:
