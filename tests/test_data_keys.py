@@ -94,6 +94,8 @@ def _workload(tmp_path: Path) -> None:
                         f"{{id: subnet-0123456789abcdef2, az: {region}b}}]\n"
                         f"  allowed_security_groups: [sg-0123456789abcdef3]\n  network_type: {network}\n"
                         "security: {in_transit_encryption: {mode: required}}\nport: null\n"
+                        # old versions lack log delivery: off, so that their model-stage rules run too
+                        "logs: {slow_log: {enabled: false}, engine_log: {enabled: false}}\n"
                         "parameters: {family: not-a-family}\n")
         try:
             compile_spec(spec)

@@ -31,6 +31,7 @@ TRIGGERS = {
     "CG017": "network:\n  allowed_cidrs: [" + ", ".join(f"10.{i}.0.0/16" for i in range(60)) + "]\n",
     "CG020": "parameters:\n  values: {maxmemory-policy: allkeys-lru}\n",
     "CG024": "celery:\n  workers: {count: 40, concurrency: 32}\n  broker: {pool_limit: 20}\n",
+    "CG032": "engine: {version: '5.0.6'}\nlogs: {slow_log: {enabled: false}, engine_log: {enabled: false}}\n",
 }
 CHANGE_RULES = {"CG030": "port: 6380\n", "CG031": "engine: {version: '6.2'}\n"}
 

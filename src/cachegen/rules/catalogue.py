@@ -162,3 +162,24 @@ def parameter_names(ctx: Context) -> Iterator[Finding]:
         elif info["since"] and catalog.version_key(spec.engine.version) < catalog.version_key(info["since"]):
             yield Finding(("parameters", "values", name),
                           f"{name} needs {spec.engine.name} {info['since']} or later (spec: {spec.engine.version})")
+
+
+EXTENDED_SUPPORT = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/extended-support.html"
+
+
+@rule(RULES, "CG032", "The engine version has an end of standard support, after which Extended Support is charged",
+      EXTENDED_SUPPORT, blocking=False, severity="warning",
+      rationale="ElastiCache enrolls a cache still on such a version in Extended Support by itself and charges for "
+                "it from the first day of the following month; for Redis OSS 4 and 5 it later upgrades the cache to "
+                "Valkey. The dates are fixed, so the finding does not depend on the day it is reported.")
+def standard_support_end(ctx: Context) -> Iterator[Finding]:
+    d = ctx.deployment
+    support = catalog.engines()[d.engine]["versions"][d.engine_version].get("support")
+    if not support:
+        return
+    ends = support.get("extended_ends")
+    yield Finding(("engine", "version"),
+                  f"{d.engine} {d.engine_version}: ElastiCache's standard support ends {support['standard_ends']}; "
+                  f"Extended Support is charged from {support['extended_charged_from']}"
+                  + (f" until {ends}, when ElastiCache upgrades the cache to Valkey" if ends else ""),
+                  suggestion="upgrade to Valkey (the endpoint stays) or to a Redis OSS version with standard support")
