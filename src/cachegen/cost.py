@@ -69,10 +69,10 @@ class Alternative:
     yearly_delta: Decimal | None
 
 
-def catalogue_dates() -> tuple[str, str]:
-    """When the catalogue's figures were taken: the oldest and the newest of its sources' dates."""
+def catalogue_taken() -> str:
+    """When the catalogue's figures were taken: its sources' oldest to newest date."""
     taken = sorted(str(source["taken"]) for source in catalog.pricing().get("sources", []))
-    return (taken[0], taken[-1]) if taken else ("unknown", "unknown")
+    return " to ".join(dict.fromkeys([taken[0], taken[-1]])) if taken else "unknown"
 
 
 def purchase_option(estimate: Estimate) -> str:

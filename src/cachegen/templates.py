@@ -15,7 +15,6 @@ against the template's source; the output is the same with or without it).
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
 from functools import cache

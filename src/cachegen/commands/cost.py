@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import cost
 from ..compiler import compile_valid
-from ..render.cost import money, svg
+from ..render.cost import decimal_text, money, svg
 from ..render.escape import markdown
 
 
@@ -25,8 +25,7 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
     if output_format == "json":
         print(json.dumps({d.environment: {"region": d.region, "engine": f"{d.engine} {d.engine_version}",
                                           "purchase_option": cost.purchase_option(e), "complete": e.complete,
-                                          "monthly": None if e.monthly is None else str(e.monthly),
-                                          "yearly": None if e.yearly is None else str(e.yearly),
+                                          "monthly": decimal_text(e.monthly), "yearly": decimal_text(e.yearly),
                                           "priced_monthly": str(e.priced_monthly),
                                           "components": {**{line.component: str(line.monthly) for line in e.lines},
                                                          **{component: None for component in e.unpriced}},
@@ -37,8 +36,7 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
         print(svg(list(estimates.values()), "Monthly cost by environment"), end="")
         return status
     table = _table(deployments, estimates)
-    oldest, newest = cost.catalogue_dates()
-    taken = oldest if oldest == newest else f"{oldest} to {newest}"
+    taken = cost.catalogue_taken()
     if output_format == "md":
         print(f"Prices from cachegen's catalogue (figures taken {taken}), USD per month.\n")
         print("| " + " | ".join(markdown(cell) for cell in table[0]) + " |")

@@ -17,6 +17,7 @@ from typing import Any
 from .. import cost
 from ..compiler import compile_spec, render
 from ..previous import previous_compiled
+from ..render.cost import decimal_text
 from ..rules.change import REPLACING
 from .explain import rows
 
@@ -63,8 +64,8 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
                 files[name] = lines
     if output_format == "json":
         report: dict[str, Any] = {"old": old_label, "new": new_label, "settings": settings,
-                                  "monthly_cost": {"old": _text(old_cost), "new": _text(new_cost),
-                                                   "delta": _text(cost_delta),
+                                  "monthly_cost": {"old": decimal_text(old_cost), "new": decimal_text(new_cost),
+                                                   "delta": decimal_text(cost_delta),
                                                    "old_missing": list(old_estimate.missing),
                                                    "new_missing": list(new_estimate.missing)},
                                   "replaces_replication_group": replaced}
@@ -87,10 +88,6 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
         for lines in files.values():
             sys.stdout.writelines(lines)
     return 1 if settings else 0
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _money(value: Decimal | None) -> str:

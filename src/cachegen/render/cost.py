@@ -27,7 +27,8 @@ def signed(value: Decimal | None) -> str:
     return ("-" if value < 0 else "+") + text
 
 
-def _text(value: Decimal | None) -> str | None:
+def decimal_text(value: Decimal | None) -> str | None:
+    """An amount for JSON: its exact text, or null when it is unknown."""
     return None if value is None else str(value)
 
 
@@ -43,7 +44,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     return {
         "cost.md": templates.render("cost/cost.md.j2", d=d, current=current, alternatives=alternatives,
                                     unpriced=unpriced, purchase=cost.purchase_option(current),
-                                    taken=" to ".join(dict.fromkeys(cost.catalogue_dates())),
+                                    taken=cost.catalogue_taken(),
                                     sources=sources, hours=cost.hours_per_month(), money=money, signed=signed,
                                     qty=qty),
         "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced}) + "\n",
@@ -64,7 +65,7 @@ def _estimate_json(estimate: cost.Estimate) -> dict[str, Any]:
         "upfront": str(estimate.upfront),
         # no total when a component is not priced: `monthly` is null, `priced_monthly` the part known
         "complete": estimate.complete,
-        "monthly": _text(estimate.monthly),
+        "monthly": decimal_text(estimate.monthly),
         "priced_monthly": str(estimate.priced_monthly),
         "missing": list(estimate.missing),
         "unpriced_components": list(estimate.unpriced),
@@ -79,9 +80,9 @@ def _json(d: Deployment, current: cost.Estimate, alternatives: list[cost.Alterna
         "hours_per_month": str(cost.hours_per_month()),
         "complete": current.complete,
         "estimate": _estimate_json(current),
-        "yearly": _text(current.yearly),
-        "alternatives": [{**_estimate_json(a.estimate), "monthly_delta": _text(a.monthly_delta),
-                          "yearly_delta": _text(a.yearly_delta)} for a in alternatives],
+        "yearly": decimal_text(current.yearly),
+        "alternatives": [{**_estimate_json(a.estimate), "monthly_delta": decimal_text(a.monthly_delta),
+                          "yearly_delta": decimal_text(a.yearly_delta)} for a in alternatives],
     }
 
 
