@@ -286,3 +286,97 @@ def test_every_reservation_is_priced_for_the_current_families(region, node):
                            for payment in ("no_upfront", "partial_upfront", "all_upfront")}
     for (term, payment), (hourly, upfront) in offers.items():
         assert (hourly == 0) == (payment == "all_upfront") and (upfront == 0) == (payment == "no_upfront")
+
+
+def _spec(tmp_path: Path, region: str = "us-east-1", engine: str = "redis", version: str = "7.1",
+          node: str = "cache.r7g.large") -> Path:
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"extends: base.yaml\nenvironment: s\nregion: {region}\nengine: {{name: {engine}, version: '{version}'}}\n"
+                    f"node_type: {node}\nnetwork:\n  vpc_id: vpc-0123456789abcdef0\n"
+                    f"  subnets: [{{id: subnet-0123456789abcdef1, az: {region}a}}, "
+                    f"{{id: subnet-0123456789abcdef2, az: {region}b}}]\n"
+                    "logs: {slow_log: {enabled: false}, engine_log: {enabled: false}}\n")
+    return spec
+
+
+@pytest.fixture
+def with_extended_support_rates(monkeypatch):
+    """The catalogue as `pricing refresh` (API) writes it, with Extended Support rates of one node."""
+    import copy
+
+    from cachegen import catalog
+
+    pricing = copy.deepcopy(catalog.pricing())
+    pricing["extended_support"] = {"us-east-1": {"redis": {"cache.m5.large": {"yr1_yr2": "0.125", "yr3": "0.25"}}}}
+    monkeypatch.setattr(catalog, "pricing", lambda: pricing)
+    return pricing
+
+
+def test_extended_support_is_charged_from_its_dates_on_top_of_the_node_price(tmp_path, with_extended_support_rates):
+    data = _cost(_spec(tmp_path, version="5.0.6", node="cache.m5.large"))  # m5: from Redis OSS 4.0.10
+    estimate = data["estimate"]
+    base = Decimal(estimate["monthly"])
+    node_hours = 2 * HOURS
+    assert [(c["component"], c["starts"], c["ends"], Decimal(c["monthly"])) for c in estimate["dated_charges"]] == [
+        ("Extended Support, years 1-2", "2026-02-01", "2028-01-31", node_hours * Decimal("0.125")),
+        ("Extended Support, year 3", "2028-02-01", "2029-01-31", node_hours * Decimal("0.25"))]
+    assert Decimal(estimate["dated_charges"][1]["monthly_total_from_then"]) == base + node_hours * Decimal("0.25")
+    # the base total has no surcharge: the report states both, whatever day it is built
+    assert base == sum(Decimal(line["monthly"]) for line in estimate["lines"])
+    [nodes] = [line for line in estimate["lines"] if line["component"] == "nodes"]
+    assert Decimal(nodes["monthly"]) == node_hours * price("redis", "cache.m5.large")
+    # the same surcharge on every alternative on the same engine; none on Valkey
+    alternatives = {a["label"]: a for a in data["alternatives"]}
+    assert alternatives["reserved 1yr, all upfront"]["dated_charges"][0]["monthly"] == estimate["dated_charges"][0]["monthly"]
+    assert alternatives["on Valkey"]["dated_charges"] == []
+
+
+def test_extended_support_without_a_rate_leaves_no_total(tmp_path):
+    """The committed catalogue has no Extended Support rate (no attributable copy): a spec on
+    Redis OSS 6.2 gets no total, and the report says which rate, from which date."""
+    from cachegen.compiler import compile_spec, render
+
+    _, d = compile_spec(_spec(tmp_path, version="6.2"))
+    files = render(d)
+    data = json.loads(files["cost/cost.json"])
+    assert data["complete"] is False and data["estimate"]["monthly"] is None
+    assert ("Extended Support, years 1-2 (from 2027-02-01): rate of cache.r7g.large (redis) in us-east-1"
+            in data["estimate"]["missing"])
+    markdown = files["cost/cost.md"]
+    assert "| 2027-02-01 | 2029-01-31 | Extended Support, years 1-2 | unknown | unknown |" in markdown
+    assert "| 2029-02-01 | not announced | Extended Support, year 3 | unknown | unknown |" in markdown
+    assert "Moving to Valkey ends the Extended Support charges" in markdown
+    result = run_cli("cost", str(tmp_path / "s.yaml"))
+    assert result.code == 1 and "Extended Support" in result.out
+
+
+def test_a_version_with_standard_support_has_no_dated_charge(tmp_path):
+    assert _cost(_spec(tmp_path, version="7.1"))["estimate"]["dated_charges"] == []
+
+
+@pytest.mark.parametrize("node", ["cache.m5.large", "cache.r5.xlarge", "cache.c7gn.large"])
+@pytest.mark.parametrize("engine,version", [("redis", "7.1"), ("valkey", "8.0")])
+def test_the_added_families_are_priced(tmp_path, node, engine, version):
+    estimate = _cost(_spec(tmp_path, engine=engine, version=version, node=node))["estimate"]
+    assert estimate["complete"] is True
+    [nodes] = [line for line in estimate["lines"] if line["component"] == "nodes"]
+    assert Decimal(nodes["unit_price"]) == price(engine, node)
+
+
+def test_other_options_show_serverless_and_data_tiering_unit_prices(tmp_path):
+    from cachegen.compiler import compile_spec, render
+
+    _, d = compile_spec(_spec(tmp_path, region="eu-west-1", engine="valkey", version="8.0"))
+    files = render(d)
+    serverless = PRICING["serverless"]["eu-west-1"]["valkey"]
+    others = json.loads(files["cost/cost.json"])["other_options"]
+    assert Decimal(others["serverless"]["per_gb_hour"]) == Decimal(serverless["per_gb_hour"])
+    assert Decimal(others["serverless"]["per_million_ecpus"]) == Decimal(serverless["per_ecpu"]) * 1_000_000
+    tiering = PRICING["on_demand"]["eu-west-1"]["valkey"]["cache.r6gd.xlarge"]
+    assert others["data_tiering_per_node_hour"]["cache.r6gd.xlarge"] == tiering
+    assert f"| data tiering (memory + SSD), cache.r6gd.xlarge | ${Decimal(tiering):.4f} per node-hour |" in files[
+        "cost/cost.md"]
+    # a region whose map has no r6gd row says so
+    _, d = compile_spec(_spec(tmp_path, region="af-south-1", node="cache.t3.small"))
+    assert "| data tiering (memory + SSD), r6gd | not in the catalogue for this region |" in render(d)["cost/cost.md"]

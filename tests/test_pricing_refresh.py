@@ -33,8 +33,12 @@ def product(sku, region, engine, node, usagetype, hourly, reserved=None):
 PAGE_1 = [
     product("A1", "us-east-1", "Redis", "cache.t4g.micro", "NodeUsage:cache.t4g.micro", "0.0160000000",
             reserved=[("1yr", "All Upfront", "100.0000000000", "0.0000000000"), ("3yr", "No Upfront", None, "0.0090000000")]),
-    # trap: the same node billed as Extended Support, at another price
-    product("A2", "us-east-1", "Redis", "cache.t4g.micro", "ExtendedSupport:Yr1-Yr2:cache.t4g.micro", "0.0128"),
+    # the same node billed as Extended Support, at another price: kept apart, never the node price
+    # (usage types as AWS's agent toolkit parses them: "USE1-ExtendedSupportYr1_Yr2-NodeUsage:...")
+    product("A2", "us-east-1", "Redis", "cache.t4g.micro", "USE1-ExtendedSupportYr1_Yr2-NodeUsage:cache.t4g.micro",
+            "0.0128000000"),
+    product("A4", "us-east-1", "Redis", "cache.t4g.micro", "USE1-ExtendedSupportYr3-NodeUsage:cache.t4g.micro",
+            "0.0256000000"),
     product("A3", "us-east-1", "Valkey", "cache.t4g.micro", "NodeUsage:cache.t4g.micro", "0.0128000000"),
 ]
 PAGE_2 = [
@@ -79,9 +83,10 @@ def test_fetch_keeps_only_node_usage_and_follows_pages():
     assert result.reserved["us-east-1"]["redis"]["cache.t4g.micro"] == {
         "1yr": {"all_upfront": {"upfront": "100", "hourly": "0"}},
         "3yr": {"no_upfront": {"upfront": "0", "hourly": "0.009"}}}
+    assert result.extended_support == {"us-east-1": {"redis": {"cache.t4g.micro": {"yr1_yr2": "0.0128",
+                                                                                   "yr3": "0.0256"}}}}
     assert not result.conflicts
-    assert result.skipped == {"engine Memcached": 1, "usage type ExtendedSupport": 1,
-                              "usage type USW2-SyncDurabilityNodeUsage": 1}
+    assert result.skipped == {"engine Memcached": 1, "usage type USW2-SyncDurabilityNodeUsage": 1}
 
 
 def test_conflicting_node_skus_are_reported(tmp_path):
@@ -112,3 +117,4 @@ def test_diff_first_then_write(tmp_path, capsys):
     written = yaml.safe_load(path.read_text())
     assert written["on_demand"]["us-east-1"]["redis"]["cache.t4g.micro"] == "0.016"
     assert written["backup_storage"] == {"us-east-1": {"price_per_gb_month": "0.085"}}
+    assert written["extended_support"]["us-east-1"]["redis"]["cache.t4g.micro"]["yr3"] == "0.0256"

@@ -41,6 +41,17 @@ def data_file(name: str) -> dict[str, Any]:
     return _parse((DATA_DIR / name).read_bytes())
 
 
+# The sizes of an ElastiCache node type's name, smallest first ("cache.<family>.<size>").
+NODE_SIZES = ("micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
+              "16xlarge", "24xlarge", "48xlarge")
+
+
+def size_rank(node_type: str) -> int:
+    """Where a node type's size comes among NODE_SIZES (an unknown size last)."""
+    size = node_type.rsplit(".", 1)[-1]
+    return NODE_SIZES.index(size) if size in NODE_SIZES else len(NODE_SIZES)
+
+
 def node_types() -> dict[str, dict[str, Any]]:
     return _load("node_types.yaml")["node_types"]
 

@@ -217,17 +217,22 @@ def pricing() -> None:
 @pricing.command()
 @click.option("--write", is_flag=True, help="Write the catalogue (default: show the diff, exit 1 on changes).")
 @click.option("--region", "regions", multiple=True, help="Regions to refresh (default: the catalogue's).")
-def refresh(write: bool, regions: tuple[str, ...]) -> None:
-    """Rebuild the node prices from the AWS Price List API (needs AWS credentials).
+@click.option("--from-maps", "maps", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Read AWS's published price maps from this folder (elasticache.json and the "
+                   "elasticache-reservedinstance-*.json files) instead of calling the API.")
+def refresh(write: bool, regions: tuple[str, ...], maps: Path | None) -> None:
+    """Rebuild the node and serverless prices from the AWS Price List API (needs AWS
+    credentials) or from a copy of AWS's price maps.
 
     \b
     Example:
       cachegen pricing refresh             # show what changed
       cachegen pricing refresh --write
+      cachegen pricing refresh --from-maps ./elasticache-maps --write
     """
     from .commands import pricing as command
 
-    sys.exit(command.run(write, list(regions)))
+    sys.exit(command.run(write, list(regions), maps=maps))
 
 
 def main() -> None:

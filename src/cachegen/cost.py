@@ -7,6 +7,7 @@ total (`monthly` is None): a sum that silently leaves a component out would be a
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -15,8 +16,8 @@ from typing import Any
 from . import catalog
 from .model import Deployment
 
-SIZES = ["micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"]
 TERM_YEARS = {"1yr": 1, "3yr": 3}
+_ONE_DAY = datetime.timedelta(days=1)
 PAYMENTS = ("no_upfront", "partial_upfront", "all_upfront")
 
 
@@ -31,6 +32,17 @@ class Line:
 
 
 @dataclass(frozen=True)
+class DatedCharge:
+    """A charge that starts on a fixed date (Extended Support of an engine version past standard
+    support): stated with its dates, so that a report never depends on the day it is built."""
+    component: str
+    starts: str  # ISO date, the first day charged
+    ends: str | None  # ISO date, the last day charged; None when no source gives it
+    monthly: Decimal | None  # None: the catalogue lacks the rate
+    note: str
+
+
+@dataclass(frozen=True)
 class Estimate:
     label: str
     engine: str
@@ -41,11 +53,17 @@ class Estimate:
     upfront: Decimal = Decimal(0)  # paid once per term, all nodes
     missing: tuple[str, ...] = field(default=())  # each figure the catalogue lacks, described
     unpriced: tuple[str, ...] = field(default=())  # the components those figures belong to
+    dated: tuple[DatedCharge, ...] = field(default=())  # added to the monthly cost from their dates on
 
     @property
     def complete(self) -> bool:
-        """Whether the catalogue prices every component: only then is there a total."""
+        """Whether the catalogue prices every component, dated charges included: only then is
+        there a total."""
         return not self.missing
+
+    def monthly_from(self, charge: DatedCharge) -> Decimal | None:
+        """The monthly cost while `charge` applies (None when anything in it is unknown)."""
+        return None if self.monthly is None or charge.monthly is None else self.monthly + charge.monthly
 
     @cached_property
     def priced_monthly(self) -> Decimal:
@@ -127,9 +145,37 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
                                          ("cross-AZ transfer", _transfer_line(d, pricing, region))):
         lines.extend(priced)
         missing.extend((component, item) for item in lacking)
+    dated = _extended_support(d, pricing, engine, node_type, node_hours) if engine == d.engine else []
+    missing.extend((charge.component, f"{charge.component} (from {charge.starts}): rate of {node_type} ({engine}) "
+                                      f"in {region}") for charge in dated if charge.monthly is None)
     reserved_label = f"{reserved[0]} {reserved[1]}" if reserved else None
     return Estimate(label, engine, node_type, d.node_count, reserved_label, tuple(lines), upfront,
-                    tuple(item for _, item in missing), tuple(dict.fromkeys(component for component, _ in missing)))
+                    tuple(item for _, item in missing), tuple(dict.fromkeys(component for component, _ in missing)),
+                    tuple(dated))
+
+
+# The Price List's two Extended Support tiers (usage types `ExtendedSupportYr1_Yr2-NodeUsage:<type>`
+# and `ExtendedSupportYr3-NodeUsage:<type>`), each billed per node-hour on top of the node's own
+# price, reserved or not (reservations cover only `NodeUsage`). Their dates are the engine
+# version's, in engines.yaml.
+EXTENDED_SUPPORT_TIERS = (("yr1_yr2", "Extended Support, years 1-2", "extended_charged_from", "extended_year3_from"),
+                          ("yr3", "Extended Support, year 3", "extended_year3_from", "extended_ends"))
+
+
+def _extended_support(d: Deployment, pricing: dict[str, Any], engine: str, node_type: str,
+                      node_hours: Decimal) -> list[DatedCharge]:
+    support = catalog.engines()[engine]["versions"][d.engine_version].get("support") or {}
+    charges = []
+    for tier, component, starts, ends in EXTENDED_SUPPORT_TIERS:
+        if starts not in support:
+            continue
+        end = support.get(ends)
+        last = None if end is None else str(end - _ONE_DAY if ends == "extended_year3_from" else end)
+        rate = _get(pricing, "extended_support", d.region, engine, node_type, tier)
+        charges.append(DatedCharge(component, str(support[starts]), last, None if rate is None else node_hours * rate,
+                                   f"{d.engine} {d.engine_version} past standard support ({support['standard_ends']}): "
+                                   + ("rate unknown" if rate is None else f"{rate} per node-hour")))
+    return charges
 
 
 def _backup_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple[list[Line], list[str]]:
@@ -184,6 +230,31 @@ def node_prices(region: str, engine: str, node_type: str) -> dict[str, Any]:
     return figures
 
 
+DATA_TIERING_FAMILY = "r6gd"  # memory plus local SSD: billed per node-hour like any node
+ECPUS_QUOTED = Decimal(1_000_000)  # AWS quotes serverless requests per million ECPUs
+
+
+@dataclass(frozen=True)
+class OtherOptions:
+    """The catalogue's unit prices, in one region and engine, of the ElastiCache options beyond
+    a provisioned group: a serverless cache and data-tiering nodes. Shown for comparison, not
+    totalled: their cost depends on data stored and requests served, which no spec states yet."""
+    serverless_per_gb_hour: Decimal | None
+    serverless_per_million_ecpus: Decimal | None
+    data_tiering_per_node_hour: dict[str, Decimal]  # node type -> on-demand price, smallest first
+
+
+def other_options(region: str, engine: str) -> OtherOptions:
+    pricing = catalog.pricing()
+    serverless = _get(pricing, "serverless", region, engine) or {}
+    per_ecpu = serverless.get("per_ecpu")
+    nodes = _get(pricing, "on_demand", region, engine) or {}
+    tiering = {node: Decimal(price) for node, price in nodes.items() if node.split(".")[1] == DATA_TIERING_FAMILY}
+    return OtherOptions(None if "per_gb_hour" not in serverless else Decimal(serverless["per_gb_hour"]),
+                        None if per_ecpu is None else (Decimal(per_ecpu) * ECPUS_QUOTED).normalize(),
+                        dict(sorted(tiering.items(), key=lambda item: catalog.size_rank(item[0]))))
+
+
 def _get(data: dict[str, Any], *keys: str) -> Any:
     for key in keys:
         if not isinstance(data, dict) or key not in data:
@@ -196,8 +267,7 @@ def neighbours(node_type: str) -> tuple[str | None, str | None]:
     """The next smaller and larger node type of the same family in the node catalogue."""
     types = catalog.node_types()
     family = types[node_type]["family"]
-    ordered = sorted((t for t, info in types.items() if info["family"] == family),
-                     key=lambda t: SIZES.index(t.rsplit(".", 1)[1]) if t.rsplit(".", 1)[1] in SIZES else 99)
+    ordered = sorted((t for t, info in types.items() if info["family"] == family), key=catalog.size_rank)
     at = ordered.index(node_type)
     return (ordered[at - 1] if at > 0 else None), (ordered[at + 1] if at + 1 < len(ordered) else None)
 

@@ -1,11 +1,12 @@
 """Rebuild the node prices of the pricing catalogue from the AWS Price List API.
 
-Only node-hour SKUs count: the usage type is `NodeUsage:<type>`, with a region prefix
-outside us-east-1 (`USW2-NodeUsage:cache.t4g.micro`). The same node also appears under
-other usage types — ExtendedSupport (old engines past standard support) and
-SyncDurability — at other prices; those are the traps that would overwrite the real
-price, so they are dropped. Two NodeUsage SKUs for one (region, engine, node) with
-different prices are reported, never silently resolved.
+Node-hour SKUs have the usage type `NodeUsage:<type>`, with a region prefix outside
+us-east-1 (`USW2-NodeUsage:cache.t4g.micro`). The same node also appears under other usage
+types at other prices, which must never overwrite the node price: Extended Support (an engine
+version past standard support, billed on top of the node price in two tiers,
+`USE1-ExtendedSupportYr1_Yr2-NodeUsage:<type>` and `...ExtendedSupportYr3-NodeUsage:<type>`),
+kept apart as such, and SyncDurability, dropped. Two SKUs for one (region, engine, node, usage)
+with different prices are reported, never silently resolved.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 NODE_USAGE = re.compile(r"^(?:[A-Z]{2,4}\d?-)?NodeUsage:(cache\.[a-z0-9]+\.[a-z0-9]+)$")
+EXTENDED_SUPPORT_USAGE = re.compile(r"^(?:[A-Z]{2,4}\d?-)?ExtendedSupport(Yr1_Yr2|Yr3)-NodeUsage:(cache\.[a-z0-9]+\.[a-z0-9]+)$")
 ENGINES = {"Redis": "redis", "Valkey": "valkey"}
 PURCHASE = {"No Upfront": "no_upfront", "Partial Upfront": "partial_upfront", "All Upfront": "all_upfront"}
 
@@ -26,6 +28,7 @@ PURCHASE = {"No Upfront": "no_upfront", "Partial Upfront": "partial_upfront", "A
 class Refreshed:
     on_demand: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     reserved: dict[str, Any] = field(default_factory=dict)
+    extended_support: dict[str, Any] = field(default_factory=dict)  # region/engine/node -> yr1_yr2, yr3
     conflicts: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -59,13 +62,24 @@ def _add(result: Refreshed, product: dict[str, Any], wanted: set[str] | None) ->
     if engine is None:
         _skip(result, f"engine {attributes.get('cacheEngine')}")
         return
-    match = NODE_USAGE.match(attributes.get("usagetype", ""))
-    if not match:
-        _skip(result, f"usage type {attributes.get('usagetype', '').split(':')[0]}")
+    usage = attributes.get("usagetype", "")
+    match = NODE_USAGE.match(usage)
+    extended = EXTENDED_SUPPORT_USAGE.match(usage)
+    if not (match or extended):
+        _skip(result, f"usage type {usage.split(':')[0]}")
         return
-    region, node = attributes["regionCode"], match[1]
+    region = attributes["regionCode"]
     if wanted is not None and region not in wanted:
         return
+    if extended:
+        tier, node = extended[1].lower(), extended[2]
+        for term in product.get("terms", {}).get("OnDemand", {}).values():
+            for dimension in term["priceDimensions"].values():
+                if dimension.get("unit") == "Hrs":
+                    _set(result, result.extended_support.setdefault(region, {}).setdefault(engine, {}).setdefault(
+                        node, {}), tier, _usd(dimension), f"Extended Support {tier} {region} {engine} {node}")
+        return
+    node = match[1]
     for term in product.get("terms", {}).get("OnDemand", {}).values():
         for dimension in term["priceDimensions"].values():
             if dimension.get("unit") == "Hrs":
@@ -100,9 +114,10 @@ def merge_into(catalogue: dict[str, Any], refreshed: Refreshed, taken: str) -> d
     updated = dict(catalogue)
     updated["on_demand"] = refreshed.on_demand
     updated["reserved"] = refreshed.reserved
+    updated["extended_support"] = refreshed.extended_support
     sources = [s for s in catalogue.get("sources", []) if s.get("id") != "aws-price-list-api"]
     updated["sources"] = [*sources, {"id": "aws-price-list-api", "url": "pricing:GetProducts AmazonElastiCache",
-                                     "taken": taken, "note": "on_demand and reserved node prices"}]
+                                     "taken": taken, "note": "on_demand, reserved and extended_support node prices"}]
     return updated
 
 
@@ -118,3 +133,68 @@ def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str
             lines.append(f"{path}: {a} -> {b}" if a is not None and b is not None
                          else f"{path}: {'added ' + str(b) if a is None else 'removed ' + str(a)}")
     return lines
+
+
+# The catalogue is written by hand in one layout and rewritten by `pricing refresh` in the same
+# one, so that a refresh's diff shows prices, not formatting. Its comment header is kept as is.
+_BLOCK_KEYS = re.compile(r"^(cache\.\S+|[a-z]{2}(-[a-z]+)+-\d|redis|valkey|[13]yr)$")
+
+
+def render(catalogue: dict[str, Any], header: str) -> str:
+    """The catalogue file: `header` (its comment lines), then every key in the layout the
+    committed file uses: nested mappings in blocks, down to the offers, which fit a line."""
+    out = [header.rstrip("\n") + "\n"]
+    previous_scalar = False
+    for key, value in catalogue.items():
+        scalar = not isinstance(value, (dict, list))
+        if not (scalar and previous_scalar):
+            out.append("\n")
+        previous_scalar = scalar
+        if key == "sources":
+            out.append("sources:\n")
+            for source in value:
+                out.extend(f"{'  - ' if i == 0 else '    '}{k}: {_scalar(v)}\n" for i, (k, v) in enumerate(source.items()))
+        elif isinstance(value, dict) and value:
+            out.append(f"{key}:\n")
+            _block(value, 1, out)
+        elif isinstance(value, dict):
+            out.append(f"{key}: {{}}\n")
+        else:
+            out.append(f"{key}: {_scalar(value)}\n")
+    return "".join(out)
+
+
+def _block(mapping: dict[str, Any], depth: int, out: list[str]) -> None:
+    for key, value in mapping.items():
+        indent = "  " * depth
+        if isinstance(value, dict) and value and all(_BLOCK_KEYS.match(k) for k in value):
+            out.append(f"{indent}{key}:\n")
+            _block(value, depth + 1, out)
+        else:
+            out.append(f"{indent}{key}: {_flow(value)}\n")
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    return _scalar(value)
+
+
+_PLAIN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+|[A-Z]{3}")  # ids and currency codes: never a YAML keyword
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    return text if _PLAIN.fullmatch(text) else json.dumps(text)
+
+
+def header_of(text: str) -> str:
+    """The comment lines a catalogue file starts with."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if line.strip() and not line.startswith("#"):
+            break
+        lines.append(line)
+    return "".join(lines)

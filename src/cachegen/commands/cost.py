@@ -29,6 +29,9 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
                                           "priced_monthly": str(e.priced_monthly),
                                           "components": {**{line.component: str(line.monthly) for line in e.lines},
                                                          **{component: None for component in e.unpriced}},
+                                          "dated_charges": [{"component": c.component, "starts": c.starts,
+                                                             "ends": c.ends, "monthly": decimal_text(c.monthly)}
+                                                            for c in e.dated],
                                           "missing": list(e.missing)}
                           for d, e in zip(deployments, estimates.values())}, indent=2))
         return status
@@ -59,8 +62,9 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
 
 
 def _table(deployments: list, estimates: dict[str, cost.Estimate]) -> list[list[str]]:
+    dated_components = {c.component for e in estimates.values() for c in e.dated}  # rows of their own, below
     components = list(dict.fromkeys([*(line.component for e in estimates.values() for line in e.lines),
-                                     *(c for e in estimates.values() for c in e.unpriced)]))
+                                     *(c for e in estimates.values() for c in e.unpriced if c not in dated_components)]))
     table = [["", *estimates],
              ["region", *(d.region for d in deployments)],
              ["engine", *(f"{d.engine} {d.engine_version}" for d in deployments)],
@@ -74,10 +78,20 @@ def _table(deployments: list, estimates: dict[str, cost.Estimate]) -> list[list[
                                        for e in estimates.values())])
     table.append(["total per year", *(money(e.yearly) if e.yearly is not None else "unknown"
                                       for e in estimates.values())])
+    dated = list(dict.fromkeys(f"from {c.starts}: {c.component}" for e in estimates.values() for c in e.dated))
+    for label in dated:  # a charge that starts on a fixed date (Extended Support), stated with its date
+        table.append([label, *(_dated_cell(e, label) for e in estimates.values())])
     if any(not e.complete for e in estimates.values()):
         table.append(["priced so far", *(money(e.priced_monthly) if not e.complete else ""
                                          for e in estimates.values())])
     return table
+
+
+def _dated_cell(estimate: cost.Estimate, label: str) -> str:
+    for charge in estimate.dated:
+        if f"from {charge.starts}: {charge.component}" == label:
+            return "unknown" if charge.monthly is None else money(charge.monthly)
+    return "none"
 
 
 def _notes(estimates: dict[str, cost.Estimate], status: int) -> list[str]:

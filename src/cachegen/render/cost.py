@@ -44,10 +44,13 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     return {
         "cost.md": templates.render("cost/cost.md.j2", d=d, current=current, alternatives=alternatives,
                                     unpriced=unpriced, purchase=cost.purchase_option(current),
+                                    others=cost.other_options(d.region, d.engine),
                                     taken=cost.catalogue_taken(),
                                     sources=sources, hours=cost.hours_per_month(), money=money, signed=signed,
                                     qty=qty),
-        "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced}) + "\n",
+        "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced,
+                                      "other_options": _other_options_json(cost.other_options(d.region, d.engine))})
+        + "\n",
         "cost.svg": svg([current] + [alt.estimate for alt in alternatives], f"{d.replication_group_id}: per month"),
     }
 
@@ -69,7 +72,17 @@ def _estimate_json(estimate: cost.Estimate) -> dict[str, Any]:
         "priced_monthly": str(estimate.priced_monthly),
         "missing": list(estimate.missing),
         "unpriced_components": list(estimate.unpriced),
+        "dated_charges": [{"component": charge.component, "starts": charge.starts, "ends": charge.ends,
+                           "monthly": decimal_text(charge.monthly),
+                           "monthly_total_from_then": decimal_text(estimate.monthly_from(charge)), "note": charge.note}
+                          for charge in estimate.dated],
     }
+
+
+def _other_options_json(others: cost.OtherOptions) -> dict[str, Any]:
+    return {"serverless": {"per_gb_hour": decimal_text(others.serverless_per_gb_hour),
+                           "per_million_ecpus": decimal_text(others.serverless_per_million_ecpus)},
+            "data_tiering_per_node_hour": {node: str(price) for node, price in others.data_tiering_per_node_hour.items()}}
 
 
 def _json(d: Deployment, current: cost.Estimate, alternatives: list[cost.Alternative]) -> dict[str, Any]:
