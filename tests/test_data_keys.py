@@ -111,6 +111,8 @@ def _workload(tmp_path: Path) -> None:
     for engine, node_type, region in itertools.product(sorted(catalog.engines()), sorted(catalog.node_types()),
                                                        regions):
         cost.node_prices(region, engine, node_type)
+    for engine, region in itertools.product(sorted(catalog.engines()), regions):
+        cost.other_options(region, engine)
 
 
 def unread_keys(tmp_path: Path) -> list[str]:

@@ -65,7 +65,7 @@ def write_maps(folder: Path) -> Path:
     reserved("1 year", "Partial Upfront", "us-east-1", "Memory optimized", {
         # linked through the Memcached SKU, at the Redis OSS on-demand price: Redis OSS
         "a": reserved_row("R7M", "cache.r7g.large", "1 year", "Partial Upfront", "0.0680000000", "599.0088", "0.2190000000"),
-        # linked to the data-tiering row
+        # linked to the data-tiering row: r6gd is not in the node catalogue, so not kept
         "b": reserved_row("DTR", "cache.r6gd.xlarge", "1 year", "Partial Upfront", "0.2530000000", "2232.48", "0.7810000000"),
         # a row whose on-demand price is not the Redis OSS price: not recorded
         "c": reserved_row("R7V", "cache.r7g.large", "1 year", "Partial Upfront", "0.05", "400", "0.1752000000"),
@@ -88,7 +88,6 @@ def test_maps_are_read_into_the_catalogue_shape(tmp_path):
     assert maps.reserved == {
         "eu-west-1": {"redis": {"cache.t4g.micro": {"3yr": {"all_upfront": {"upfront": "300", "hourly": "0"}}}}},
         "us-east-1": {"redis": {
-            "cache.r6gd.xlarge": {"1yr": {"partial_upfront": {"upfront": "2232.48", "hourly": "0.253"}}},
             "cache.r7g.large": {"1yr": {"partial_upfront": {"upfront": "599.0088", "hourly": "0.068"}}}}}}
     assert maps.serverless == {"eu-west-1": {"valkey": {"per_gb_hour": "0.094"}},
                                "mx-central-1": {"valkey": {"per_gb_hour": "0.0882"}},
@@ -97,6 +96,7 @@ def test_maps_are_read_into_the_catalogue_shape(tmp_path):
     assert maps.unknown_regions == {"US West (Los Angeles)"}
     assert maps.skipped["reserved map not published"] == 1
     assert maps.skipped["reservation whose on-demand price is not the Redis OSS price"] == 1
+    assert maps.skipped["reservation of a node type outside the node catalogue"] == 1
 
 
 def test_refresh_from_maps_writes_the_catalogue_and_a_second_run_finds_it_current(tmp_path, capsys):

@@ -17,8 +17,10 @@ The maps are the JSON files behind aws.amazon.com/elasticache/pricing
   its `OnDemand:PricePerUnit` equals the Redis OSS on-demand price of that node there; the
   maps hold no Valkey reservation (they were published before Valkey was offered).
 
-Only what the catalogue prices is kept: Redis OSS and Valkey, the node families of FAMILIES,
-regions with a code. Nothing is derived: a figure the maps lack stays absent.
+Only what the catalogue prices is kept: Redis OSS and Valkey, the node families of FAMILIES
+(reservations only for the node types of node_types.yaml, which a spec can name; data-tiering
+r6gd nodes are priced on demand, for comparison), regions with a code. Nothing is derived: a
+figure the maps lack stays absent.
 """
 
 from __future__ import annotations
@@ -150,6 +152,9 @@ def _read_reserved(path: Path, skus: Mapping[str, tuple[str, str]], maps: PriceM
                 _skip(maps, "reservation of a node the on-demand map does not price")
                 continue
             region, node_type = reserves
+            if node_type not in catalog.node_types():  # a reservation only for a type a spec can name
+                _skip(maps, "reservation of a node type outside the node catalogue")
+                continue
             engine = RESERVED_ENGINE
             if maps.on_demand.get(region, {}).get(engine, {}).get(node_type) != _usd(row["OnDemand:PricePerUnit"]):
                 _skip(maps, "reservation whose on-demand price is not the Redis OSS price")
