@@ -107,7 +107,9 @@ def test_refresh_from_maps_writes_the_catalogue_and_a_second_run_finds_it_curren
                          "backup_storage:\n  us-east-1: {price_per_gb_month: \"0.085\"}\n")
     maps = write_maps(tmp_path / "maps" if (tmp_path / "maps").mkdir() is None else None)
     assert command.run(False, [], path=catalogue, maps=maps) == 1  # a diff to show, nothing written
-    assert "on_demand.us-east-1.redis.cache.r7g.large: 0.2 -> 0.219" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "on_demand.us-east-1.redis.cache.r7g.large: 0.2 -> 0.219" in shown
+    assert "serverless: added (4 figures)" in shown  # a new subtree is counted, not dumped
     assert command.run(True, [], path=catalogue, maps=maps) == 0
     text = catalogue.read_text()
     assert text.startswith("# header kept\n")

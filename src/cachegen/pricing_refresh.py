@@ -129,6 +129,8 @@ def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str
         a, b = old.get(key), new.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
             lines.extend(diff(a, b, path))
+        elif a is None and isinstance(b, dict) or b is None and isinstance(a, dict):
+            lines.append(f"{path}: {'added' if a is None else 'removed'} ({_figures(a if b is None else b)} figures)")
         elif a != b:
             lines.append(f"{path}: {a} -> {b}" if a is not None and b is not None
                          else f"{path}: {'added ' + str(b) if a is None else 'removed ' + str(a)}")
@@ -188,6 +190,10 @@ def _scalar(value: Any) -> str:
         return str(value)
     text = str(value)
     return text if _PLAIN.fullmatch(text) else json.dumps(text)
+
+
+def _figures(tree: Any) -> int:
+    return sum(_figures(value) for value in tree.values()) if isinstance(tree, dict) else 1
 
 
 def header_of(text: str) -> str:
