@@ -40,16 +40,17 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     current = cost.estimate(d)
     alternatives, unpriced = cost.advice(d, current)
     pricing = catalog.pricing()
+    others = cost.other_options(d.region, d.engine)
     sources = ", ".join(f"{s['id']} {s['taken']}" for s in pricing.get("sources", []))
     return {
         "cost.md": templates.render("cost/cost.md.j2", d=d, current=current, alternatives=alternatives,
                                     unpriced=unpriced, purchase=cost.purchase_option(current),
-                                    others=cost.other_options(d.region, d.engine),
+                                    others=others,
                                     taken=cost.catalogue_taken(),
                                     sources=sources, hours=cost.hours_per_month(), money=money, signed=signed,
                                     qty=qty),
         "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced,
-                                      "other_options": _other_options_json(cost.other_options(d.region, d.engine))})
+                                      "other_options": _other_options_json(others)})
         + "\n",
         "cost.svg": svg([current] + [alt.estimate for alt in alternatives], f"{d.replication_group_id}: per month"),
     }
