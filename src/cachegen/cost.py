@@ -17,8 +17,8 @@ from . import catalog
 from .model import Deployment
 
 TERM_YEARS = {"1yr": 1, "3yr": 3}
-_ONE_DAY = datetime.timedelta(days=1)
 PAYMENTS = ("no_upfront", "partial_upfront", "all_upfront")
+_ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
