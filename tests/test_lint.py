@@ -19,7 +19,6 @@ TRIGGERS = {
     "CG003": "security:\n  auth: {enabled: false}\n",
     "CG004": "network:\n  allowed_cidrs: [0.0.0.0/0]\n",
     "CG005": "lint: {ignore: null}\n",
-    "CG006": "description: 'cache at rediss://:hunter2hunter2hunter2@cache.internal:6379'\n",
     "CG010": "preset: production\nprotected: true\ntopology: {replicas_per_shard: 0, multi_az: false}\n",
     "CG011": "preset: production\ntopology: {multi_az: false}\n",
     "CG012": "preset: production\nbackups: {retention_days: 0}\n",

@@ -19,6 +19,7 @@ from .validate import validate_schema
 def compile_spec(path: Path) -> tuple[MergedSpec, Deployment | None]:
     """Validate one spec; the Deployment is None for an abstract (base) spec. Raises SpecError."""
     merged = load_spec(path)
+    rules.check_documents(merged)  # secrets first: a schema error would quote the value
     spec = validate_schema(merged)
     if spec is None:
         return merged, None
@@ -26,15 +27,23 @@ def compile_spec(path: Path) -> tuple[MergedSpec, Deployment | None]:
 
 
 def compile_all(paths: list[Path]) -> list[tuple[MergedSpec | None, Deployment | None, SpecError | None]]:
-    """Every spec, every error: one bad file does not hide another's problems."""
+    """Every spec, every error: one bad file does not hide another's problems. An error in a
+    file that several specs read (their base) is reported once, at the first spec that meets it."""
     results = []
+    seen: set[tuple[str, str, str, str]] = set()
     for path in paths:
         try:
             merged, deployment = compile_spec(path)
             results.append((merged, deployment, None))
         except SpecError as error:
-            results.append((None, None, error))
+            fresh = [d for d in error.diagnostics if _identity(d) not in seen]
+            seen.update(_identity(d) for d in fresh)
+            results.append((None, None, SpecError(fresh)))
     return results
+
+
+def _identity(diagnostic) -> tuple[str, str, str, str]:
+    return (str(diagnostic.location), diagnostic.code, diagnostic.message, repr(diagnostic.path))
 
 
 def compile_valid(paths: list[Path]) -> list[tuple[MergedSpec, Deployment | None]]:

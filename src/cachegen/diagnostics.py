@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -32,8 +33,22 @@ def format_path(path: SpecPath) -> str:
     return out or "(document)"
 
 
+# A URL's password (`scheme://user:password@host`): the one credential a spec value can carry
+# in plain sight. Every message cachegen prints goes through `mask_credentials`.
+URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/@\s:]*:)(?P<password>[^@\s/]+)(?=@)", re.IGNORECASE)
+MASK = "****"
+
+
+def mask_credentials(text: str) -> str:
+    """`text` with every URL password replaced by ****."""
+    return URL_PASSWORD.sub(lambda m: m["head"] + MASK, text) if "://" in text else text
+
+
 @dataclass(frozen=True)
 class Diagnostic:
+    """One message about a spec. Credentials in it are masked when it is made, so no output
+    (text, JSON, SARIF, a hook's log) can print one."""
+
     message: str
     location: Location | None = None
     path: SpecPath = ()
@@ -42,6 +57,15 @@ class Diagnostic:
     severity: Severity = "error"
     code: str = ""
     notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for name in ("message", "expected", "suggestion"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, mask_credentials(value))
+        object.__setattr__(self, "notes", tuple(mask_credentials(note) for note in self.notes))
+        object.__setattr__(self, "path", tuple(mask_credentials(part) if isinstance(part, str) else part
+                                               for part in self.path))
 
     def format(self) -> str:
         where = f"{self.location}: " if self.location else ""

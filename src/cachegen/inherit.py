@@ -43,6 +43,7 @@ class MergedSpec:
     sources: list[Source] = field(default_factory=list)
     preset: str | None = None
     abstract: bool = False
+    documents: list[Document] = field(default_factory=list)  # every file read, the spec's own first
 
     def location(self, path: SpecPath, prefer_key: bool = False) -> Location:
         return locate(self.nodes, path, self.display_name, prefer_key)
@@ -127,7 +128,7 @@ def load_spec(path: Path) -> MergedSpec:
     for doc in reversed(chain):
         data, nodes = merge(data, nodes, doc.data, doc.nodes)
 
-    merged = MergedSpec(path=path, display_name=display_path(path), data=data, nodes=nodes)
+    merged = MergedSpec(path=path, display_name=display_path(path), data=data, nodes=nodes, documents=chain)
     merged.abstract = data.get("abstract") is True
     base_dir = top.parent
     merged.sources = [Source(os.path.relpath(p, base_dir).replace(os.sep, "/"), _sha256(d.text))

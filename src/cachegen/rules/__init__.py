@@ -36,7 +36,8 @@ REGISTRY: list[Rule] = [
 SUPPRESSION_ID = "CG000"
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
-__all__ = ["REGISTRY", "SEVERITY_ORDER", "SUPPRESSION_ID", "Context", "Finding", "Rule", "advise", "validate"]
+__all__ = ["REGISTRY", "SEVERITY_ORDER", "SUPPRESSION_ID", "Context", "Finding", "Rule", "advise", "check_documents",
+           "validate"]
 
 
 def _diagnostics(rules: Iterable[Rule], ctx: Context) -> list[Diagnostic]:
@@ -45,7 +46,8 @@ def _diagnostics(rules: Iterable[Rule], ctx: Context) -> list[Diagnostic]:
         for finding in rule.check(ctx):
             notes = (f"source: {rule.source}",) if rule.blocking else (rule.summary, f"source: {rule.source}")
             out.append(Diagnostic(
-                finding.message, ctx.merged.location(finding.path), finding.path, expected=finding.expected,
+                finding.message, finding.location or ctx.merged.location(finding.path), finding.path,
+                expected=finding.expected,
                 suggestion=finding.suggestion, severity=rule.severity, code=rule.id, notes=notes))
     return out
 
@@ -53,6 +55,14 @@ def _diagnostics(rules: Iterable[Rule], ctx: Context) -> list[Diagnostic]:
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.location.file, d.location.line, d.location.column, d.code)
                   if d.location else ("", 0, 0, d.code))
+
+
+def check_documents(merged: MergedSpec) -> None:
+    """The document rules over every file the spec reads, before the schema: raise SpecError."""
+    ctx = Context(None, merged)  # type: ignore[arg-type]  # a document rule reads only `merged`
+    diagnostics = _diagnostics((r for r in REGISTRY if r.blocking and r.stage == "document"), ctx)
+    if diagnostics:
+        raise SpecError(_sorted(diagnostics))
 
 
 def validate(spec: Spec, merged: MergedSpec) -> Deployment:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..diagnostics import Severity, SpecPath
+from ..diagnostics import Location, Severity, SpecPath
 from ..spec import Spec
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ class Finding:
     message: str
     expected: str | None = None
     suggestion: str | None = None
+    location: Location | None = None  # where, when not the merged spec's position of `path` (a document rule)
 
 
 @dataclass
@@ -57,7 +58,9 @@ class Rule:
     check: Callable[[Context], Iterable[Finding]]
     blocking: bool  # AWS or Celery would reject it: validate fails; else lint advice
     severity: Severity
-    stage: str  # "spec": runs before the model is resolved (resolve relies on it); "model": after
+    # "document": runs on every file read (base files included, abstract specs too), before the
+    # schema; "spec": before the model is resolved (resolve relies on it); "model": after
+    stage: str
     rationale: str = ""
 
 

@@ -140,6 +140,13 @@ def alarm_ids(ctx: Context) -> Iterator[Finding]:
                           expected=", ".join(known), suggestion=_close(alarm_id, known))
 
 
+# Redis's own password directives: ElastiCache has no such parameter; AUTH is the replication
+# group's AuthToken, which cachegen generates into Secrets Manager.
+AUTH_PARAMETERS = {"requirepass", "masterauth", "masteruser"}
+AUTH_HINT = ("ElastiCache sets the password as the AUTH token (security.auth), generated into Secrets Manager; "
+             "a password in the spec would be committed")
+
+
 @rule(RULES, "V508", "Parameters exist in the engine's family and can be changed", PARAMS, stage="spec")
 def parameter_names(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
@@ -151,11 +158,12 @@ def parameter_names(ctx: Context) -> Iterator[Finding]:
         info = known.get(name)
         if info is None:
             elsewhere = [other for other in catalog.parameter_lineage() if name in catalog.family_parameters(other)]
+            auth = name.lower() in AUTH_PARAMETERS
             yield Finding(("parameters", "values", name),
                           f"{family} has no parameter `{name}`"
                           + (f" (it is a parameter of {', '.join(elsewhere)})" if elsewhere else ""),
                           expected=f"a parameter of the {family} family",
-                          suggestion=_close(name, sorted(known)))
+                          suggestion=AUTH_HINT if auth else _close(name, sorted(known)))
         elif info["fixed"]:
             yield Finding(("parameters", "values", name), f"ElastiCache does not let {name} be changed in {family}",
                           expected="no value: remove it")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from .. import catalog
+from ..diagnostics import URL_PASSWORD
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
@@ -101,12 +102,12 @@ def customer_managed_key(ctx: Context) -> Iterator[Finding]:
         yield Finding(("security", "at_rest_encryption"), "production data is encrypted with the AWS-managed key")
 
 
-URL_WITH_PASSWORD = re.compile(r"[a-z]+://[^/@\s]*:[^@\s/]+@")
-
-
 def _strings(value, path: tuple = ()):
+    """Every string of a document, keys included, with its path."""
     if isinstance(value, dict):
         for key, item in value.items():
+            if isinstance(key, str):
+                yield path + (key,), key
             yield from _strings(item, path + (key,))
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -115,11 +116,16 @@ def _strings(value, path: tuple = ()):
         yield path, value
 
 
-@rule(RULES, "CG006", "No secret (a URL with a password) appears in the spec",
-      "https://docs.aws.amazon.com/secretsmanager/latest/userguide/intro.html", blocking=False, severity="error",
-      rationale="The spec and everything generated from it are committed; the AUTH token lives only in "
-                "Secrets Manager and in the uncommitted .env that `cachegen env` writes.")
+@rule(RULES, "V205", "No secret (a URL with a password) appears in any spec file, base files included",
+      "https://docs.aws.amazon.com/secretsmanager/latest/userguide/intro.html", stage="document",
+      rationale="Specs and everything generated from them are committed; the AUTH token lives only in "
+                "Secrets Manager and in the uncommitted .env that `cachegen env` writes. A base file is "
+                "checked on its own and through every spec that extends it.")
 def no_inline_secrets(ctx: Context) -> Iterator[Finding]:
-    for path, text in _strings(ctx.spec.model_dump(mode="json")):
-        if URL_WITH_PASSWORD.search(text):
-            yield Finding(path, "a URL with a password: secrets never go in a spec")
+    for document in ctx.merged.documents:
+        for path, text in _strings(document.data):
+            if URL_PASSWORD.search(text):
+                shown = text if len(text) <= 80 else text[:77] + "..."
+                yield Finding(path, f"a URL with a password (`{shown}`, masked here): secrets never go in a spec",
+                              expected="the URL without its password; the AUTH token stays in Secrets Manager",
+                              location=document.location(path))
