@@ -77,3 +77,34 @@ def test_lint_blocks_an_unsafe_spec(spec_repo, try_repo):
 def test_check_blocks_a_stale_out(spec_repo, try_repo):
     result = _with_prod_edit(spec_repo, try_repo, "cachegen-check", "port: 6380\n")
     assert result.returncode == 1 and "stale" in result.stdout, result.stdout + result.stderr
+
+
+def _with_base_edit(spec_repo, try_repo, hook: str, old: str, new: str):
+    """Run `hook` on spec/base.yaml alone (the only file changed), edited, then put it back."""
+    base = spec_repo / "spec" / "base.yaml"
+    original = base.read_text()
+    assert old in original
+    try:
+        base.write_text(original.replace(old, new, 1))
+        return try_repo(spec_repo, hook, "--files", "spec/base.yaml")
+    finally:
+        base.write_text(original)
+
+
+@pytest.mark.parametrize("hook", ["cachegen-validate", "cachegen-lint"])
+def test_a_base_file_that_breaks_its_children_is_blocked(spec_repo, try_repo, hook):
+    """Only base.yaml changed (abstract, valid on its own); prod and perf, which extend it, no
+    longer are: the hooks judge the base by its dependents."""
+    second_subnet = "    - id: subnet-0a1b2c3d4e5f60002\n      az: us-east-1b\n"
+    result = _with_base_edit(spec_repo, try_repo, hook, second_subnet, "")
+    assert result.returncode == 1 and "V103" in result.stdout, result.stdout + result.stderr
+    assert result.stdout.count("[V103]") == 1, result.stdout  # once, however many specs extend the base
+
+
+@pytest.mark.parametrize("hook", ["cachegen-validate", "cachegen-lint", "cachegen-check"])
+def test_a_password_in_a_base_file_is_blocked_and_never_printed(spec_repo, try_repo, hook):
+    secret = "hunter2hunter2hunter2"
+    result = _with_base_edit(spec_repo, try_repo, hook, "tags:\n",
+                             f"tags:\n  Cache: \"rediss://:{secret}@cache.internal:6379\"\n")
+    assert result.returncode == 1 and "V205" in result.stdout, result.stdout + result.stderr
+    assert secret not in result.stdout + result.stderr

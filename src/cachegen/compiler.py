@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from . import rules
@@ -44,6 +45,50 @@ def compile_all(paths: list[Path]) -> list[tuple[MergedSpec | None, Deployment |
 
 def _identity(diagnostic) -> tuple[str, str, str, str]:
     return (str(diagnostic.location), diagnostic.code, diagnostic.message, repr(diagnostic.path))
+
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+SKIPPED_DIRS = {"out", "node_modules", "__pycache__"}  # and every hidden directory
+
+
+def with_dependents(paths: list[Path]) -> list[Path]:
+    """`paths`, then every spec in their directories (and below) that extends one of them,
+    directly or through another file: a change to a base file is judged by the specs it changes
+    (a hook that passes only the changed base would otherwise check nothing)."""
+    targets = {path.resolve() for path in paths if path.is_file()}
+    if not targets:
+        return list(paths)
+    roots = {path.parent for path in targets}
+    candidates = sorted({c for root in roots for c in root.rglob("*") if c.suffix in SPEC_SUFFIXES and c.is_file()
+                         and not any(part.startswith(".") or part in SKIPPED_DIRS
+                                     for part in c.relative_to(root).parts[:-1])})
+    chosen = {path.resolve() for path in paths}
+    dependents = [c for c in candidates if c.resolve() not in chosen and targets & _ancestors(c)]
+    return [*paths, *(Path(os.path.relpath(c)) if c.is_absolute() else c for c in dependents)]
+
+
+def _ancestors(path: Path) -> set[Path]:
+    """The files `path` extends, directly or not; empty when it cannot be read (its own
+    validation says why, if it is ever asked for)."""
+    from .loader import load_file
+
+    found: set[Path] = set()
+    current = path.resolve()
+    while len(found) < 16:
+        try:
+            parent = load_file(current, str(current)).data.get("extends")
+        except (SpecError, OSError):
+            return found
+        if not isinstance(parent, str) or not parent:
+            return found
+        try:
+            current = (current.parent / parent).resolve()
+        except (OSError, ValueError):
+            return found
+        if current in found or not current.is_file():
+            return found
+        found.add(current)
+    return found
 
 
 def compile_valid(paths: list[Path]) -> list[tuple[MergedSpec, Deployment | None]]:

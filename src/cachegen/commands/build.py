@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 from .. import writer
-from ..compiler import compile_valid, render
+from ..compiler import compile_valid, render, with_dependents
 from ..diagnostics import SpecError, render_text
 
 
 def run(paths: list[Path], out_dir: Path, check: bool = False) -> int:
+    paths = with_dependents(paths)  # building a base file builds the specs that extend it
     try:
         results = compile_valid(paths)
     except SpecError as error:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..compiler import compile_valid
+from ..compiler import compile_valid, with_dependents
 from ..diagnostics import Diagnostic, render_json
 from ..previous import previous_deployment
 from ..rules import REGISTRY, SEVERITY_ORDER, advise
@@ -22,6 +22,7 @@ SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def run(paths: list[Path], output_format: str, fail_on: str, against: str | None) -> int:
+    paths = with_dependents(paths)  # a base file is judged by the specs that extend it
     findings: list[Diagnostic] = []
     for path, (merged, deployment) in zip(paths, compile_valid(paths)):
         if deployment is None:

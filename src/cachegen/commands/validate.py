@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..compiler import compile_all
+from ..compiler import compile_all, with_dependents
 from ..diagnostics import render_json, render_text
 
 
 def run(paths: list[Path], output_format: str = "text") -> int:
+    paths = with_dependents(paths)  # a base file is judged by the specs that extend it
     diagnostics = []
     for path, (_merged, deployment, error) in zip(paths, compile_all(paths)):
         if error is not None:
