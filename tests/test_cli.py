@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,18 @@ def test_validate_does_not_import_boto3_or_jinja2():
             "print('HEAVY=' + ','.join(m for m in ('boto3', 'botocore', 'jinja2') if m in sys.modules))") % str(COMMITTED_SPECS[0])
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_drift_without_credentials_is_not_a_clean_bill(monkeypatch):
+    """Nothing could be read: not "0 differences, exit 0", but exit 4 and the cause said once."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = run_cli("drift", SPEC_DIR / "dev.yaml")
+    assert result.code == 4, result.err
+    assert result.err.count("Unable to locate credentials") == 1, result.err
+    assert "not a clean bill" in result.err
+    result = run_cli("drift", "--format", "json", SPEC_DIR / "dev.yaml")
+    assert result.code == 4 and json.loads(result.out)["complete"] is False

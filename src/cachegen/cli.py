@@ -193,7 +193,9 @@ def diff(first: Path, second: Path | None, against: str | None, artifacts: bool,
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def drift(spec: Path, region: str | None, output_format: str) -> None:
     """Compare what runs in AWS (replication group, subnet group, security group rules,
-    parameter group, alarms) with the spec; exit 1 on any difference.
+    parameter group, alarms) with the spec. Exit 0: everything read and matching; 1: a
+    difference; 4: no difference found but some part could not be read (credentials,
+    permissions), so the comparison is incomplete.
 
     \b
     Example:

@@ -27,7 +27,12 @@ class Difference:
 @dataclass
 class Report:
     differences: list[Difference]
-    not_checked: list[str]
+    not_checked: list[tuple[str, str]]  # (what could not be read, why)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every part of the deployment was read: only then does "no difference" mean none."""
+        return not self.not_checked
 
 
 def _enabled(value: bool) -> str:
@@ -47,7 +52,7 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
         try:
             report.differences.extend(run(d, plan, client))
         except (BotoCoreError, ClientError, ResponseParserError) as error:
-            report.not_checked.append(f"{name}: {error}")
+            report.not_checked.append((name, str(error)))
     return report
 
 
