@@ -46,7 +46,24 @@ class MergedSpec:
     documents: list[Document] = field(default_factory=list)  # every file read, the spec's own first
 
     def location(self, path: SpecPath, prefer_key: bool = False) -> Location:
-        return locate(self.nodes, path, self.display_name, prefer_key)
+        """Where `path` is written. A value a preset supplied is written by the `preset:` line
+        of the user's file, so that is where it points (never at the preset itself)."""
+        found = locate(self.nodes, path, self.display_name, prefer_key)
+        if found.file.startswith(PRESET_ORIGIN) and ("preset",) in self.nodes:
+            return self.nodes[("preset",)].value
+        return found
+
+    def written_by_user(self, path: SpecPath) -> bool:
+        """Whether a spec file (not a preset, not a default) sets the value at `path`."""
+        info = self.nodes.get(path)
+        return info is not None and not info.value.file.startswith(PRESET_ORIGIN)
+
+    def most_likely_edited(self, *paths: SpecPath) -> SpecPath:
+        """Of values that conflict, the one to blame: set in this spec's own file, else in any
+        spec file (a base), else the first (a default or a preset's)."""
+        own = [p for p in paths if self.written_by_user(p) and self.nodes[p].value.file == self.display_name]
+        written = [p for p in paths if self.written_by_user(p)]
+        return (own or written or list(paths))[0]
 
     def origin(self, path: SpecPath) -> str | None:
         """`file:line` (or `preset NAME`) for a value the documents set, None for a default."""

@@ -60,7 +60,8 @@ def windows_apart(ctx: Context) -> Iterator[Finding]:
     maintenance = weekly_window(spec.maintenance_window)
     for day in range(7):
         if overlaps((day * 24 * 60 + start, length), maintenance, WEEK):
-            yield Finding(("backups", "window"),
+            # blame the window the user wrote, in this spec if it has one (the other may be a default)
+            yield Finding(ctx.merged.most_likely_edited(("backups", "window"), ("maintenance_window",)),
                           f"the backup window {spec.backups.window} overlaps the maintenance window "
                           f"{spec.maintenance_window} on {DAYS[day]}",
                           expected="windows that do not overlap, e.g. 02:00-03:00 and sun:03:00-sun:04:00")
