@@ -136,8 +136,10 @@ def load_spec(path: Path) -> MergedSpec:
             raise SpecError([Diagnostic(f"`extends` chain longer than {MAX_CHAIN} files", where, ("extends",),
                                         code="extends")])
         if not is_file:
-            raise SpecError([Diagnostic(f"`extends: {parent_ref}`: no such file", where, ("extends",),
-                                        code="extends", expected="a spec file relative to this one")])
+            siblings = sorted(p.name for p in current.parent.glob("*.y*ml") if p.resolve() != current)
+            raise SpecError([Diagnostic(f"`extends: {parent_ref}`: no such file ({display_path(parent)})", where,
+                                        ("extends",), code="extends", expected="a spec file relative to this one",
+                                        suggestion=did_you_mean(parent_ref, siblings))])
         current, via = parent, doc
 
     data: dict[str, Any] = {}

@@ -57,15 +57,23 @@ _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 
 
-def yaml11_trap(raw: str) -> str | None:
-    """What a YAML 1.1 reader would make of a plain scalar that cachegen reads as a string."""
+def yaml11_trap(raw: str, wants: str | None) -> str | None:
+    """What a YAML 1.1 reader would make of a plain scalar that cachegen reads as a string, as
+    a hint that fixes the error: `wants` is what the key takes ("bool", "text" or None for
+    anything else, where such a hint would not help)."""
     low = raw.lower()
     if low in _YAML11_BOOLS:
         truth = "true" if low in {"y", "yes", "on"} else "false"
-        return f"YAML 1.1 tools read the bare word `{raw}` as the boolean {truth}; cachegen reads it as text: write {truth} or quote it"
+        if wants == "bool":
+            return f"cachegen reads YAML 1.2, where the bare word `{raw}` is text, not a boolean: write {truth}"
+        return None
     if _LEADING_ZERO.match(raw):
-        return f"`{raw}` has a leading zero: YAML 1.1 reads it as an octal number, YAML 1.2 as decimal; drop the zero or quote it"
-    if _SEXAGESIMAL.match(raw):
+        if wants == "text":
+            return f"`{raw}` has a leading zero, which YAML 1.1 tools read as an octal number: quote it"
+        if wants is None and raw.lstrip("+-").isdigit():  # a number is wanted: the zero must go
+            return f"`{raw}` has a leading zero (YAML 1.1 tools read it as octal): write {int(raw)}"
+        return None
+    if _SEXAGESIMAL.match(raw) and wants == "text":
         return f"YAML 1.1 tools read `{raw}` as a base-60 number; quote it"
     return None
 
@@ -184,7 +192,12 @@ def _parse(text: str, display_name: str) -> tuple[dict[str, Any], dict[SpecPath,
         problem = exc.problem or "invalid YAML"
         if exc.context and "expected a single document" in exc.context:
             problem = "the file holds more than one YAML document; a spec is one document"
-        hint = "indent with spaces: YAML does not allow tabs" if "\\t" in problem or "tab" in problem else None
+        hint = None
+        if mark is not None and _tab_near(text, mark):
+            problem, hint = "a tab character: YAML indents with spaces only", "replace the tab with spaces"
+            where = _loc(mark, display_name)
+        elif "\\t" in problem or "tab" in problem:
+            hint = "indent with spaces: YAML does not allow tabs"
         raise SpecError([Diagnostic(f"YAML syntax error: {problem}", where, code="yaml", suggestion=hint)]) from None
     except RecursionError:
         raise SpecError([Diagnostic(f"the document is nested too deeply (limit {MAX_DEPTH})",
@@ -200,6 +213,17 @@ def _parse(text: str, display_name: str) -> tuple[dict[str, Any], dict[SpecPath,
         raise SpecError([Diagnostic("a spec must be a mapping of keys to values", locate(nodes, (), display_name),
                                     code="yaml", expected="a mapping, e.g. `name: my-app`")])
     return data, nodes
+
+
+def _tab_near(text: str, mark: Any) -> bool:
+    """Whether the error's line has a tab in its indentation or at the error's position: PyYAML
+    then says only "found character that cannot start any token"."""
+    lines = text.splitlines()
+    if not 0 <= mark.line < len(lines):
+        return False
+    line = lines[mark.line]
+    indentation = line[: len(line) - len(line.lstrip())]
+    return "\t" in indentation or line[mark.column: mark.column + 1] == "\t"
 
 
 class _Builder:

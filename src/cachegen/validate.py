@@ -19,6 +19,9 @@ from .spec import Spec
 _SECRET_KEY = re.compile(r"token|password|passwd|secret_value|auth_string", re.IGNORECASE)
 
 
+TEXT_ERRORS = {"literal_error", "string_pattern_mismatch", "string_type"}  # the key takes text
+
+
 def validate_schema(merged: MergedSpec) -> Spec | None:
     """The validated spec; None for an abstract spec (a base file), which is only checked."""
     try:
@@ -77,7 +80,8 @@ def _diagnostic(error: dict[str, Any], path: SpecPath, merged: MergedSpec) -> Di
     field = _field_at(path)
     examples = getattr(field, "examples", None) if field else None
     info = merged.nodes.get(path)
-    trap = yaml11_trap(info.raw) if info and info.raw is not None else None
+    wants = "bool" if kind.startswith("bool") else "text" if kind in TEXT_ERRORS else None
+    trap = yaml11_trap(info.raw, wants) if info and info.raw is not None else None
 
     if kind == "extra_forbidden":
         key = path[-1]
@@ -98,6 +102,11 @@ def _diagnostic(error: dict[str, Any], path: SpecPath, merged: MergedSpec) -> Di
         return Diagnostic(f"{_show(value)} does not have the expected form", merged.location(path), path,
                           code="schema", expected=_describe(field, examples) or f"text matching {ctx.get('pattern')}",
                           suggestion=trap)
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        model = _walk(path)[0]
+        shape = _shape(model, merged.data.get("region")) if model is not None else None
+        return Diagnostic(f"expected a mapping of keys, got {_show(value)}", merged.location(path), path,
+                          code="schema", expected=(f"a mapping like `{shape}`" if shape else _describe(field, examples)))
     message = f"{error['msg'][0].lower()}{error['msg'][1:]}, got {_show(value)}"
     hint = trap
     if hint is None and kind in {"string_type"} and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -105,6 +114,23 @@ def _diagnostic(error: dict[str, Any], path: SpecPath, merged: MergedSpec) -> Di
         hint = f'quote it: "{raw}" (unquoted, YAML reads it as a number)'
     return Diagnostic(message, merged.location(path), path, code="schema", expected=_describe(field, examples),
                       suggestion=hint)
+
+
+def _shape(model: type[BaseModel], region: Any) -> str | None:
+    """A one-line example of `model`'s required keys (or its first two), from the fields'
+    examples, with zone and region examples moved into the spec's own region."""
+    fields = [(name, f) for name, f in model.model_fields.items() if f.is_required()] or \
+        list(model.model_fields.items())[:2]
+    parts = []
+    for name, field in fields:
+        example = (field.examples or [None])[0]
+        if example is None:
+            return None
+        text = str(example)
+        if isinstance(region, str) and region and "us-east-1" in text:
+            text = text.replace("us-east-1", region)
+        parts.append(f"{name}: {text}")
+    return "{" + ", ".join(parts) + "}"
 
 
 def _show(value: Any) -> str:
