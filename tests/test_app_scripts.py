@@ -237,3 +237,18 @@ def test_a_plain_client_on_a_cluster_is_told_what_to_do(cluster, tmp_path):
     failed = [output for code, output in outputs if code == 1]
     assert failed, "twelve random keys all on the first node (chance 1 in 500,000)"
     assert all("connect to the configuration endpoint with a cluster client" in output for output in failed), failed[0]
+
+
+@pytest.mark.parametrize("script_name", ["check_connection.py", "redis_health.py"])
+def test_the_env_file_cachegen_env_writes_is_the_default(script_name, server, tmp_path):
+    """`cachegen env` writes .cachegen/<environment>.env: the scripts read it without options,
+    and ask which one when there are several."""
+    script = CHECK.with_name(script_name)
+    (tmp_path / ".cachegen").mkdir()
+    (tmp_path / ".cachegen" / "prod.env").write_text(f"REDIS_URL='{_url(server)}'\n")
+    code, output = _run(script, cwd=tmp_path)
+    assert code == 0 and f"(from {Path('.cachegen') / 'prod.env'})" in output, output
+    (tmp_path / ".cachegen" / "dev.env").write_text(f"REDIS_URL='{_url(server)}'\n")
+    code, output = _run(script, cwd=tmp_path)
+    assert code == 1 and "several env files in .cachegen/ (dev.env, prod.env)" in output, output
+    _assert_secret_free(output, server["password"])

@@ -74,6 +74,43 @@ def build(specs: tuple[Path, ...], out_dir: Path, check: bool) -> None:
 
 
 @cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--name", default=None, help="Application name, the stem of every AWS name (default: the directory's).")
+@click.option("--region", default="us-east-1", show_default=True, help="AWS region.")
+@click.option("--engine", type=click.Choice(["valkey", "redis"]), default="valkey", show_default=True)
+@click.option("--version", default=None, help="Engine version (default: the newest ElastiCache offers).")
+def init(directory: Path, name: str | None, region: str, engine: str, version: str | None) -> None:
+    """Start a repository of specs: a base, dev and prod, the editor schema, pre-commit hooks
+    and .gitignore entries. Nothing is overwritten; the result validates and builds at once.
+
+    \b
+    Example:
+      cachegen init --region eu-west-1 --engine valkey
+    """
+    from .commands import init as command
+
+    sys.exit(command.run(directory, name, region, engine, version))
+
+
+@cli.command("list")
+@click.argument("kind", type=click.Choice(["node-types", "versions", "presets", "regions"]))
+@click.option("--engine", type=click.Choice(["redis", "valkey"]), default=None, help="Only what this engine runs.")
+@click.option("--region", default=None, help="Only this region; with node-types, their on-demand price there.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_(kind: str, engine: str | None, region: str | None, output_format: str) -> None:
+    """What a spec can name: node types, engine versions, presets, regions.
+
+    \b
+    Examples:
+      cachegen list node-types --engine valkey --region eu-west-1
+      cachegen list versions --engine redis
+    """
+    from .commands import listing as command
+
+    sys.exit(command.run(kind, engine, region, output_format))
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the spec language.
 
@@ -208,7 +245,8 @@ def drift(spec: Path, region: str | None, output_format: str) -> None:
 
 @cli.group()
 def pricing() -> None:
-    """The pricing catalogue (src/cachegen/data/pricing.yaml).
+    """cachegen's price catalogue (pricing.yaml, shipped with cachegen: every figure with its
+    dated public source).
 
     \b
     Example:

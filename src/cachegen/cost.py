@@ -291,7 +291,7 @@ def same_memory_elsewhere(node_type: str, engine: str) -> list[str]:
 
 
 def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[str]]:
-    """The guide's saving tips, priced: Valkey, every reservation, the neighbouring sizes, and
+    """The usual ways to pay less, priced: Valkey, every reservation, the neighbouring sizes, and
     the same memory in another family where it costs less; and the labels of those the
     catalogue cannot price (named, never dropped)."""
     options: list[Estimate] = []

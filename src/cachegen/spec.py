@@ -269,7 +269,7 @@ class Spec(Section):
     extends: str | None = Field(None, description="A base spec to inherit from, relative to this file.")
     abstract: bool = Field(False, description="Only a base for other specs: never built, required keys may be missing.")
     preset: Literal["development", "production", "high-performance"] | None = Field(
-        None, description="Start from the guide's profile; anything the spec sets wins.")
+        None, description="Start from one of cachegen's profiles (see `cachegen list presets`); anything the spec sets wins.")
     name: str = Field(pattern=NAME, max_length=30, description="Application name, the stem of every derived name.",
                       examples=["ai-job-matching"])
     environment: str = Field(pattern=NAME, max_length=20, description="Environment; artifacts go to out/<environment>/.",

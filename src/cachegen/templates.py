@@ -15,6 +15,8 @@ against the template's source; the output is the same with or without it).
 
 from __future__ import annotations
 
+import json
+
 import re
 from decimal import Decimal
 from functools import cache
@@ -97,7 +99,9 @@ def _filters(target: str) -> dict[str, Any]:
     if target == "markdown":
         return {"md": escape.markdown, "code": escape.markdown_code,
                 "num": lambda value, spec="g": escape.Markdown(format(value, spec))}
-    return common  # yaml: only comments; the document itself comes from cfn_yaml
+    if target == "yaml":  # a scalar as a double-quoted YAML string (JSON's escapes are YAML's)
+        return {**common, "y": lambda value: escape.Yaml(json.dumps(str(value)))}
+    return common
 
 
 def _shell_lines(words: list[Any], indent: int = 4) -> Any:

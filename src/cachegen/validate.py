@@ -124,6 +124,8 @@ def _shape(model: type[BaseModel], region: Any) -> str | None:
     parts = []
     for name, field in fields:
         example = (field.examples or [None])[0]
+        if example is None and isinstance(field.default, (str, int, float)) and not isinstance(field.default, bool):
+            example = field.default
         if example is None:
             return None
         text = str(example)

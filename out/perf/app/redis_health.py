@@ -5,7 +5,7 @@ Usage:
     python redis_health.py [--env-file PATH] [--url URL] [--cluster]
 
 The URL comes from --url, else the REDIS_URL environment variable, else REDIS_URL in the
-env file (default: .env in the current directory, as written by `cachegen env SPEC`).
+env file (default: the one .cachegen/<environment>.env that `cachegen env SPEC` wrote, else .env).
 Set REDIS_CA_CERTS to a CA bundle for a private CA (rediss:// only). A cluster-mode group
 (REDIS_CLUSTER=true in the environment or the env file, as `cachegen env` writes it, or
 --cluster) is reached with redis-py's cluster client through its configuration endpoint.
@@ -78,6 +78,15 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def default_env_file() -> str:
+    """`cachegen env SPEC` writes .cachegen/<environment>.env: the one such file, else .env."""
+    written = sorted(Path(".cachegen").glob("*.env"))
+    if len(written) > 1:
+        raise Failure(f"several env files in .cachegen/ ({', '.join(p.name for p in written)})",
+                      [f"pass the one to test: --env-file {written[0]}"])
+    return str(written[0]) if written else ".env"
+
+
 def find_url(args: argparse.Namespace) -> tuple[str, str]:
     """The URL and where it came from: --url, then $REDIS_URL, then the env file."""
     if args.url:
@@ -87,13 +96,15 @@ def find_url(args: argparse.Namespace) -> tuple[str, str]:
     path = Path(args.env_file)
     if not path.is_file():
         raise Failure(f"no Redis URL: {path} does not exist and REDIS_URL is not set",
-                      ["pass --url, set REDIS_URL, or write the env file with `cachegen env SPEC`"])
+                      ["pass --url, set REDIS_URL, or write the env file with `cachegen env SPEC` "
+                       "(it writes .cachegen/<environment>.env)"])
     try:
         url = read_env_file(path).get("REDIS_URL")
     except (OSError, UnicodeDecodeError) as error:
         raise Failure(f"cannot read {path}: {error}", ["check the file's permissions and encoding (UTF-8)"])
     if not url:
-        raise Failure(f"no REDIS_URL in {path}", ["write the env file with `cachegen env SPEC`"])
+        raise Failure(f"no REDIS_URL in {path}",
+                      ["write the env file with `cachegen env SPEC` (into .cachegen/<environment>.env)"])
     return url, str(path)
 
 
@@ -193,7 +204,8 @@ def diagnose(error: BaseException, url: str) -> list[str]:
         if not split_password(url):
             return ["wrong AUTH token: the URL has no password, but the server requires its AUTH token"]
         return ["wrong AUTH token: the password in the URL is not the cluster's AUTH token",
-                "compare it with the Secrets Manager value (`cachegen env SPEC` writes the current one)",
+                "compare it with the Secrets Manager value (`cachegen env SPEC` writes the current one "
+                "into .cachegen/<environment>.env)",
                 "special characters in the token (! # $ % ^ & and others) must be percent-encoded in the URL"]
     if isa(ssl.SSLCertVerificationError) or has("certificate verify failed"):
         return ["the server certificate was not verified: for a private CA set REDIS_CA_CERTS to its bundle",
@@ -206,7 +218,8 @@ def diagnose(error: BaseException, url: str) -> list[str]:
         return ["TLS mismatch: the server does not speak TLS — use redis:// (in-transit encryption is off)"]
     if isa(socket.gaierror) or has("name or service not known", "nodename nor servname", "name resolution",
                                    "getaddrinfo", "no address associated"):
-        return ["the endpoint host name does not resolve: copy it from the console or `cachegen env SPEC`",
+        return ["the endpoint host name does not resolve: copy it from the console or run "
+                "`cachegen env SPEC` (it writes .cachegen/<environment>.env)",
                 "the primary endpoint looks like master.<name>.<id>.<region>.cache.amazonaws.com"]
     # A TLS server drops a connection that starts in plain text.
     if not tls and has("closed by server", "connection reset", "broken pipe", "timeout reading"):
@@ -311,15 +324,18 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     parser = argparse.ArgumentParser(description="Print health figures of the Redis/Valkey endpoint.")
-    parser.add_argument("--env-file", default=".env", help="env file holding REDIS_URL (default: .env)")
+    parser.add_argument("--env-file", default=None,
+                        help="env file holding REDIS_URL (default: the one .cachegen/*.env, else .env)")
     parser.add_argument("--url", help="the Redis URL (default: $REDIS_URL, else REDIS_URL from the env file)")
     parser.add_argument("--cluster", action="store_true", help="a cluster-mode group (default: $REDIS_CLUSTER)")
     args = parser.parse_args(argv)
     try:
+        args.env_file = args.env_file or default_env_file()
         url, source = find_url(args)
         if any(placeholder in url for placeholder in PLACEHOLDERS):
             raise Failure(f"REDIS_URL from {source} still holds placeholders (__REDIS_HOST__, __REDIS_PASSWORD__)",
-                          ["that file is a template: `cachegen env SPEC` writes the real endpoint and AUTH token"])
+                          ["that file is a template: `cachegen env SPEC` writes the real endpoint and AUTH token "
+                           "into .cachegen/<environment>.env"])
         say(f"URL: {mask(url)} (from {source})")
         try:
             client = connect(url, cluster_mode(args))
