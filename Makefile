@@ -6,13 +6,26 @@ SPECS := $(filter-out spec/base%.yaml spec/_%,$(wildcard spec/*.yaml))
 
 .PHONY: build test check schema docs clean system-deps fuzz bench
 
-$(BIN)/.installed: pyproject.toml
+# `make build` needs only what compiling needs; `make test` adds the test peers.
+$(BIN)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.runtime pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-build: $(BIN)/.installed
+# checkov judges the generated stacks; its own pins clash with the test tools', so it has a
+# virtualenv of its own, which tests/test_checkov.py finds at $(CHECKOV).
+CHECKOV := $(VENV)/checkov/bin/checkov
+CHECKOV_VERSION := 3.3.30
+$(CHECKOV):
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+
+build: $(BIN)/.runtime
 	$(BIN)/cachegen build $(SPECS)
 
 # Real peers the tests run against, from Debian's packages (CI runs as root).
@@ -23,13 +36,13 @@ system-deps:
 	@command -v redis-server >/dev/null || { echo "redis-server is required: apt-get install redis-server" >&2; exit 1; }
 
 # Two workers, a test file each at a time: files share their servers and generated corpora.
-test: $(BIN)/.installed system-deps
+test: $(BIN)/.installed system-deps $(CHECKOV)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-check: $(BIN)/.installed
+check: $(BIN)/.runtime
 	$(BIN)/cachegen build --check $(SPECS)
 
-schema: $(BIN)/.installed
+schema: $(BIN)/.runtime
 	$(BIN)/cachegen schema > schema/cachegen.schema.json
 
 clean:

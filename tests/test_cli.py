@@ -152,3 +152,30 @@ def test_drift_without_credentials_is_not_a_clean_bill(monkeypatch):
     assert "not a clean bill" in result.err
     result = run_cli("drift", "--format", "json", SPEC_DIR / "dev.yaml")
     assert result.code == 4 and json.loads(result.out)["complete"] is False
+
+
+@pytest.mark.parametrize("command", [["drift", "spec/dev.yaml"], ["env", "spec/dev.yaml"], ["pricing", "refresh"]])
+def test_an_aws_command_without_boto3_says_how_to_get_it(monkeypatch, command):
+    """boto3 is the optional extra cachegen[aws]: compiling never needs it."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_boto3(name, *args, **kwargs):
+        if name == "boto3" or name.startswith("boto3."):
+            raise ImportError("No module named 'boto3'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_boto3)
+    result = run_cli(*command, cwd=SPEC_DIR.parent)
+    assert result.code == 2, result.err
+    assert "pip install 'cachegen[aws]'" in result.err and "Traceback" not in result.err
+
+
+def test_compiling_imports_no_aws_sdk():
+    probe = subprocess.run([sys.executable, "-c", (
+        "import sys; from cachegen.compiler import compile_spec, render; "
+        f"render(compile_spec(__import__('pathlib').Path({str(SPEC_DIR / 'prod.yaml')!r}))[1]); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))")],
+        capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "[]", probe.stdout

@@ -42,3 +42,8 @@ def test_wheel_installs_and_builds_outside_the_repo(tmp_path):
     where = subprocess.run([str(python), "-c", "import cachegen; print(cachegen.__file__)"], cwd=work, env=env,
                            capture_output=True, text=True, check=True).stdout
     assert str(env_dir) in where, "the wheel, not the repository, must have been used"
+    # compiling needs no AWS SDK: boto3 is the `aws` extra, and the AWS commands say so
+    assert subprocess.run([str(python), "-c", "import boto3"], capture_output=True).returncode != 0
+    drift = subprocess.run([str(env_dir / "bin" / "cachegen"), "drift", "spec/prod.yaml"], cwd=work, env=env,
+                           capture_output=True, text=True)
+    assert drift.returncode == 2 and "pip install 'cachegen[aws]'" in drift.stderr, drift.stderr

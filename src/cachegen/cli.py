@@ -289,6 +289,7 @@ def main() -> None:
     gc.set_threshold(200_000, 30, 30)
     atexit.unregister(gc.freeze)  # once, however often main() runs in one process (the tests)
     atexit.register(gc.freeze)
+    from .aws import MissingExtra
     from .diagnostics import SpecError, render_text
 
     debug = "--debug" in sys.argv[1:]
@@ -296,6 +297,9 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except SpecError as error:
         click.echo(render_text(error.diagnostics), err=True)
+        sys.exit(2)
+    except MissingExtra as error:  # an AWS command without cachegen[aws]
+        click.echo(f"cachegen: {error}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -184,7 +184,9 @@ class Deployment:
     final_snapshot_name: str | None
     maintenance_window: str
     log_destinations: tuple[LogDestination, ...]
+    log_kms_key_id: str | None  # customer-managed key of the log groups; None: CloudWatch Logs' own
     topic_name: str | None
+    topic_kms_key_id: str | None  # customer-managed key of the alarm topic; None: unencrypted at rest
     emails: tuple[str, ...]
     tags: dict[Service, tuple[tuple[str, str], ...]]  # per AWS service, sorted by key
     alarms: tuple[Alarm, ...]

@@ -93,6 +93,9 @@ class Resource:
     stack: str = "main"
     depends_on: tuple[str, ...] = ()
     final_snapshot: bool = False  # replication group: deleting or replacing it keeps a snapshot
+    # (checkov check id, why the spec's choice is deliberate): a policy scanner's finding that the
+    # stack answers in the resource's Metadata, instead of every team suppressing it by hand
+    scanner_skips: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -265,22 +268,39 @@ def secret(d: Deployment) -> Resource:
         create["KmsKeyId"] = d.secret_kms_key_id
     create["SecretString"] = Ref(SECRET, "GeneratedPassword")
     create["Tags"] = _tag_list(d, "secretsmanager")
+    skips = () if d.secret_kms_key_id else (
+        ("CKV_AWS_149", "The spec keeps Secrets Manager's AWS-managed key (aws/secretsmanager); "
+                        "security.auth.secret_kms_key_id names a customer-managed one."),)
     return Resource(SECRET, "AWS::SecretsManager::Secret", "secretsmanager",
-                    {"GetRandomPassword": generation, "CreateSecret": create})
+                    {"GetRandomPassword": generation, "CreateSecret": create}, scanner_skips=skips)
 
 
 def log_group(d: Deployment, log) -> Resource:
+    create: dict[str, Any] = {"logGroupName": log.log_group}
+    if d.log_kms_key_id:
+        create["kmsKeyId"] = d.log_kms_key_id
+    create["tags"] = dict(d.tags["logs"])
+    skips = () if d.log_kms_key_id else (
+        ("CKV_AWS_158", "The spec keeps CloudWatch Logs' own encryption of the slow and engine logs; "
+                        "logs.kms_key_id names a customer-managed key."),)
     return Resource(LOG_GROUPS[log.log_type], "AWS::Logs::LogGroup", "logs", {
-        "CreateLogGroup": {"logGroupName": log.log_group, "tags": dict(d.tags["logs"])},
+        "CreateLogGroup": create,
         "PutRetentionPolicy": {"logGroupName": log.log_group, "retentionInDays": log.retention_days},
-    })
+    }, scanner_skips=skips)
 
 
 def topic(d: Deployment) -> Resource:
+    create: dict[str, Any] = {"Name": d.topic_name}
+    if d.topic_kms_key_id:
+        create["Attributes"] = {"KmsMasterKeyId": d.topic_kms_key_id}
+    create["Tags"] = _tag_list(d, "sns")
+    skips = () if d.topic_kms_key_id else (
+        ("CKV_AWS_26", "Alarm notifications hold no data; CloudWatch alarms cannot publish through the "
+                       "AWS-managed aws/sns key, and notifications.kms_key_id names a customer-managed one."),)
     return Resource(TOPIC, "AWS::SNS::Topic", "sns", {
-        "CreateTopic": {"Name": d.topic_name, "Tags": _tag_list(d, "sns")},
+        "CreateTopic": create,
         "Subscribe": [{"TopicArn": Ref(TOPIC, "Arn"), "Protocol": "email", "Endpoint": email} for email in d.emails],
-    })
+    }, scanner_skips=skips)
 
 
 def replication_group(d: Deployment) -> Resource:
@@ -335,7 +355,20 @@ def replication_group(d: Deployment) -> Resource:
         ]
     out["Tags"] = _tag_list(d, "elasticache")
     return Resource(GROUP, "AWS::ElastiCache::ReplicationGroup", "elasticache", {"CreateReplicationGroup": out},
-                    final_snapshot=d.final_snapshot_name is not None)
+                    final_snapshot=d.final_snapshot_name is not None, scanner_skips=_group_skips(d))
+
+
+# checkov's replication-group checks, the cachegen lint rule that asks the same, and what the
+# spec turned off: a spec that turns it off and says why in its lint suppression gets that reason
+GROUP_CHECKS = (("CKV_AWS_29", "CG001", "at_rest_encryption", "encryption at rest is off"),
+                ("CKV_AWS_30", "CG002", "tls", "encryption in transit is off"),
+                ("CKV_AWS_31", "CG003", "auth_secret_name", "AUTH is off (security.auth.enabled: false)"))
+
+
+def _group_skips(d: Deployment) -> tuple[tuple[str, str], ...]:
+    reasons = {s.id: s.reason for s in d.spec.lint.ignore if s.reason}
+    return tuple((check, f"The spec's choice: {what}. " + reasons.get(rule, f"cachegen lint {rule} reports it."))
+                 for check, rule, field, what in GROUP_CHECKS if not getattr(d, field))
 
 
 def alarm_resource_id(d: Deployment, alarm: Alarm) -> str:

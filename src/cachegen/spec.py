@@ -166,11 +166,18 @@ class LogDelivery(Section):
 class Logs(Section):
     slow_log: LogDelivery = LogDelivery.model_construct()
     engine_log: LogDelivery = LogDelivery.model_construct()
+    kms_key_id: str | None = Field(
+        None, description="Customer-managed KMS key ARN encrypting both log groups (its key policy must let "
+                          "logs.<region>.amazonaws.com use it); default: CloudWatch Logs' own encryption.")
 
 
 class Notifications(Section):
     enabled: bool = True
     topic_name: str | None = Field(None, description="SNS topic; default: <replication group id>-alerts.")
+    kms_key_id: str | None = Field(
+        None, description="Customer-managed KMS key (ARN, key id or alias) encrypting the alarm topic; its key "
+                          "policy must let cloudwatch.amazonaws.com use it (alarms cannot publish through the "
+                          "AWS-managed aws/sns key); default: not encrypted at rest.")
     emails: list[Annotated[str, Field(pattern=EMAIL, max_length=254)]] = Field(
         default_factory=list, description="E-mail subscribers of the topic.", examples=[["oncall@example.com"]])
 

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .. import drift
+from .. import aws, drift
 from ..compiler import compile_spec
 
 EXIT_INCOMPLETE = 4
@@ -22,7 +22,7 @@ def run(spec: Path, region: str | None, output_format: str) -> int:
     if deployment is None:
         print(f"{spec}: abstract spec (a base for others): nothing deployed to compare", file=sys.stderr)
         return 2
-    import boto3  # only this command talks to AWS
+    boto3 = aws.boto3("drift")  # only this command talks to AWS
 
     session = boto3.session.Session(region_name=region or deployment.region)
     report = drift.check(deployment, session.client)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .. import aws
 from ..compiler import compile_spec
 from ..model import Deployment
 from ..plan import ENDPOINT_PATHS, endpoint_attribute
@@ -91,7 +92,7 @@ class _AwsProblem(Exception):
 
 
 def _read_aws(d: Deployment, stack: str | None, region: str) -> tuple[str, int, str | None]:
-    import boto3  # only this command talks to AWS
+    boto3 = aws.boto3("env")  # only this command talks to AWS
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

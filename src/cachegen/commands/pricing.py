@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .. import catalog, pricing_refresh
+from .. import aws, catalog, pricing_refresh
 
 # The entries of `sources` that the price maps' figures are credited to.
 MAP_SOURCES = {"on_demand": "aws-metered-unit-map-ondemand", "reserved": "aws-metered-unit-map-reserved"}
@@ -45,7 +45,7 @@ def run(write: bool, regions: list[str], client=None, path: Path | None = None, 
 
 def _from_api(current: dict[str, Any], regions: list[str], client: Any) -> dict[str, Any] | None:
     if client is None:
-        import boto3  # only this command talks to the Price List API (served from us-east-1)
+        boto3 = aws.boto3("pricing refresh")  # the Price List API (served from us-east-1)
 
         client = boto3.client("pricing", region_name="us-east-1")
     refreshed = pricing_refresh.fetch(client, regions or sorted(current.get("on_demand", {})))
@@ -94,6 +94,7 @@ def region_names() -> dict[str, str]:
     price maps' own reserved-node files, which carry both, take precedence (pricing_maps.read)."""
     import json
 
+    aws.boto3("pricing refresh")  # botocore, whose region list this reads, comes with boto3
     import botocore
 
     endpoints = json.loads((Path(botocore.__file__).parent / "data" / "endpoints.json").read_text(encoding="utf-8"))

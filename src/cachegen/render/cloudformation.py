@@ -130,6 +130,8 @@ def _secret(r: Resource) -> dict[str, Any]:
 def _topic(r: Resource) -> dict[str, Any]:
     create = r.calls["CreateTopic"]
     out: dict[str, Any] = {"TopicName": create["Name"]}
+    if "Attributes" in create:
+        out["KmsMasterKeyId"] = create["Attributes"]["KmsMasterKeyId"]
     if r.calls["Subscribe"]:
         out["Subscription"] = [{"Protocol": s["Protocol"], "Endpoint": s["Endpoint"]} for s in r.calls["Subscribe"]]
     out["Tags"] = create["Tags"]
@@ -138,8 +140,11 @@ def _topic(r: Resource) -> dict[str, Any]:
 
 def _log_group(r: Resource) -> dict[str, Any]:
     create, retention = r.calls["CreateLogGroup"], r.calls["PutRetentionPolicy"]
-    return {"LogGroupName": create["logGroupName"], "RetentionInDays": retention["retentionInDays"],
-            "Tags": [{"Key": k, "Value": v} for k, v in create["tags"].items()]}
+    out = {"LogGroupName": create["logGroupName"], "RetentionInDays": retention["retentionInDays"]}
+    if "kmsKeyId" in create:
+        out["KmsKeyId"] = create["kmsKeyId"]
+    out["Tags"] = [{"Key": k, "Value": v} for k, v in create["tags"].items()]
+    return out
 
 
 def _as_is(operation: str) -> Callable[[Resource], dict[str, Any]]:
@@ -161,6 +166,8 @@ TRANSFORMS: dict[str, Callable[[Resource], dict[str, Any]]] = {
 
 def resource(plan: Plan, stack: Stack, r: Resource) -> dict[str, Any]:
     out: dict[str, Any] = {"Type": r.type}
+    if r.scanner_skips:  # checkov's own format: https://www.checkov.io/2.Basics/Suppressing%20and%20Skipping%20Policies.html
+        out["Metadata"] = {"checkov": {"skip": [{"id": check, "comment": why} for check, why in r.scanner_skips]}}
     depends = [other for other in r.depends_on if other in stack.resources]
     if depends:
         out["DependsOn"] = depends[0] if len(depends) == 1 else depends

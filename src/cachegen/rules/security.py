@@ -10,6 +10,8 @@ from ..diagnostics import URL_PASSWORD
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
+AWS_MANAGED_SNS_KEYS = {"alias/aws/sns"}
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$")
 AUTH = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html"
 KMS_KEY = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)"
                      r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|alias/[A-Za-z0-9/_-]+)$")
@@ -44,8 +46,13 @@ def transit_mode(ctx: Context) -> Iterator[Finding]:
                       "mode `preferred` only applies when in-transit encryption is enabled")
 
 
-@rule(RULES, "V204", "KMS keys are well-formed and only set when encryption at rest is on",
-      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html", stage="spec")
+@rule(RULES, "V204", "KMS keys are well-formed, only set when encryption at rest is on, and usable by the "
+      "service that needs them", "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html",
+      stage="spec",
+      rationale="CloudWatch Logs takes a key ARN only "
+                "(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html); alarms "
+                "cannot publish to a topic under the AWS-managed SNS key "
+                "(https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).")
 def kms_keys(ctx: Context) -> Iterator[Finding]:
     security = ctx.spec.security
     at_rest = security.at_rest_encryption
@@ -53,10 +60,19 @@ def kms_keys(ctx: Context) -> Iterator[Finding]:
         yield Finding(("security", "at_rest_encryption", "kms_key_id"),
                       "a KMS key is set but encryption at rest is off", expected="enabled: true")
     for path, key in ((("security", "at_rest_encryption", "kms_key_id"), at_rest.kms_key_id),
-                      (("security", "auth", "secret_kms_key_id"), security.auth.secret_kms_key_id)):
+                      (("security", "auth", "secret_kms_key_id"), security.auth.secret_kms_key_id),
+                      (("notifications", "kms_key_id"), ctx.spec.notifications.kms_key_id)):
         if key is not None and not KMS_KEY.fullmatch(key):
             yield Finding(path, f"`{key}` is not a KMS key ARN, key id or alias",
                           expected="arn:aws:kms:REGION:ACCOUNT:key/UUID, a key UUID, or alias/NAME")
+    if ctx.spec.notifications.kms_key_id in AWS_MANAGED_SNS_KEYS:
+        yield Finding(("notifications", "kms_key_id"),
+                      "CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key",
+                      expected="a customer-managed key whose policy lets cloudwatch.amazonaws.com use it")
+    log_key = ctx.spec.logs.kms_key_id
+    if log_key is not None and not KMS_KEY_ARN.fullmatch(log_key):  # CloudWatch Logs takes only an ARN
+        yield Finding(("logs", "kms_key_id"), f"`{log_key}` is not a KMS key ARN",
+                      expected="arn:aws:kms:REGION:ACCOUNT:key/UUID (CloudWatch Logs takes no alias or bare id)")
 
 
 # --- advice ------------------------------------------------------------------------------
