@@ -187,6 +187,7 @@ class Deployment:
     log_kms_key_id: str | None  # customer-managed key of the log groups; None: CloudWatch Logs' own
     topic_name: str | None
     topic_kms_key_id: str | None  # customer-managed key of the alarm topic; None: unencrypted at rest
+    suppression_reasons: tuple[tuple[str, str], ...]  # (lint rule id, the spec's reason) of lint.ignore
     emails: tuple[str, ...]
     tags: dict[Service, tuple[tuple[str, str], ...]]  # per AWS service, sorted by key
     alarms: tuple[Alarm, ...]

@@ -366,7 +366,7 @@ GROUP_CHECKS = (("CKV_AWS_29", "CG001", "at_rest_encryption", "encryption at res
 
 
 def _group_skips(d: Deployment) -> tuple[tuple[str, str], ...]:
-    reasons = {s.id: s.reason for s in d.spec.lint.ignore if s.reason}
+    reasons = dict(d.suppression_reasons)
     return tuple((check, f"The spec's choice: {what}. " + reasons.get(rule, f"cachegen lint {rule} reports it."))
                  for check, rule, field, what in GROUP_CHECKS if not getattr(d, field))
 

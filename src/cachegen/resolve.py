@@ -276,6 +276,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         log_kms_key_id=spec.logs.kms_key_id if logs else None,
         topic_name=topic_name(spec) if spec.notifications.enabled else None,
         topic_kms_key_id=spec.notifications.kms_key_id if spec.notifications.enabled else None,
+        suppression_reasons=tuple((s.id, s.reason) for s in spec.lint.ignore if s.reason),
         emails=tuple(spec.notifications.emails) if spec.notifications.enabled else (),
         tags=tags(spec),
         alarms=resolve_alarms(spec, group_id, members, node, max_clients),

@@ -133,10 +133,14 @@ def expected_from_stack(resources: dict[str, Any]) -> dict[tuple[str, str], Any]
             out[("CreateSecret", p["Name"])] = {**create, "SecretString": RUN_TIME, "Tags": _tags(p["Tags"])}
             out[("GetRandomPassword", p["Name"])] = p["GenerateSecretString"]
         elif kind == "AWS::SNS::Topic":
-            out[("CreateTopic", p["TopicName"])] = {"Name": p["TopicName"], "Tags": _tags(p["Tags"])}
+            topic = {"Name": p["TopicName"]}
+            if "KmsMasterKeyId" in p:
+                topic["Attributes"] = {"KmsMasterKeyId": p["KmsMasterKeyId"]}
+            out[("CreateTopic", p["TopicName"])] = {**topic, "Tags": _tags(p["Tags"])}
             out[("Subscribe", p["TopicName"])] = sorted((s["Protocol"], s["Endpoint"]) for s in p.get("Subscription", []))
         elif kind == "AWS::Logs::LogGroup":
             out[("CreateLogGroup", p["LogGroupName"])] = {"logGroupName": p["LogGroupName"],
+                                                          **({"kmsKeyId": p["KmsKeyId"]} if "KmsKeyId" in p else {}),
                                                           "tags": dict(_tags(p["Tags"]))}
             out[("PutRetentionPolicy", p["LogGroupName"])] = {"logGroupName": p["LogGroupName"],
                                                               "retentionInDays": p["RetentionInDays"]}
