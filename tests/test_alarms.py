@@ -133,3 +133,15 @@ def test_dashboard_uses_only_real_elasticache_metrics():
         for widget in body["widgets"]:
             for namespace, metric, _, member, _, node in widget["properties"]["metrics"]:
                 assert namespace == "AWS/ElastiCache" and metric in known and member in members and node == "0001"
+
+
+def test_alarms_md_has_one_row_per_alarm_with_its_nodes_and_readable_thresholds():
+    from cachegen.compiler import compile_spec, render
+    from conftest import SPEC_DIR
+
+    _, d = compile_spec(SPEC_DIR / "prod.yaml")
+    text = render(d)["alarms/alarms.md"]
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| alarm ")]
+    assert len(rows) == len({a.alarm_id for a in d.alarms}) < len(d.alarms)
+    assert all(a.name in text for a in d.alarms)
+    assert "e+0" not in text and "> 50 MiB (52,428,800 bytes)" in text

@@ -179,3 +179,52 @@ def test_compiling_imports_no_aws_sdk():
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))")],
         capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "[]", probe.stdout
+
+
+def _repo_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    shutil.copytree(SPEC_DIR, tmp_path / "spec")
+    shutil.copytree(SPEC_DIR.parent / "out", tmp_path / "out")
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", ["validate", "lint", "build", "cost"])
+def test_every_spec_command_defaults_to_spec_yaml(tmp_path, command):
+    repo = _repo_copy(tmp_path)
+    result = run_cli(command, *(["--check"] if command == "build" else []), cwd=repo)
+    assert result.code == 0, result.err
+    assert "Missing argument" not in result.err
+
+
+def test_quiet_says_nothing_when_all_is_well(tmp_path):
+    repo = _repo_copy(tmp_path)
+    for args in (["validate", "-q"], ["lint", "-q"], ["build", "-q"], ["build", "--check", "-q"]):
+        result = run_cli(*args, cwd=repo)
+        assert result.code == 0 and result.out == "" and result.err == "", (args, result)
+
+
+def test_a_build_of_every_spec_does_not_announce_the_base_file(tmp_path):
+    result = run_cli("build", cwd=_repo_copy(tmp_path))
+    assert result.code == 0 and "abstract" not in result.err, result.err
+
+
+def test_build_check_diff_shows_what_a_build_would_change(tmp_path):
+    repo = _repo_copy(tmp_path)
+    base = repo / "spec" / "base.yaml"
+    base.write_text(base.read_text().replace("port: 6379", "port: 6380"))
+    result = run_cli("build", "--check", "--diff", cwd=repo)
+    assert result.code == 1
+    assert "--- a/out/prod/app/.env.example" in result.out and "+REDIS_PORT='6380'" in result.out
+    result = run_cli("build", "--check", "--format", "json", cwd=repo)
+    stale = {env["environment"]: env["stale"] for env in json.loads(result.out)}
+    assert "cloudformation/stack.yaml" in stale["prod"]
+
+
+def test_diff_shows_a_list_as_one_setting(tmp_path):
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    (tmp_path / "a.yaml").write_text("extends: base.yaml\nenvironment: a\nnotifications: {emails: []}\n")
+    (tmp_path / "b.yaml").write_text("extends: base.yaml\nenvironment: b\nnotifications: {emails: [x@example.com]}\n")
+    result = run_cli("diff", tmp_path / "a.yaml", tmp_path / "b.yaml", cwd=tmp_path)
+    lines = [line for line in result.out.splitlines() if "emails" in line]
+    assert lines == ['notifications.emails: [] (a.yaml:3) -> ["x@example.com"] (b.yaml:3)'], result.out

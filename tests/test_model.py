@@ -68,3 +68,11 @@ def test_no_renderer_or_template_reads_the_spec():
     offenders = [f"{p.name}:{n}" for p in sources for n, line in enumerate(p.read_text().splitlines(), 1)
                  if re.search(r"\bd\.spec\b|deployment\.spec\b|\.spec\.[a-z]", line)]
     assert not offenders, offenders
+
+
+def test_the_production_names_are_documented_where_a_user_reads_them():
+    from cachegen.resolve import PRODUCTION_NAMES, PRODUCTION_PRESETS
+    from cachegen.spec import Spec
+
+    description = Spec.model_fields["environment"].description
+    assert all(name in description for name in PRODUCTION_NAMES | PRODUCTION_PRESETS), description

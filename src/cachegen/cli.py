@@ -18,7 +18,19 @@ EXIT_INTERNAL = 3
 # Pydantic looks for plugins by scanning every installed distribution's entry points (~8 ms
 # per process); plugins instrument validation, which a compiler's internal models never want.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-SPECS = click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path))
+SPECS = click.argument("specs", nargs=-1, type=click.Path(path_type=Path))
+QUIET = click.option("-q", "--quiet", is_flag=True, help="Say nothing when all is well (errors still print).")
+
+
+def default_specs(specs: tuple[Path, ...]) -> list[Path]:
+    """The specs named, or without any every spec/*.yaml: the same default for every command
+    that reads specs."""
+    if specs:
+        return list(specs)
+    found = sorted(Path("spec").glob("*.yaml"))
+    if not found:
+        raise click.UsageError("no SPECS given and no spec/*.yaml here")
+    return found
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,16 +50,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @SPECS
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(specs: tuple[Path, ...], output_format: str) -> None:
-    """Check specs against the schema and AWS's rules; report every error.
+@QUIET
+def validate(specs: tuple[Path, ...], output_format: str, quiet: bool) -> None:
+    """Check specs against the schema and AWS's rules; report every error. Without SPECS:
+    every spec/*.yaml.
 
     \b
     Example:
-      cachegen validate spec/*.yaml
+      cachegen validate spec/prod.yaml
     """
     from .commands import validate as command
 
-    sys.exit(command.run(list(specs), output_format))
+    sys.exit(command.run(default_specs(specs), output_format, quiet))
 
 
 @cli.command()
@@ -55,7 +69,11 @@ def validate(specs: tuple[Path, ...], output_format: str) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Directory that receives one folder per environment.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when a generated file is missing or stale.")
-def build(specs: tuple[Path, ...], out_dir: Path, check: bool) -> None:
+@click.option("--diff", "show_diff", is_flag=True, help="With --check: print what a build would change, as a unified diff.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@QUIET
+def build(specs: tuple[Path, ...], out_dir: Path, check: bool, show_diff: bool, output_format: str,
+          quiet: bool) -> None:
     """Compile specs into out/<environment>/ (atomically; unchanged files are not rewritten).
     Without SPECS: every spec/*.yaml (base files are skipped).
 
@@ -63,14 +81,11 @@ def build(specs: tuple[Path, ...], out_dir: Path, check: bool) -> None:
     Examples:
       cachegen build spec/prod.yaml
       cachegen build --check            # pre-commit / CI gate over spec/*.yaml
+      cachegen build --check --diff     # and what a build would change
     """
     from .commands import build as command
 
-    if not specs:
-        specs = tuple(sorted(Path("spec").glob("*.yaml")))
-        if not specs:
-            raise click.UsageError("no SPECS given and no spec/*.yaml here")
-    sys.exit(command.run(list(specs), out_dir, check))
+    sys.exit(command.run(default_specs(specs), out_dir, check, show_diff, quiet, output_format))
 
 
 @cli.command()
@@ -147,7 +162,8 @@ def explain(spec: Path, output_format: str) -> None:
               help="Exit 1 when a finding of this severity or worse exists.")
 @click.option("--against", default="HEAD", show_default=True,
               help="Git revision for the change-safety rules (replacement, family change); '' to skip.")
-def lint(specs: tuple[Path, ...], output_format: str, fail_on: str, against: str) -> None:
+@QUIET
+def lint(specs: tuple[Path, ...], output_format: str, fail_on: str, against: str, quiet: bool) -> None:
     """Best-practice and safety rules (CG001...), with reasoned suppressions in the spec.
 
     \b
@@ -157,7 +173,7 @@ def lint(specs: tuple[Path, ...], output_format: str, fail_on: str, against: str
     """
     from .commands import lint as command
 
-    sys.exit(command.run(list(specs), output_format, fail_on, against or None))
+    sys.exit(command.run(default_specs(specs), output_format, fail_on, against or None, quiet))
 
 
 @cli.command()
@@ -179,7 +195,7 @@ def cost(specs: tuple[Path, ...], output_format: str, allow_partial: bool) -> No
     """
     from .commands import cost as command
 
-    sys.exit(command.run(list(specs), output_format, allow_partial))
+    sys.exit(command.run(default_specs(specs), output_format, allow_partial))
 
 
 @cli.command()

@@ -65,7 +65,9 @@ class Section(BaseModel):
 class Engine(Section):
     name: Literal["redis", "valkey"] = Field("redis", description="Redis OSS or Valkey (same protocol, lower node price).")
     version: str = Field("7.1", pattern=r"^[0-9]+\.[0-9]+(\.[0-9]+)?$",
-                         description="Engine version as ElastiCache names it; quote it in YAML.",
+                         description="Engine version as ElastiCache names it; quote it in YAML. The default, "
+                                     "7.1, is a Redis OSS version: a Valkey spec names its own (e.g. \"8.0\"; "
+                                     "`cachegen list versions --engine valkey`).",
                          examples=["7.1", "8.0"])
 
 
@@ -279,7 +281,11 @@ class Spec(Section):
         None, description="Start from one of cachegen's profiles (see `cachegen list presets`); anything the spec sets wins.")
     name: str = Field(pattern=NAME, max_length=30, description="Application name, the stem of every derived name.",
                       examples=["ai-job-matching"])
-    environment: str = Field(pattern=NAME, max_length=20, description="Environment; artifacts go to out/<environment>/.",
+    environment: str = Field(pattern=NAME, max_length=20,
+                             description="Environment; artifacts go to out/<environment>/. A spec is production "
+                                         "(the stricter lint rules apply) when it is named prod, production, prd or "
+                                         "live, uses the production or high-performance preset, or is protected; "
+                                         "other names (staging, preprod) are not.",
                              examples=["prod"])
     description: str = Field("Redis for Celery and caching", max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$",
                              description="The replication group's description: one line, no control characters.")

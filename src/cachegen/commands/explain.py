@@ -60,9 +60,11 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
 
 
 def _leaves(value: Any, prefix: SpecPath = ()) -> list[tuple[SpecPath, Any]]:
+    """Every setting with its path. A list of plain values is one setting (so a diff reads
+    `emails: [] -> ["a@example.com"]`); a list of mappings is one setting per key of each item."""
     if isinstance(value, dict) and value:
         return [leaf for key, item in value.items() for leaf in _leaves(item, prefix + (key,))]
-    if isinstance(value, list) and value:
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         return [leaf for index, item in enumerate(value) for leaf in _leaves(item, prefix + (index,))]
     return [(prefix, value)]
 

@@ -21,7 +21,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def run(paths: list[Path], output_format: str, fail_on: str, against: str | None) -> int:
+def run(paths: list[Path], output_format: str, fail_on: str, against: str | None, quiet: bool = False) -> int:
     paths = with_dependents(paths)  # a base file is judged by the specs that extend it
     findings: list[Diagnostic] = []
     for path, (merged, deployment) in zip(paths, compile_valid(paths)):
@@ -37,8 +37,9 @@ def run(paths: list[Path], output_format: str, fail_on: str, against: str | None
         for finding in findings:
             where = f"{finding.location}: " if finding.location else ""
             print(f"{where}{finding.code} {finding.severity}: {finding.message}")
-        print(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {len(paths)} "
-              f"file{'s' if len(paths) != 1 else ''}", file=sys.stderr)
+        if findings or not quiet:
+            print(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {len(paths)} "
+                  f"file{'s' if len(paths) != 1 else ''}", file=sys.stderr)
     threshold = SEVERITY_ORDER[fail_on]
     return 1 if any(SEVERITY_ORDER[f.severity] >= threshold for f in findings) else 0
 

@@ -9,13 +9,13 @@ from ..compiler import compile_all, with_dependents
 from ..diagnostics import render_json, render_text
 
 
-def run(paths: list[Path], output_format: str = "text") -> int:
+def run(paths: list[Path], output_format: str = "text", quiet: bool = False) -> int:
     paths = with_dependents(paths)  # a base file is judged by the specs that extend it
     diagnostics = []
     for path, (_merged, deployment, error) in zip(paths, compile_all(paths)):
         if error is not None:
             diagnostics.extend(error.diagnostics)
-        elif output_format == "text":
+        elif output_format == "text" and not quiet:
             kind = "ok (abstract: a base for other specs)" if deployment is None else "ok"
             print(f"{path}: {kind}", file=sys.stderr)
     if output_format == "json":

@@ -15,11 +15,27 @@ from .. import catalog, templates
 from ..model import Deployment
 from ..plan import Plan, Ref, sns_topic_arn
 from . import json_text
-from .escape import markdown, markdown_code
+from .escape import Markdown, markdown, markdown_code
 
 ACCOUNT_PLACEHOLDER = "ACCOUNT_ID"
 COMPARISONS = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">=", "LessThanThreshold": "<",
                "LessThanOrEqualToThreshold": "<="}
+
+
+def quantity(value: float, unit: str) -> str:
+    """A threshold as a person reads it: 50 MiB (52,428,800 bytes), 3.84 GB, 90%, 1,000 connections."""
+    if unit == "Bytes":
+        exact = f"{value:,.0f} bytes"
+        if value >= 1024 ** 2 and value % 1024 ** 2 == 0:
+            return f"{value / 1024 ** 2:g} MiB ({exact})"
+        if value >= 1e9:
+            return f"{value / 1e9:g} GB ({exact})"
+        return exact
+    if unit == "Percent":
+        return f"{value:g}%"
+    if unit == "Count":
+        return f"{value:,.0f}"
+    return f"{value:g} {unit}"
 
 
 def topic_arn_template(d: Deployment) -> str | None:
@@ -46,14 +62,20 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     inputs = [_with_topic(d, r.calls["PutMetricAlarm"]) for r in plan.of_type("AWS::CloudWatch::Alarm")]
     dashboards = plan.of_type("AWS::CloudWatch::Dashboard")
     bodies = [json.loads(r.calls["PutDashboard"]["DashboardBody"]) for r in dashboards]
+    groups: dict[tuple[Any, ...], list[Any]] = {}  # one row per alarm and threshold, its nodes listed
+    for a in d.alarms:
+        key = (a.alarm_id, a.metric, a.statistic, a.comparison, a.threshold, a.unit, a.datapoints_to_alarm,
+               a.evaluation_periods, a.period, a.threshold_reason, a.reason, a.runbook, a.source)
+        groups.setdefault(key, []).append(a)
     rows = [{
-        "name": markdown_code(a.name),
+        "name": Markdown(("" if len(alarms) == 1 else markdown(f"{a.alarm_id} on {len(alarms)} nodes: "))
+                         + ", ".join(markdown_code(one.name) for one in alarms)),
         "metric": markdown(f"{a.metric} ({a.statistic})"),
-        "condition": markdown(f"{COMPARISONS.get(a.comparison, a.comparison)} {a.threshold:g} {a.unit} in "
+        "condition": markdown(f"{COMPARISONS.get(a.comparison, a.comparison)} {quantity(a.threshold, a.unit)} in "
                               f"{a.datapoints_to_alarm} of {a.evaluation_periods} x {a.period} s"),
         "threshold_reason": markdown(a.threshold_reason), "reason": markdown(a.reason),
         "runbook": markdown(a.runbook), "source": markdown(a.source),
-    } for a in d.alarms]
+    } for alarms in groups.values() for a in alarms[:1]]
     topic = topic_arn_template(d)
     legend = [(markdown(f"[{tag}]"), markdown(url)) for tag, url in sorted(catalog.alarm_references().items())]
     return {
