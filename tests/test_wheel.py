@@ -25,6 +25,7 @@ def test_wheel_installs_and_builds_outside_the_repo(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "cachegen/templates/cloudformation/stack.yaml.j2" in names
     assert "cachegen/data/node_types.yaml" in names
+    assert "cachegen/schema/cachegen.schema.json" in names  # the editor schema ships too
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)

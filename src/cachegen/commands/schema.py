@@ -8,22 +8,64 @@ from typing import Any
 SCHEMA_ID = "https://cachegen.dev/schema/cachegen.schema.json"
 
 
+PARTIAL = "Partial"  # the prefix of a definition with no required key
+
+
 def generate() -> dict[str, Any]:
+    """The schema of one spec file. A file that `extends:` another, or is `abstract: true`, may
+    leave keys to its base: it is checked against the definitions without `required`; any
+    other file must be complete. The catalogues' names (node types, engine versions, regions)
+    are enums, so an editor flags an unknown one as it is typed."""
     from ..spec import Spec
 
-    schema = _keys_as_property_names(_without_required(Spec.model_json_schema(mode="validation")))
-    schema["description"] = (
-        "One cachegen spec file. A file may be partial (it can `extends:` a base file), so no key is "
-        "required here; `cachegen validate` checks required keys and cross-field rules after merging.")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    full = _keys_as_property_names(Spec.model_json_schema(mode="validation"))
+    _catalogue_enums(full)
+    definitions = full.pop("$defs")
+    title = full.pop("title", "cachegen spec")
+    partial_definitions = {PARTIAL + name: _partial(schema) for name, schema in definitions.items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": title,
+        "description": (
+            "One cachegen spec file. A file that `extends:` a base, or is `abstract: true`, may leave keys to "
+            "the files it extends; any other file names every required key. `cachegen validate` checks the "
+            "merged spec and the cross-field rules."),
+        "if": {"anyOf": [{"required": ["extends"]},
+                         {"required": ["abstract"], "properties": {"abstract": {"const": True}}}]},
+        "then": {"$ref": f"#/$defs/{PARTIAL}Spec"},
+        "else": {"$ref": "#/$defs/Spec"},
+        "$defs": {**definitions, "Spec": full, **partial_definitions, f"{PARTIAL}Spec": _partial(full)},
+    }
 
 
-def _without_required(node: Any) -> Any:
+def _partial(node: Any) -> Any:
+    """`node` without `required`, its references pointing at the partial definitions."""
     if isinstance(node, dict):
-        return {key: _without_required(value) for key, value in node.items() if key != "required"}
+        out = {key: _partial(value) for key, value in node.items() if key != "required"}
+        ref = out.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            out["$ref"] = "#/$defs/" + PARTIAL + ref.removeprefix("#/$defs/")
+        return out
     if isinstance(node, list):
-        return [_without_required(item) for item in node]
+        return [_partial(item) for item in node]
     return node
+
+
+def _catalogue_enums(schema: dict[str, Any]) -> None:
+    """Node types, regions and engine versions as the catalogues list them (V501, V502 and
+    the region rule say the same after merging, with the reason)."""
+    from .. import catalog
+
+    properties = schema["properties"]
+    properties["node_type"]["enum"] = sorted(catalog.node_types())
+    properties["region"]["enum"] = sorted(catalog.regions())
+    engine = schema["$defs"]["Engine"]
+    versions = {name: list(info["versions"]) for name, info in sorted(catalog.engines().items())}
+    engine["properties"]["version"]["enum"] = sorted({v for vs in versions.values() for v in vs},
+                                                     key=catalog.version_key)
+    engine["allOf"] = [{"if": {"required": ["name"], "properties": {"name": {"const": name}}},
+                        "then": {"properties": {"version": {"enum": vs}}}} for name, vs in versions.items()]
 
 
 def _keys_as_property_names(node: Any) -> Any:
