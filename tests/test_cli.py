@@ -228,3 +228,30 @@ def test_diff_shows_a_list_as_one_setting(tmp_path):
     result = run_cli("diff", tmp_path / "a.yaml", tmp_path / "b.yaml", cwd=tmp_path)
     lines = [line for line in result.out.splitlines() if "emails" in line]
     assert lines == ['notifications.emails: [] (a.yaml:3) -> ["x@example.com"] (b.yaml:3)'], result.out
+
+
+def test_list_shows_what_a_spec_can_name():
+    from cachegen import catalog
+
+    result = run_cli("list", "node-types", "--engine", "valkey", "--format", "json")
+    names = [row["node_type"] for row in json.loads(result.out)]
+    assert result.code == 0 and names == [n for n, info in catalog.node_types().items() if "valkey" in info["engines"]]
+    result = run_cli("list", "node-types", "--region", "eu-west-1", "--engine", "valkey", "--format", "json")
+    prices = {row["node_type"]: row["valkey_per_hour_eu-west-1"] for row in json.loads(result.out)}
+    assert prices["cache.r7g.large"] == catalog.pricing()["on_demand"]["eu-west-1"]["valkey"]["cache.r7g.large"]
+    versions = json.loads(run_cli("list", "versions", "--engine", "valkey", "--format", "json").out)
+    assert [v["version"] for v in versions] == list(catalog.engines()["valkey"]["versions"])
+    assert "production" in run_cli("list", "presets").out
+    result = run_cli("list", "regions", "--region", "eu-wset-1")
+    assert result.code == 2 and "did you mean `eu-west-1`?" in result.err
+
+
+def test_generated_files_cite_nothing_a_user_does_not_have():
+    """No internal source path, no private document, no "guide" a reader cannot open."""
+    from cachegen.compiler import compile_spec, render
+    from conftest import TEST_SPECS
+
+    for spec in [*COMMITTED_SPECS, *sorted(TEST_SPECS.glob("*.yaml"))]:
+        for name, text in render(compile_spec(spec)[1]).items():
+            for phrase in ("src/cachegen", "domain.md", "aws-facts", "the guide", "[GUIDE]"):
+                assert phrase not in text, (spec.name, name, phrase)
