@@ -136,10 +136,9 @@ def load_spec(path: Path) -> MergedSpec:
             raise SpecError([Diagnostic(f"`extends` chain longer than {MAX_CHAIN} files", where, ("extends",),
                                         code="extends")])
         if not is_file:
-            siblings = sorted(p.name for p in current.parent.glob("*.y*ml") if p.resolve() != current)
             raise SpecError([Diagnostic(f"`extends: {parent_ref}`: no such file ({display_path(parent)})", where,
                                         ("extends",), code="extends", expected="a spec file relative to this one",
-                                        suggestion=did_you_mean(parent_ref, siblings))])
+                                        suggestion=_closest_file(current, parent_ref))])
         current, via = parent, doc
 
     data: dict[str, Any] = {}
@@ -156,6 +155,17 @@ def load_spec(path: Path) -> MergedSpec:
     if preset is not None:
         _apply_preset(merged, preset)
     return merged
+
+
+def _closest_file(spec: Path, reference: str) -> str | None:
+    """`did you mean `base.yaml`?` for a misspelt file name next to the spec: names compared
+    without their common `.yaml`, which alone would make any two look alike."""
+    import difflib
+
+    wanted = Path(reference)
+    siblings = {p.stem: p.name for p in (spec.parent / wanted.parent).glob("*.y*ml") if p.resolve() != spec}
+    close = difflib.get_close_matches(wanted.stem, list(siblings), n=1, cutoff=0.75)
+    return f"did you mean `{(wanted.parent / siblings[close[0]]).as_posix()}`?" if close else None
 
 
 def _apply_preset(merged: MergedSpec, preset: Any) -> None:

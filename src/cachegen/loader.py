@@ -54,7 +54,6 @@ Yaml12Resolver.add_implicit_resolver(NULL, re.compile(r"^(?:~|null|Null|NULL|)$"
 
 _YAML11_BOOLS = {"y", "yes", "n", "no", "on", "off"}
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
-_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 
 
 def yaml11_trap(raw: str, wants: str | None) -> str | None:
@@ -67,14 +66,10 @@ def yaml11_trap(raw: str, wants: str | None) -> str | None:
         if wants == "bool":
             return f"cachegen reads YAML 1.2, where the bare word `{raw}` is text, not a boolean: write {truth}"
         return None
-    if _LEADING_ZERO.match(raw):
-        if wants == "text":
-            return f"`{raw}` has a leading zero, which YAML 1.1 tools read as an octal number: quote it"
-        if wants is None and raw.lstrip("+-").isdigit():  # a number is wanted: the zero must go
-            return f"`{raw}` has a leading zero (YAML 1.1 tools read it as octal): write {int(raw)}"
-        return None
-    if _SEXAGESIMAL.match(raw) and wants == "text":
-        return f"YAML 1.1 tools read `{raw}` as a base-60 number; quote it"
+    # Where text is wanted, cachegen (YAML 1.2) already reads `0700` or `02:00` as text: quoting
+    # would change nothing, so no hint; the expected form is what helps.
+    if _LEADING_ZERO.match(raw) and wants is None and raw.lstrip("+-").isdigit():  # a number: the zero must go
+        return f"`{raw}` has a leading zero (YAML 1.1 tools read it as octal): write {int(raw)}"
     return None
 
 

@@ -46,7 +46,8 @@ def _diagnostics(rules: Iterable[Rule], ctx: Context) -> list[Diagnostic]:
         for finding in rule.check(ctx):
             notes = (f"source: {rule.source}",) if rule.blocking else (rule.summary, f"source: {rule.source}")
             out.append(Diagnostic(
-                finding.message, finding.location or ctx.merged.location(finding.path), finding.path,
+                finding.message, finding.location or ctx.merged.location(finding.path, prefer_key=finding.at_key),
+                finding.path,
                 expected=finding.expected,
                 suggestion=finding.suggestion, severity=rule.severity, code=rule.id, notes=notes))
     return out

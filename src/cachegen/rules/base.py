@@ -28,6 +28,7 @@ class Finding:
     expected: str | None = None
     suggestion: str | None = None
     location: Location | None = None  # where, when not the merged spec's position of `path` (a document rule)
+    at_key: bool = False  # the key itself is wrong (an unknown name): point at it, not at its value
 
 
 @dataclass

@@ -40,7 +40,15 @@ def engine_version(ctx: Context) -> Iterator[Finding]:
     versions = catalog.engines()[spec.engine.name]["versions"]
     if spec.engine.version not in versions:
         yield Finding(("engine", "version"), f"{spec.engine.name} {spec.engine.version} is not offered by ElastiCache",
-                      expected=" | ".join(versions), suggestion=_close(spec.engine.version, list(versions)))
+                      expected=" | ".join(versions), suggestion=_nearest_version(spec.engine.version, list(versions)))
+
+
+def _nearest_version(asked: str, versions: list[str]) -> str | None:
+    """The offered version a user most likely meant: the first at or above the one asked for
+    (7.1 on Valkey: 7.2), else the newest; by number, since `9.1` looks more like `7.1` than `7.2` does."""
+    ordered = sorted(versions, key=catalog.version_key)
+    above = [v for v in ordered if catalog.version_key(v) >= catalog.version_key(asked)]
+    return f"did you mean `{(above or ordered)[0] if above else ordered[-1]}`?" if ordered else None
 
 
 @rule(RULES, "V503", "The parameter family matches the engine version", PARAMS, stage="spec")
@@ -92,6 +100,8 @@ def log_delivery(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
     features = catalog.features()
     retention_values = catalog.limits()["cloudwatch_logs_retention_days"]
+    if spec.engine.version not in catalog.engines()[spec.engine.name]["versions"]:
+        return  # V502 says why; what this version supports is not a question
     version = catalog.version_key(spec.engine.version)
     for key in ("slow_log", "engine_log"):
         delivery = getattr(spec.logs, key)
@@ -136,7 +146,7 @@ def alarm_ids(ctx: Context) -> Iterator[Finding]:
     known = sorted(catalog.alarms())
     for alarm_id in spec.alarms.overrides:
         if alarm_id not in known:
-            yield Finding(("alarms", "overrides", alarm_id), f"unknown alarm `{alarm_id}`",
+            yield Finding(("alarms", "overrides", alarm_id), f"unknown alarm `{alarm_id}`", at_key=True,
                           expected=", ".join(known), suggestion=_close(alarm_id, known))
 
 
@@ -163,7 +173,7 @@ def parameter_names(ctx: Context) -> Iterator[Finding]:
                           f"{family} has no parameter `{name}`"
                           + (f" (it is a parameter of {', '.join(elsewhere)})" if elsewhere else ""),
                           expected=f"a parameter of the {family} family",
-                          suggestion=AUTH_HINT if auth else _close(name, sorted(known)))
+                          suggestion=AUTH_HINT if auth else _close(name, sorted(known)), at_key=True)
         elif info["fixed"]:
             yield Finding(("parameters", "values", name), f"ElastiCache does not let {name} be changed in {family}",
                           expected="no value: remove it")
