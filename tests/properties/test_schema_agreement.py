@@ -73,6 +73,8 @@ def _outside_the_catalogues(document) -> str | None:
 
     if not isinstance(document, dict):
         return None
+    if _has_url_password(document):  # V205, which the schema says on every string and key
+        return "a URL with a password"
     if isinstance(document.get("node_type"), str) and document["node_type"] not in catalog.node_types():
         return "node type"
     if isinstance(document.get("region"), str) and document["region"] not in catalog.regions():
@@ -85,6 +87,16 @@ def _outside_the_catalogues(document) -> str | None:
         if engine["version"] not in versions:
             return "engine version"
     return None
+
+
+def _has_url_password(value) -> bool:
+    from cachegen.diagnostics import URL_PASSWORD
+
+    if isinstance(value, dict):
+        return any(_has_url_password(k) or _has_url_password(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_url_password(item) for item in value)
+    return isinstance(value, str) and bool(URL_PASSWORD.search(value))
 
 
 def test_both_outcomes_were_tried():

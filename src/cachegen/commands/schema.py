@@ -18,7 +18,7 @@ def generate() -> dict[str, Any]:
     are enums, so an editor flags an unknown one as it is typed."""
     from ..spec import Spec
 
-    full = _keys_as_property_names(Spec.model_json_schema(mode="validation"))
+    full = _no_url_passwords(_keys_as_property_names(Spec.model_json_schema(mode="validation")))
     _catalogue_enums(full)
     definitions = full.pop("$defs")
     title = full.pop("title", "cachegen spec")
@@ -37,6 +37,28 @@ def generate() -> dict[str, Any]:
         "else": {"$ref": "#/$defs/Spec"},
         "$defs": {**definitions, "Spec": full, **partial_definitions, f"{PARTIAL}Spec": _partial(full)},
     }
+
+
+# V205 where a schema can say it: no string, value or key, holds a URL with a password
+# (ECMA-262 has no inline flags, hence both cases spelt out).
+URL_PASSWORD_ECMA = "[A-Za-z][A-Za-z0-9+.-]*://[^/@\\s:]*:[^@\\s/]+@"
+NO_URL_PASSWORD = {"not": {"pattern": URL_PASSWORD_ECMA}}
+
+
+def _no_url_passwords(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_no_url_passwords(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _no_url_passwords(value) for key, value in node.items()}
+    kinds = out.get("type")
+    if kinds == "string" or (isinstance(kinds, list) and "string" in kinds):
+        out = {**out, **NO_URL_PASSWORD} if "not" not in out else {**out, "allOf": [{"not": out["not"]}, NO_URL_PASSWORD]}
+    if kinds == "object" and ("additionalProperties" in out or "propertyNames" in out):
+        names = out.get("propertyNames")
+        out["propertyNames"] = {**names, "allOf": [*names.get("allOf", []), NO_URL_PASSWORD]} if names \
+            else NO_URL_PASSWORD
+    return out
 
 
 def _partial(node: Any) -> Any:
