@@ -47,3 +47,12 @@ def test_an_overlap_blames_the_backup_window_when_this_spec_moved_it(tmp_path):
     result = run_cli("validate", spec, cwd=tmp_path)
     assert result.code == 2
     assert result.err.startswith("env.yaml:4:19: error [V302]: backups.window:"), result.err
+
+
+def test_a_version_too_old_for_the_logs_points_at_the_version_the_spec_wrote(tmp_path):
+    """The base turns the logs on; this spec names an old version: the error is at its version."""
+    spec = _spec(tmp_path, "engine: {name: redis, version: '5.0.6'}\nnode_type: cache.m5.large\n")
+    result = run_cli("validate", spec, cwd=tmp_path)
+    assert result.code == 2
+    heads = [line for line in result.err.splitlines() if "error [V505]" in line]
+    assert heads and all(line.startswith("env.yaml:4:") and "engine.version" in line for line in heads), result.err

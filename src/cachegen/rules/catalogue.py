@@ -108,10 +108,11 @@ def log_delivery(ctx: Context) -> Iterator[Finding]:
         if not delivery.enabled:
             continue
         minimum = features[f"{key}_min_redis_version" if spec.engine.name == "redis" else "log_delivery_min_valkey_version"]
-        if version < catalog.version_key(minimum):
-            yield Finding(("logs", key, "enabled"),
+        if version < catalog.version_key(minimum):  # blame what the user wrote: the logs, or the version
+            yield Finding(ctx.merged.most_likely_edited(("logs", key, "enabled"), ("engine", "version")),
                           f"{key.replace('_', ' ')} delivery needs {spec.engine.name} {minimum} or later "
-                          f"(spec: {spec.engine.version})")
+                          f"(spec: {spec.engine.version})",
+                          expected=f"{spec.engine.name} {minimum} or later, or `logs: {{{key}: {{enabled: false}}}}`")
         if delivery.retention_days not in retention_values:
             nearest = min(retention_values, key=lambda days: abs(days - delivery.retention_days))
             yield Finding(("logs", key, "retention_days"), f"CloudWatch Logs has no {delivery.retention_days}-day retention",
