@@ -65,3 +65,21 @@ def test_duplicate_keys_are_reported_with_both_lines(tmp_path: Path):
     [diagnostic] = error.value.diagnostics
     assert (diagnostic.location.line, diagnostic.location.column) == (4, 3)
     assert "first defined at line 3" in diagnostic.message
+
+
+def test_a_base_file_brings_its_dependents_and_nothing_else(tmp_path):
+    """Specs that extend a file, directly or through another, in its folder and below; not
+    hidden folders or out/, and not a spec that extends something else."""
+    from cachegen.compiler import with_dependents
+
+    (tmp_path / "base.yaml").write_text("abstract: true\nname: a\n")
+    (tmp_path / "mid.yaml").write_text("extends: base.yaml\nabstract: true\n")
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "prod.yaml").write_text("extends: ../mid.yaml\nenvironment: prod\n")
+    (tmp_path / "other.yaml").write_text("extends: elsewhere.yaml\n")
+    for hidden in (".git", "out"):
+        (tmp_path / hidden).mkdir()
+        (tmp_path / hidden / "x.yaml").write_text("extends: ../base.yaml\n")
+    (tmp_path / "broken.yaml").write_text("extends: [\n")
+    found = with_dependents([tmp_path / "base.yaml"])
+    assert [p.resolve() for p in found] == [(tmp_path / n).resolve() for n in ("base.yaml", "envs/prod.yaml", "mid.yaml")]

@@ -48,7 +48,7 @@ def _identity(diagnostic) -> tuple[str, str, str, str]:
 
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-SKIPPED_DIRS = {"out", "node_modules", "__pycache__"}  # and every hidden directory
+SKIPPED_DIRS = {"out", "node_modules", "__pycache__", "venv", "site-packages"}  # and every hidden directory
 
 
 def with_dependents(paths: list[Path]) -> list[Path]:
@@ -59,12 +59,28 @@ def with_dependents(paths: list[Path]) -> list[Path]:
     if not targets:
         return list(paths)
     roots = {path.parent for path in targets}
-    candidates = sorted({c for root in roots for c in root.rglob("*") if c.suffix in SPEC_SUFFIXES and c.is_file()
-                         and not any(part.startswith(".") or part in SKIPPED_DIRS
-                                     for part in c.relative_to(root).parts[:-1])})
+    candidates = sorted({c for root in roots for c in _spec_files(root)})
     chosen = {path.resolve() for path in paths}
     dependents = [c for c in candidates if c.resolve() not in chosen and targets & _ancestors(c)]
     return [*paths, *(Path(os.path.relpath(c)) if c.is_absolute() else c for c in dependents)]
+
+
+MAX_FILES_SEEN = 5000  # a spec kept in a home or repository root must not walk all of it
+
+
+def _spec_files(root: Path) -> list[Path]:
+    """The YAML files under `root`, hidden folders, out/ and dependency folders pruned before
+    they are walked, at most MAX_FILES_SEEN files looked at."""
+    found, seen = [], 0
+    for directory, folders, files in os.walk(root):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in SKIPPED_DIRS)
+        for name in sorted(files):
+            seen += 1
+            if seen > MAX_FILES_SEEN:
+                return found
+            if name.endswith(SPEC_SUFFIXES):
+                found.append(Path(directory) / name)
+    return found
 
 
 def _ancestors(path: Path) -> set[Path]:
