@@ -255,3 +255,19 @@ def test_generated_files_cite_nothing_a_user_does_not_have():
         for name, text in render(compile_spec(spec)[1]).items():
             for phrase in ("src/cachegen", "domain.md", "aws-facts", "the guide", "[GUIDE]"):
                 assert phrase not in text, (spec.name, name, phrase)
+
+
+def test_build_check_diff_as_json_is_one_json_document_and_survives_a_directory(tmp_path):
+    repo = _repo_copy(tmp_path)
+    base = repo / "spec" / "base.yaml"
+    base.write_text(base.read_text().replace("port: 6379", "port: 6380"))
+    stack = repo / "out" / "prod" / "cloudformation" / "stack.yaml"
+    stack.unlink()
+    stack.mkdir()  # a directory where a generated file belongs
+    result = run_cli("build", "--check", "--diff", "--format", "json", cwd=repo)
+    assert result.code == 1, result.err
+    report = {env["environment"]: env for env in json.loads(result.out)}
+    assert "+REDIS_PORT='6380'" in report["prod"]["diff"]["app/.env.example"]
+    assert report["prod"]["diff"]["cloudformation/stack.yaml"].startswith("--- a/out/prod/cloudformation/stack.yaml")
+    result = run_cli("build", "--check", "--diff", cwd=repo)
+    assert result.code == 1 and "+++ b/out/prod/cloudformation/stack.yaml" in result.out  # no crash (exit 3)

@@ -39,3 +39,12 @@ def test_schema_rejects_what_the_models_reject():
     assert list(validator.iter_errors({"topology": {"replicas_per_shard": 6}}))
     assert list(validator.iter_errors({"engine": {"name": "memcached"}}))
     assert list(validator.iter_errors({"unknown_key": 1}))
+
+
+def test_a_child_that_sets_only_the_engine_version_is_accepted():
+    """The engine's name comes from the base: the version alone must not be judged against
+    both engines' lists (an `if` keeps its `required` in the partial schema)."""
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert not list(validator.iter_errors({"extends": "base.yaml", "engine": {"version": "6.2"}}))
+    assert not list(validator.iter_errors({"extends": "base.yaml", "engine": {"version": "8.0"}}))
+    assert list(validator.iter_errors({"extends": "base.yaml", "engine": {"name": "valkey", "version": "6.2"}}))

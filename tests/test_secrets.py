@@ -80,3 +80,16 @@ def test_every_diagnostic_masks_credentials_when_it_is_made():
 def test_a_url_without_a_password_is_not_a_secret(tmp_path):
     spec = _repo(tmp_path, "child", "description: \"docs at https://user@example.com/x and redis://host:6379\"\n")
     assert run_cli("validate", spec / "dev.yaml", cwd=tmp_path).code == 0
+
+
+@pytest.mark.parametrize("text", [
+    "x" * 60 + f" {URL}",  # the message shortens the value: masked first, never cut open
+    f"rediss://:{PASSWORD}@{PASSWORD}@cache.internal:6379",  # a password holding `@`: up to the last one
+    f"rediss://cache.internal:6379/0?password={PASSWORD}",  # redis-py reads a password from the query
+])
+def test_every_shape_of_url_password_is_refused_and_masked(tmp_path, text):
+    spec = _repo(tmp_path, "child", f"description: \"{text}\"\n")
+    for args in (["validate"], ["validate", "--format", "json"], ["build", "--check"]):
+        result = run_cli(*args, spec / "dev.yaml", cwd=tmp_path)
+        assert result.code == 2 and "V205" in result.out + result.err, (args, result)
+        assert PASSWORD not in result.out + result.err, (args, result.out + result.err)

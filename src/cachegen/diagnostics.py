@@ -33,15 +33,27 @@ def format_path(path: SpecPath) -> str:
     return out or "(document)"
 
 
-# A URL's password (`scheme://user:password@host`): the one credential a spec value can carry
-# in plain sight. Every message cachegen prints goes through `mask_credentials`.
-URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/@\s:]*:)(?P<password>[^@\s/]+)(?=@)", re.IGNORECASE)
+# A URL's password, the one credential a spec value can carry in plain sight: in the user
+# part (`scheme://user:password@host`, up to the last `@` before the host, as URL parsers split
+# it) or as a query parameter (`?password=...`, which redis-py reads). Every message cachegen
+# prints goes through `mask_credentials`; rule V205 refuses any spec string that has one.
+URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/@\s:]*:)(?P<password>[^\s/]+)(?=@[^@\s/]*(?:[/?#\s]|$))",
+                          re.IGNORECASE)
+QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:password|passwd|pass|pwd|auth|token)=)(?P<password>[^&\s#]+)")
 MASK = "****"
 
 
+def has_credentials(text: str) -> bool:
+    return "://" in text and bool(URL_PASSWORD.search(text)) or "=" in text and bool(QUERY_PASSWORD.search(text))
+
+
 def mask_credentials(text: str) -> str:
-    """`text` with every URL password replaced by ****."""
-    return URL_PASSWORD.sub(lambda m: m["head"] + MASK, text) if "://" in text else text
+    """`text` with every URL password, in the user part or the query, replaced by ****."""
+    if "://" in text:
+        text = URL_PASSWORD.sub(lambda m: m["head"] + MASK, text)
+    if "=" in text:
+        text = QUERY_PASSWORD.sub(lambda m: m["head"] + MASK, text)
+    return text
 
 
 @dataclass(frozen=True)

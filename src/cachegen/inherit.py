@@ -22,6 +22,11 @@ from .loader import Document, NodeInfo, load_file, locate
 
 MAX_CHAIN = 8
 PRESET_ORIGIN = "preset"
+PRESET_LINE = 0  # a preset's values have no line: line 0 tells them from any file, whatever its name
+
+
+def from_preset(location: Location) -> bool:
+    return location.line == PRESET_LINE
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,14 @@ class MergedSpec:
         """Where `path` is written. A value a preset supplied is written by the `preset:` line
         of the user's file, so that is where it points (never at the preset itself)."""
         found = locate(self.nodes, path, self.display_name, prefer_key)
-        if found.file.startswith(PRESET_ORIGIN) and ("preset",) in self.nodes:
+        if from_preset(found) and ("preset",) in self.nodes:
             return self.nodes[("preset",)].value
         return found
 
     def written_by_user(self, path: SpecPath) -> bool:
         """Whether a spec file (not a preset, not a default) sets the value at `path`."""
         info = self.nodes.get(path)
-        return info is not None and not info.value.file.startswith(PRESET_ORIGIN)
+        return info is not None and not from_preset(info.value)
 
     def most_likely_edited(self, *paths: SpecPath) -> SpecPath:
         """Of values that conflict, the one to blame: set in this spec's own file, else in any
@@ -70,7 +75,7 @@ class MergedSpec:
         info = self.nodes.get(path)
         if info is None:
             return None
-        if info.value.file.startswith(PRESET_ORIGIN):
+        if from_preset(info.value):
             return info.value.file
         return f"{info.value.file}:{info.value.line}"
 
@@ -175,7 +180,7 @@ def _apply_preset(merged: MergedSpec, preset: Any) -> None:
         raise SpecError([Diagnostic(
             f"unknown preset `{preset}`", merged.location(("preset",)), ("preset",), code="preset",
             expected=" | ".join(names), suggestion=did_you_mean(preset, names))])
-    origin = Location(f"{PRESET_ORIGIN} {preset}", 1, 1)
+    origin = Location(f"{PRESET_ORIGIN} {preset}", PRESET_LINE, PRESET_LINE)
     preset_nodes = {path: NodeInfo(origin) for path in _paths(presets[preset]["values"])}
     merged.data, merged.nodes = merge(presets[preset]["values"], preset_nodes, merged.data, merged.nodes)
     merged.preset = preset

@@ -90,13 +90,13 @@ def _outside_the_catalogues(document) -> str | None:
 
 
 def _has_url_password(value) -> bool:
-    from cachegen.diagnostics import URL_PASSWORD
+    from cachegen.diagnostics import has_credentials
 
     if isinstance(value, dict):
         return any(_has_url_password(k) or _has_url_password(v) for k, v in value.items())
     if isinstance(value, list):
         return any(_has_url_password(item) for item in value)
-    return isinstance(value, str) and bool(URL_PASSWORD.search(value))
+    return isinstance(value, str) and has_credentials(value)
 
 
 def test_both_outcomes_were_tried():

@@ -40,10 +40,13 @@ def run(paths: list[Path], out_dir: Path, check: bool = False, show_diff: bool =
             return 2
         seen[env] = path
         plans.append(writer.plan(out_dir, env, writer.encode(render(deployment))))
-    status = _check(plans, show_diff, quiet) if check else _write(plans, quiet)
-    if output_format == "json":
+    as_json = output_format == "json"
+    status = _check(plans, show_diff and not as_json, quiet or as_json) if check else _write(plans, quiet or as_json)
+    if as_json:  # the whole report on stdout, the diffs inside it: one JSON document
         print(json.dumps([{"environment": p.target.name, "directory": str(p.target), "missing": p.missing,
-                           "stale": p.stale, "unexpected": p.extra} for p in plans], indent=2))
+                           "stale": p.stale, "unexpected": p.extra,
+                           **({"diff": {name: "".join(_unified(p, name)) for name in (*p.missing, *p.stale, *p.extra)}}
+                              if check and show_diff else {})} for p in plans], indent=2))
     return status
 
 
@@ -69,10 +72,12 @@ def _unified(p: writer.Plan, name: str) -> list[str]:
     """What a build would change in one file, as `git diff` shows it (a binary file by name)."""
     path = p.target / name
     try:
-        old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+        old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.is_file() else []
         new = p.files[name].decode("utf-8").splitlines(keepends=True) if name in p.files else []
     except UnicodeDecodeError:
         return [f"Binary file {path} differs\n"]
+    except OSError as error:  # unreadable: say so, the check's verdict stands
+        return [f"cannot read {path}: {error.strerror or error}\n"]
     lines = list(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))
     return [line if line.endswith("\n") else line + "\n" for line in lines]
 

@@ -41,7 +41,9 @@ def generate() -> dict[str, Any]:
 
 # V205 where a schema can say it: no string, value or key, holds a URL with a password
 # (ECMA-262 has no inline flags, hence both cases spelt out).
-URL_PASSWORD_ECMA = "[A-Za-z][A-Za-z0-9+.-]*://[^/@\\s:]*:[^@\\s/]+@"
+# (diagnostics.URL_PASSWORD and QUERY_PASSWORD, in ECMA-262 terms)
+URL_PASSWORD_ECMA = ("[A-Za-z][A-Za-z0-9+.-]*://[^/@\\s:]*:[^\\s/]+@[^@\\s/]*([/?#\\s]|$)"
+                     "|[?&](password|passwd|pass|pwd|auth|token)=[^&\\s#]+")
 NO_URL_PASSWORD = {"not": {"pattern": URL_PASSWORD_ECMA}}
 
 
@@ -62,9 +64,10 @@ def _no_url_passwords(node: Any) -> Any:
 
 
 def _partial(node: Any) -> Any:
-    """`node` without `required`, its references pointing at the partial definitions."""
+    """`node` without `required`, its references pointing at the partial definitions. An `if`
+    keeps its own `required`: there it is a condition (which engine is named), not a demand."""
     if isinstance(node, dict):
-        out = {key: _partial(value) for key, value in node.items() if key != "required"}
+        out = {key: value if key == "if" else _partial(value) for key, value in node.items() if key != "required"}
         ref = out.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
             out["$ref"] = "#/$defs/" + PARTIAL + ref.removeprefix("#/$defs/")

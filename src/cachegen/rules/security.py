@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from .. import catalog
-from ..diagnostics import URL_PASSWORD
+from ..diagnostics import has_credentials, mask_credentials
 from .base import Context, Finding, Rule, rule
 
 RULES: list[Rule] = []
@@ -139,9 +139,10 @@ def _strings(value, path: tuple = ()):
                 "checked on its own and through every spec that extends it.")
 def no_inline_secrets(ctx: Context) -> Iterator[Finding]:
     for document in ctx.merged.documents:
-        for path, text in _strings(document.data):
-            if URL_PASSWORD.search(text):
-                shown = text if len(text) <= 80 else text[:77] + "..."
+        for path, text in _strings(document.data):  # keys too: a tag's name is as committed as its value
+            if has_credentials(text):
+                masked = mask_credentials(text)  # masked before it is shortened: a cut may not split it
+                shown = masked if len(masked) <= 80 else masked[:77] + "..."
                 yield Finding(path, f"a URL with a password (`{shown}`, masked here): secrets never go in a spec",
                               expected="the URL without its password; the AUTH token stays in Secrets Manager",
                               location=document.location(path))
