@@ -332,23 +332,29 @@ def test_extended_support_is_charged_from_its_dates_on_top_of_the_node_price(tmp
     assert alternatives["on Valkey"]["dated_charges"] == []
 
 
-def test_extended_support_without_a_rate_leaves_no_total(tmp_path):
-    """The committed catalogue has no Extended Support rate (no attributable copy): a spec on
-    Redis OSS 6.2 gets no total, and the report says which rate, from which date."""
+def test_extended_support_without_a_rate_is_unknown_from_its_date_on(tmp_path):
+    """The committed catalogue has no Extended Support rate (no attributable copy): a Redis OSS
+    6.2 spec keeps its monthly total, which holds until 2027-01-31; the cost from 2027-02-01 on
+    is unknown, said in every output, and `cachegen cost` exits 1 (an unknown is not zero)."""
     from cachegen.compiler import compile_spec, render
 
     _, d = compile_spec(_spec(tmp_path, version="6.2"))
     files = render(d)
     data = json.loads(files["cost/cost.json"])
-    assert data["complete"] is False and data["estimate"]["monthly"] is None
-    assert ("Extended Support, years 1-2 (from 2027-02-01): rate of cache.r7g.large (redis) in us-east-1"
-            in data["estimate"]["missing"])
+    estimate = data["estimate"]
+    assert data["complete"] is True and estimate["monthly"] is not None and estimate["fully_priced"] is False
+    assert [(c["starts"], c["monthly"], c["monthly_total_from_then"]) for c in estimate["dated_charges"]] == [
+        ("2027-02-01", None, None), ("2029-02-01", None, None)]
     markdown = files["cost/cost.md"]
+    assert "until 2027-01-31, then below" in markdown
     assert "| 2027-02-01 | 2029-01-31 | Extended Support, years 1-2 | unknown | unknown |" in markdown
     assert "| 2029-02-01 | not announced | Extended Support, year 3 | unknown | unknown |" in markdown
+    assert "the monthly cost from 2027-02-01 on is unknown" in markdown
     assert "Moving to Valkey ends the Extended Support charges" in markdown
     result = run_cli("cost", str(tmp_path / "s.yaml"))
-    assert result.code == 1 and "Extended Support" in result.out
+    assert result.code == 1 and "the cost from 2027-02-01 is unknown" in result.out
+    assert "totals hold until" in result.out and "2027-01-31" in result.out
+    assert run_cli("cost", "--allow-partial", str(tmp_path / "s.yaml")).code == 0
 
 
 def test_a_version_with_standard_support_has_no_dated_charge(tmp_path):

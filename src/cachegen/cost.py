@@ -57,9 +57,19 @@ class Estimate:
 
     @property
     def complete(self) -> bool:
-        """Whether the catalogue prices every component, dated charges included: only then is
-        there a total."""
+        """Whether the catalogue prices every component of the monthly cost: only then is there
+        a total. (A charge that starts on a date is stated apart, with its own figure or unknown.)"""
         return not self.missing
+
+    @property
+    def dated_unknown(self) -> tuple[DatedCharge, ...]:
+        """The charges from a date on whose rate the catalogue lacks."""
+        return tuple(charge for charge in self.dated if charge.monthly is None)
+
+    @property
+    def fully_priced(self) -> bool:
+        """Every figure known: the monthly total and every dated charge."""
+        return self.complete and not self.dated_unknown
 
     def monthly_from(self, charge: DatedCharge) -> Decimal | None:
         """The monthly cost while `charge` applies (None when anything in it is unknown)."""
@@ -91,6 +101,14 @@ def catalogue_taken() -> str:
     """When the catalogue's figures were taken: its sources' oldest to newest date."""
     taken = sorted(str(source["taken"]) for source in catalog.pricing().get("sources", []))
     return " to ".join(dict.fromkeys([taken[0], taken[-1]])) if taken else "unknown"
+
+
+def until(estimate: Estimate) -> str | None:
+    """The last day the monthly total holds: the day before the first dated charge starts."""
+    if not estimate.dated:
+        return None
+    first = min(datetime.date.fromisoformat(charge.starts) for charge in estimate.dated)
+    return (first - _ONE_DAY).isoformat()
 
 
 def purchase_option(estimate: Estimate) -> str:
@@ -146,8 +164,6 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
         lines.extend(priced)
         missing.extend((component, item) for item in lacking)
     dated = _extended_support(d, pricing, engine, node_type, node_hours) if engine == d.engine else []
-    missing.extend((charge.component, f"{charge.component} (from {charge.starts}): rate of {node_type} ({engine}) "
-                                      f"in {region}") for charge in dated if charge.monthly is None)
     reserved_label = f"{reserved[0]} {reserved[1]}" if reserved else None
     return Estimate(label, engine, node_type, d.node_count, reserved_label, tuple(lines), upfront,
                     tuple(item for _, item in missing), tuple(dict.fromkeys(component for component, _ in missing)),

@@ -20,11 +20,12 @@ from ..render.escape import markdown
 def run(paths: list[Path], output_format: str = "text", allow_partial: bool = False) -> int:
     deployments = [d for _, d in compile_valid(paths) if d is not None]
     estimates = {d.environment: cost.estimate(d, label=d.environment) for d in deployments}
-    partial = [env for env, e in estimates.items() if not e.complete]
+    partial = [env for env, e in estimates.items() if not e.fully_priced]
     status = 1 if partial and not allow_partial else 0
     if output_format == "json":
         print(json.dumps({d.environment: {"region": d.region, "engine": f"{d.engine} {d.engine_version}",
                                           "purchase_option": cost.purchase_option(e), "complete": e.complete,
+                                          "fully_priced": e.fully_priced,
                                           "monthly": decimal_text(e.monthly), "yearly": decimal_text(e.yearly),
                                           "priced_monthly": str(e.priced_monthly),
                                           "components": {**{line.component: str(line.monthly) for line in e.lines},
@@ -79,6 +80,8 @@ def _table(deployments: list, estimates: dict[str, cost.Estimate]) -> list[list[
     table.append(["total per year", *(money(e.yearly) if e.yearly is not None else "unknown"
                                       for e in estimates.values())])
     dated = list(dict.fromkeys(f"from {c.starts}: {c.component}" for e in estimates.values() for c in e.dated))
+    if dated:  # the totals above hold until the first dated charge starts
+        table.append(["totals hold until", *(cost.until(e) or "" for e in estimates.values())])
     for label in dated:  # a charge that starts on a fixed date (Extended Support), stated with its date
         table.append([label, *(_dated_cell(e, label) for e in estimates.values())])
     if any(not e.complete for e in estimates.values()):
@@ -97,6 +100,8 @@ def _dated_cell(estimate: cost.Estimate, label: str) -> str:
 def _notes(estimates: dict[str, cost.Estimate], status: int) -> list[str]:
     notes = [f"{env}: no total: the catalogue cannot price {'; '.join(e.missing)}"
              for env, e in estimates.items() if not e.complete]
+    notes += [f"{env}: the cost from {charge.starts} is unknown: the catalogue lacks the {charge.component} rate of "
+              f"{e.node_type}" for env, e in estimates.items() for charge in e.dated_unknown]
     if status:
-        notes.append("a total that leaves these out would understate the cost: exit 1 (--allow-partial to accept)")
+        notes.append("an unknown figure is not counted as zero: exit 1 (--allow-partial to accept)")
     return notes

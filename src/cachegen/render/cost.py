@@ -45,7 +45,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     return {
         "cost.md": templates.render("cost/cost.md.j2", d=d, current=current, alternatives=alternatives,
                                     unpriced=unpriced, purchase=cost.purchase_option(current),
-                                    others=others,
+                                    others=others, until=cost.until(current),
                                     taken=cost.catalogue_taken(),
                                     sources=sources, hours=cost.hours_per_month(), money=money, signed=signed,
                                     qty=qty),
@@ -69,6 +69,7 @@ def _estimate_json(estimate: cost.Estimate) -> dict[str, Any]:
         "upfront": str(estimate.upfront),
         # no total when a component is not priced: `monthly` is null, `priced_monthly` the part known
         "complete": estimate.complete,
+        "fully_priced": estimate.fully_priced,  # the dated charges too
         "monthly": decimal_text(estimate.monthly),
         "priced_monthly": str(estimate.priced_monthly),
         "missing": list(estimate.missing),
