@@ -241,14 +241,21 @@ def test_a_plain_client_on_a_cluster_is_told_what_to_do(cluster, tmp_path):
 
 @pytest.mark.parametrize("script_name", ["check_connection.py", "redis_health.py"])
 def test_the_env_file_cachegen_env_writes_is_the_default(script_name, server, tmp_path):
-    """`cachegen env` writes .cachegen/<environment>.env: the scripts read it without options,
-    and ask which one when there are several."""
-    script = CHECK.with_name(script_name)
+    """`cachegen env` writes .cachegen/<environment>.env: each generated copy reads its own
+    environment's file, never another's, and --url needs no env file at all."""
+    from cachegen.compiler import compile_spec, render
+    from conftest import SPEC_DIR
+
+    _, d = compile_spec(SPEC_DIR / "prod.yaml")
+    script = tmp_path / script_name
+    script.write_text(render(d)[f"app/{script_name}"])
     (tmp_path / ".cachegen").mkdir()
+    (tmp_path / ".cachegen" / "dev.env").write_text(f"REDIS_URL='{_url(server, port=free_port())}'\n")
+    code, output = _run(script, cwd=tmp_path)
+    assert code == 1 and "no Redis URL" in output, "prod's copy must not read dev's file:\n" + output
     (tmp_path / ".cachegen" / "prod.env").write_text(f"REDIS_URL='{_url(server)}'\n")
     code, output = _run(script, cwd=tmp_path)
     assert code == 0 and f"(from {Path('.cachegen') / 'prod.env'})" in output, output
-    (tmp_path / ".cachegen" / "dev.env").write_text(f"REDIS_URL='{_url(server)}'\n")
-    code, output = _run(script, cwd=tmp_path)
-    assert code == 1 and "several env files in .cachegen/ (dev.env, prod.env)" in output, output
+    code, output = _run(script, "--url", _url(server), cwd=tmp_path)
+    assert code == 0 and "(from --url)" in output, output
     _assert_secret_free(output, server["password"])

@@ -271,3 +271,12 @@ def test_build_check_diff_as_json_is_one_json_document_and_survives_a_directory(
     assert report["prod"]["diff"]["cloudformation/stack.yaml"].startswith("--- a/out/prod/cloudformation/stack.yaml")
     result = run_cli("build", "--check", "--diff", cwd=repo)
     assert result.code == 1 and "+++ b/out/prod/cloudformation/stack.yaml" in result.out  # no crash (exit 3)
+
+
+def test_init_refuses_options_whose_starter_would_not_validate(tmp_path):
+    result = run_cli("init", tmp_path / "team", "--engine", "redis", "--version", "6.0", cwd=tmp_path)
+    assert result.code == 2 and "would not validate" in result.err and "V505" in result.err
+    assert not (tmp_path / "team" / "spec").exists()
+    result = run_cli("init", tmp_path / "team", "--engine", "redis", "--version", "7.1", cwd=tmp_path)
+    assert result.code == 0 and (tmp_path / "team" / "spec" / "base.yaml").is_file()
+    assert run_cli("validate", "-q", cwd=tmp_path / "team").code == 0

@@ -139,3 +139,18 @@ def test_region_names_are_those_of_the_price_data(code):
     names = command.region_names()
     assert names[code] == {"us-east-1": "US East (N. Virginia)", "eu-west-1": "EU (Ireland)",
                            "ap-southeast-7": "Asia Pacific (Thailand)", "mx-central-1": "Mexico (Central)"}[code]
+
+
+def test_refresh_from_maps_for_some_regions_keeps_the_others(tmp_path, capsys):
+    catalogue = tmp_path / "pricing.yaml"
+    catalogue.write_text("# header\n\nhours_per_month: 730\n\non_demand:\n  ap-south-1:\n    redis:\n"
+                         "      cache.t3.micro: \"0.017\"\n  us-east-1:\n    redis:\n      cache.r7g.large: \"0.2\"\n")
+    (tmp_path / "maps").mkdir()
+    maps = write_maps(tmp_path / "maps")
+    assert command.run(True, ["us-east-1"], path=catalogue, maps=maps) == 0
+    written = yaml.safe_load(catalogue.read_text())
+    assert written["on_demand"]["ap-south-1"] == {"redis": {"cache.t3.micro": "0.017"}}  # not in the maps: kept
+    assert written["on_demand"]["us-east-1"]["redis"]["cache.r7g.large"] == "0.219"
+    assert "eu-west-1" not in written["on_demand"]  # not asked for
+    assert command.run(False, [], path=catalogue, maps=maps) == 1  # a full refresh would drop ap-south-1: said
+    assert "ap-south-1 is in no map read: its figures will be removed" in capsys.readouterr().err

@@ -152,7 +152,9 @@ def render(catalogue: dict[str, Any], header: str) -> str:
         if not (scalar and previous_scalar):
             out.append("\n")
         previous_scalar = scalar
-        if key == "sources":
+        if key == "sources" and not value:
+            out.append("sources: []\n")
+        elif key == "sources":
             out.append("sources:\n")
             for source in value:
                 out.extend(f"{'  - ' if i == 0 else '    '}{k}: {_scalar(v)}\n" for i, (k, v) in enumerate(source.items()))

@@ -78,13 +78,19 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+# The environment this copy was generated for (cachegen writes it into out/<environment>/app/);
+# None in cachegen's own template.
+ENVIRONMENT = 'perf'
+
+
 def default_env_file() -> str:
-    """`cachegen env SPEC` writes .cachegen/<environment>.env: the one such file, else .env."""
+    """`cachegen env SPEC` writes .cachegen/<environment>.env: this environment's, else .env.
+    Never another environment's file: that would test the wrong endpoint with its token."""
+    if ENVIRONMENT is not None:
+        own = Path(".cachegen") / f"{ENVIRONMENT}.env"
+        return str(own) if own.is_file() else ".env"
     written = sorted(Path(".cachegen").glob("*.env"))
-    if len(written) > 1:
-        raise Failure(f"several env files in .cachegen/ ({', '.join(p.name for p in written)})",
-                      [f"pass the one to test: --env-file {written[0]}"])
-    return str(written[0]) if written else ".env"
+    return str(written[0]) if len(written) == 1 else ".env"
 
 
 def find_url(args: argparse.Namespace) -> tuple[str, str]:

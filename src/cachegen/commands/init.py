@@ -32,6 +32,12 @@ def run(directory: Path, name: str | None, region: str, engine: str, version: st
         return 2
     version = version or max(catalog.engines()[engine]["versions"], key=catalog.version_key)
     files = _files(name, region, engine, version)
+    refused = _invalid(files)
+    if refused:  # e.g. an old version without log delivery: say so, write nothing
+        print(f"cachegen init: with --engine {engine} --version {version} the starter specs would not validate:",
+              file=sys.stderr)
+        print(refused, file=sys.stderr)
+        return 2
     existing = [path for path in files if (directory / path).exists()]
     if existing:
         print(f"cachegen init: {', '.join(str(directory / p) for p in existing)} already exist; nothing was written",
@@ -81,6 +87,23 @@ def _files(name: str, region: str, engine: str, version: str) -> dict[Path, str]
     files[Path("schema/cachegen.schema.json")] = schema.text()
     files[Path(".pre-commit-config.yaml")] = templates.render("init/pre-commit-config.yaml.j2", hooks=HOOKS)
     return files
+
+
+def _invalid(files: dict[Path, str]) -> str:
+    """The diagnostics of the starter specs, compiled in a scratch folder ("" when they validate)."""
+    import tempfile
+
+    from ..compiler import compile_all
+    from ..diagnostics import render_text
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        for path, text in files.items():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text, encoding="utf-8")
+        specs = sorted((root / "spec").glob("*.yaml"))
+        errors = [d for _, _, error in compile_all(specs) if error for d in error.diagnostics]
+        return render_text(errors) if errors else ""
 
 
 def _gitignore(path: Path) -> None:

@@ -24,7 +24,7 @@ def run(write: bool, regions: list[str], client=None, path: Path | None = None, 
     text = path.read_text(encoding="utf-8")
     current = yaml.safe_load(text)
     if maps is not None:
-        updated = _from_maps(current, maps)
+        updated = _from_maps(current, maps, regions)
     else:
         updated = _from_api(current, regions, client)
     if updated is None:
@@ -62,7 +62,7 @@ def _from_api(current: dict[str, Any], regions: list[str], client: Any) -> dict[
     return pricing_refresh.merge_into(current, refreshed, taken)
 
 
-def _from_maps(current: dict[str, Any], directory: Path) -> dict[str, Any] | None:
+def _from_maps(current: dict[str, Any], directory: Path, regions: list[str]) -> dict[str, Any] | None:
     from .. import pricing_maps
 
     if not (directory / "elasticache.json").is_file():
@@ -78,9 +78,16 @@ def _from_maps(current: dict[str, Any], directory: Path) -> dict[str, Any] | Non
         updated[key] = value
         if key == "reserved":
             updated["serverless"] = None
-    updated.update(on_demand=maps.on_demand, reserved=maps.reserved, serverless=maps.serverless)
+    for section in ("on_demand", "reserved", "serverless"):
+        read = getattr(maps, section)
+        if regions:  # only these regions change; every other keeps its figures
+            read = {**(current.get(section) or {}), **{r: read[r] for r in regions if r in read}}
+            read = dict(sorted(read.items()))
+        for region in sorted(set(current.get(section) or {}) - set(read)):
+            print(f"{section}: {region} is in no map read: its figures will be removed", file=sys.stderr)
+        updated[section] = read
     updated["sources"] = []
-    for source in current.get("sources", []):  # the maps' own publication dates, as their figures' dates
+    for source in current.get("sources") or []:  # the maps' own publication dates, as their figures' dates
         kind = next((k for k, v in MAP_SOURCES.items() if v == source.get("id")), None)
         updated["sources"].append({**source, "taken": maps.published[kind]} if kind in maps.published else source)
     return updated

@@ -18,6 +18,7 @@ from .escape import comment, conf_value, dotenv_name, dotenv_value, python_liter
 HOST_PLACEHOLDER = "__REDIS_HOST__"
 PASSWORD_PLACEHOLDER = "__REDIS_PASSWORD__"
 SCRIPTS = ("check_connection.py", "redis_health.py")
+ENVIRONMENT_LINE = "\nENVIRONMENT = None\n"
 
 
 def emit(d: Deployment, plan: Plan) -> dict[str, str]:
@@ -27,8 +28,10 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     }
     if d.roles & {"broker", "result_backend"}:
         files["celeryconfig.py"] = _celeryconfig(d)
-    for script in SCRIPTS:
-        files[script] = _script(script)
+    for script in SCRIPTS:  # each copy knows its environment (python_literal: a spec value in Python)
+        if ENVIRONMENT_LINE not in _script(script):
+            raise RuntimeError(f"templates/app/{script} lost its `ENVIRONMENT = None` line")
+        files[script] = _script(script).replace(ENVIRONMENT_LINE, f"\nENVIRONMENT = {python_literal(d.environment)}\n", 1)
     return files
 
 
