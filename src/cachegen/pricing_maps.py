@@ -29,11 +29,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from . import catalog
+from .pricing_refresh import price_text
 
 ENGINES = {"Redis": "redis", "Valkey": "valkey"}
 RESERVED_ENGINE = "redis"  # the engine whose on-demand price a reserved row must carry
@@ -116,7 +116,7 @@ def _read_on_demand(data: dict[str, Any], names: Mapping[str, str], maps: PriceM
             continue
         for key, entry in entries.items():
             description = key if key.startswith("OnDemand ") else described.get(key, "")
-            price = _usd(entry["price"])
+            price = price_text(entry["price"])
             if serverless := _SERVERLESS.match(description):
                 engine, unit = ENGINES.get(serverless[1]), SERVERLESS_UNITS.get(serverless[2])
                 if engine and unit:
@@ -156,17 +156,13 @@ def _read_reserved(path: Path, skus: Mapping[str, tuple[str, str]], maps: PriceM
                 _skip(maps, "reservation of a node type outside the node catalogue")
                 continue
             engine = RESERVED_ENGINE
-            if maps.on_demand.get(region, {}).get(engine, {}).get(node_type) != _usd(row["OnDemand:PricePerUnit"]):
+            if maps.on_demand.get(region, {}).get(engine, {}).get(node_type) != price_text(row["OnDemand:PricePerUnit"]):
                 _skip(maps, "reservation whose on-demand price is not the Redis OSS price")
                 continue
             term, payment = TERMS[row["plc:LeaseContractLength"]], PAYMENTS[row["PurchaseOption"]]
-            offer = {"upfront": _usd(row.get("riupfront:PricePerUnit", "0")), "hourly": _usd(row["price"])}
+            offer = {"upfront": price_text(row.get("riupfront:PricePerUnit", "0")), "hourly": price_text(row["price"])}
             slot = maps.reserved.setdefault(region, {}).setdefault(engine, {}).setdefault(node_type, {})
             slot.setdefault(term, {})[payment] = offer
-
-
-def _usd(text: str) -> str:
-    return f"{Decimal(text).normalize():f}"  # "0.2190000000" -> "0.219", "100" stays "100"
 
 
 def node_order(node_type: str) -> tuple[int, int, str]:

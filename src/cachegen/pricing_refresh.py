@@ -98,7 +98,12 @@ def _add(result: Refreshed, product: dict[str, Any], wanted: set[str] | None) ->
 
 
 def _usd(dimension: dict[str, Any]) -> str:
-    return f"{Decimal(dimension['pricePerUnit']['USD']).normalize():f}"  # 100, not 1E+2
+    return price_text(dimension["pricePerUnit"]["USD"])
+
+
+def price_text(text: str) -> str:
+    """A price as the catalogue writes it: "0.2190000000" -> "0.219", "100" stays "100" (not 1E+2)."""
+    return f"{Decimal(text).normalize():f}"
 
 
 def _set(result: Refreshed, target: dict[str, Any], key: str, value: Any, what: str) -> None:

@@ -8,6 +8,7 @@ alarms.json writes ACCOUNT_ID in its place.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -62,11 +63,9 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     inputs = [_with_topic(d, r.calls["PutMetricAlarm"]) for r in plan.of_type("AWS::CloudWatch::Alarm")]
     dashboards = plan.of_type("AWS::CloudWatch::Dashboard")
     bodies = [json.loads(r.calls["PutDashboard"]["DashboardBody"]) for r in dashboards]
-    groups: dict[tuple[Any, ...], list[Any]] = {}  # one row per alarm and threshold, its nodes listed
+    groups: dict[Any, list[Any]] = {}  # one row per alarm: the same alarm on each node differs only by name
     for a in d.alarms:
-        key = (a.alarm_id, a.metric, a.statistic, a.comparison, a.threshold, a.unit, a.datapoints_to_alarm,
-               a.evaluation_periods, a.period, a.threshold_reason, a.reason, a.runbook, a.source)
-        groups.setdefault(key, []).append(a)
+        groups.setdefault(dataclasses.replace(a, name="", member=""), []).append(a)
     rows = [{
         "name": Markdown(("" if len(alarms) == 1 else markdown(f"{a.alarm_id} on {len(alarms)} nodes: "))
                          + ", ".join(markdown_code(one.name) for one in alarms)),
