@@ -32,6 +32,15 @@ def bash_words(lines: list[str]) -> list[list[str]]:
     return commands
 
 
+# options whose value the scripts pipe in as a JSON list, not as a plain string
+LIST_FROM_STDIN = {"--passwords"}
+
+
+def _stdin_value(argument: str) -> str:
+    option = argument.split("=", 1)[0]
+    return f'["{STDIN_PLACEHOLDER}"]' if option in LIST_FROM_STDIN else STDIN_PLACEHOLDER
+
+
 class _Stop(Exception):
     """Raised where botocore would send the request: everything before it has passed."""
 
@@ -89,9 +98,10 @@ class AwsCli:
         """One command line as `--dry-run` prints it (bash's quoting), or its words."""
         argv = bash_words([command_line])[0] if isinstance(command_line, str) else list(command_line)
         assert argv[0] == "aws", command_line
-        # a parameter read from a pipe at run time (the AUTH token) gets a stand-in value
+        # a parameter read from a pipe at run time (the AUTH token) gets a stand-in value, in the
+        # form the script pipes it: a user's Passwords as a JSON list (printf '["%s"]')
         argv = [STDIN_PLACEHOLDER if a == "file:///dev/stdin" else
-                a.replace("=file:///dev/stdin", "=" + STDIN_PLACEHOLDER) if a.endswith("=file:///dev/stdin") else a
+                a.replace("=file:///dev/stdin", "=" + _stdin_value(a)) if a.endswith("=file:///dev/stdin") else a
                 for a in argv[1:]]
         self.current = checked = Checked(argv)
         abbreviated = self._abbreviated_options(argv)

@@ -1,7 +1,7 @@
 """The application artifacts against a real redis-server (TLS + AUTH) and a real Celery worker.
 
-The server runs from the generated redis.conf of the production spec, with a throw-away
-CA and server certificate and a random password holding `! # $ ^` (percent-encoded in
+The server runs from the generated redis.conf of the perf spec (an AUTH token; prod's RBAC
+users have tests/test_rbac_real_redis.py), with a throw-away CA and server certificate and a random password holding `! # $ ^` (percent-encoded in
 the URLs). `make test` installs redis-server when it is missing.
 """
 
@@ -58,18 +58,18 @@ def _tls_material(directory: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def prod():
+def token_spec():
     from cachegen.compiler import compile_spec, render
 
-    _, deployment = compile_spec(SPEC_DIR / "prod.yaml")
+    _, deployment = compile_spec(SPEC_DIR / "perf.yaml")
     return deployment, render(deployment)
 
 
 @pytest.fixture(scope="module")
-def server(prod, tmp_path_factory):
+def server(token_spec, tmp_path_factory):
     redis_server = shutil.which("redis-server")
     assert redis_server, "redis-server is missing: `make test` installs it (apt-get install redis-server)"
-    deployment, files = prod
+    deployment, files = token_spec
     work = tmp_path_factory.mktemp("redis")
     tls = _tls_material(work)
     password = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(24)) + "!#$^&<>-"
@@ -90,8 +90,8 @@ def server(prod, tmp_path_factory):
     process.wait(timeout=10)
 
 
-def test_server_runs_the_parameter_group(prod, server):
-    deployment, _ = prod
+def test_server_runs_the_parameter_group(token_spec, server):
+    deployment, _ = token_spec
     left_out = deployment.elasticache_only_parameters
     applied = {name: server["client"].config_get(name)[name] for name, _ in deployment.parameters
                if name not in left_out}
@@ -113,17 +113,17 @@ def test_redis_conf_takes_exactly_the_parameters_redis_knows(server, family):
     assert known - written == {"cluster-enabled"}
 
 
-def _env_file(prod, server, directory: Path, password: str) -> Path:
+def _env_file(token_spec, server, directory: Path, password: str) -> Path:
     from cachegen.render.app import env_text
 
-    deployment, _ = prod
+    deployment, _ = token_spec
     path = directory / ".env"
-    path.write_text(env_text(deployment, "127.0.0.1", server["port"], password))
+    path.write_text(env_text(deployment, "127.0.0.1", server["port"], {c.secret_name: password for c in deployment.credentials}))
     return path
 
 
-def _check(prod, server, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    _, files = prod
+def _check(token_spec, server, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    _, files = token_spec
     script = tmp_path / "check_connection.py"
     script.write_text(files["app/check_connection.py"])
     env = {**os.environ, "REDIS_CA_CERTS": str(server["tls"]["ca"])}
@@ -131,26 +131,26 @@ def _check(prod, server, tmp_path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=env, timeout=60)
 
 
-def test_env_works_with_check_connection(prod, server, tmp_path):
-    env = _env_file(prod, server, tmp_path, server["password"])
+def test_env_works_with_check_connection(token_spec, server, tmp_path):
+    env = _env_file(token_spec, server, tmp_path, server["password"])
     assert "%21%23%24%5E%26%3C%3E-" in env.read_text(), "the token must be percent-encoded in the URLs"
-    result = _check(prod, server, tmp_path, "--env-file", str(env))
+    result = _check(token_spec, server, tmp_path, "--env-file", str(env))
     assert result.returncode == 0, result.stdout + result.stderr
     assert server["password"] not in result.stdout + result.stderr
 
 
-def test_wrong_token_fails_with_the_auth_hint(prod, server, tmp_path):
-    env = _env_file(prod, server, tmp_path, "not-the-right-token-at-all!")
-    result = _check(prod, server, tmp_path, "--env-file", str(env))
+def test_wrong_token_fails_with_the_auth_hint(token_spec, server, tmp_path):
+    env = _env_file(token_spec, server, tmp_path, "not-the-right-token-at-all!")
+    result = _check(token_spec, server, tmp_path, "--env-file", str(env))
     assert result.returncode == 1
     assert "wrong AUTH token" in result.stdout + result.stderr
 
 
-def test_plain_redis_url_against_tls_port_fails_with_the_tls_hint(prod, server, tmp_path):
+def test_plain_redis_url_against_tls_port_fails_with_the_tls_hint(token_spec, server, tmp_path):
     from urllib.parse import quote
 
     url = f"redis://:{quote(server['password'], safe='')}@127.0.0.1:{server['port']}/0"
-    result = _check(prod, server, tmp_path, "--url", url)
+    result = _check(token_spec, server, tmp_path, "--url", url)
     assert result.returncode == 1
     assert "TLS mismatch" in result.stdout + result.stderr
 
@@ -165,10 +165,10 @@ def _celery_settings() -> set[str]:
     return {name for name, _ in flatten(NAMESPACES)} | read_directly
 
 
-def test_every_setting_is_a_real_celery_setting(prod):
+def test_every_setting_is_a_real_celery_setting(token_spec):
     import kombu.transport.redis
 
-    _, files = prod
+    _, files = token_spec
     tree = ast.parse(files["app/celeryconfig.py"])
     names = [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
              if isinstance(t, ast.Name) and not t.id.startswith("_")]
@@ -181,8 +181,8 @@ def test_every_setting_is_a_real_celery_setting(prod):
     assert options <= set(kombu.transport.redis.Channel.from_transport_options)
 
 
-def test_celery_worker_round_trips_a_task_over_tls_with_auth(prod, server, tmp_path):
-    _, files = prod
+def test_celery_worker_round_trips_a_task_over_tls_with_auth(token_spec, server, tmp_path):
+    _, files = token_spec
     (tmp_path / "celeryconfig.py").write_text(files["app/celeryconfig.py"])
     (tmp_path / "probe_tasks.py").write_text(
         "from celery import Celery\n"
@@ -191,7 +191,7 @@ def test_celery_worker_round_trips_a_task_over_tls_with_auth(prod, server, tmp_p
         "@app.task\n"
         "def add(x, y):\n"
         "    return x + y\n")
-    env_file = _env_file(prod, server, tmp_path, server["password"])
+    env_file = _env_file(token_spec, server, tmp_path, server["password"])
     # the throw-away CA, trusted the standard OpenSSL way (ElastiCache's CA is public)
     env = {**os.environ, "SSL_CERT_FILE": str(server["tls"]["ca"]), "PYTHONPATH": str(tmp_path)}
     for line in env_file.read_text().splitlines():

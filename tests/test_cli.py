@@ -92,7 +92,8 @@ def test_explain_marks_every_origin():
     result = run_cli("explain", SPEC_DIR / "prod.yaml")
     assert result.code == 0, result.err
     lines = {line.split()[0]: line for line in result.out.splitlines()}
-    assert "prod.yaml:5" in lines["environment"]
+    line = (SPEC_DIR / "prod.yaml").read_text().splitlines().index("environment: prod") + 1
+    assert f"prod.yaml:{line}" in lines["environment"]
     assert "base.yaml:" in lines["region"]
     assert "# preset production" in lines["node_type"]
     assert "# default" in lines["security.auth.generation.special_characters"]

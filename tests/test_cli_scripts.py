@@ -113,6 +113,9 @@ def test_scripts_and_stack_agree_on_the_replication_group(script_dirs, awscli, t
                 continue  # AuthToken, NotificationTopicArn: run-time values on both sides
             if key == "SecurityGroupIds":
                 continue
+            if key == "UserGroupIds":  # RBAC: the stack's !Ref is the user group the script creates
+                assert cli[key] == [resources[v["Ref"]]["Properties"]["UserGroupId"] for v in value], spec.stem
+                continue
             if key == "LogDeliveryConfigurations":
                 for cfn_log, cli_log in zip(value, cli[key], strict=True):
                     group = cfn_log["DestinationDetails"]["CloudWatchLogsDetails"]["LogGroup"]["Ref"]
@@ -140,10 +143,23 @@ def test_failover_refuses_without_replica_and_covers_every_shard(script_dirs):
 
 
 def test_token_never_on_a_command_line(script_dirs):
-    text = (script_dirs["prod"] / "create.sh").read_text()
+    text = (script_dirs["perf"] / "create.sh").read_text()
     assert "--auth-token=file:///dev/stdin" in text and "--secret-string=file:///dev/stdin" in text
     assert not re.search(r"--(auth-token|secret-string)[ =]\"?\$", text)
     assert "echo \"$token" not in text and "set -x" not in text
+
+
+def test_passwords_never_on_a_command_line(script_dirs):
+    """RBAC (prod): every user's password reaches create-user and create-secret on a pipe."""
+    text = (script_dirs["prod"] / "create.sh").read_text()
+    from cachegen.compiler import compile_spec
+
+    _, deployment = compile_spec(COMMITTED_SPECS[0].with_name("prod.yaml"))
+    users = [u for u in deployment.users if u.credential]
+    assert text.count("--passwords=file:///dev/stdin") == len(users) >= 4
+    assert text.count("--secret-string=file:///dev/stdin") == len(users)
+    assert not re.search(r"--(passwords|secret-string|auth-token)[ =]\S*\$", text)
+    assert "echo \"$password" not in text and "set -x" not in text
 
 
 def test_region_comes_from_the_environment(script_dirs):

@@ -15,7 +15,9 @@ def test_two_environments_setting_by_setting_with_origins_and_cost():
     settings = {row["path"]: row for row in report["settings"]}
     assert settings["node_type"]["old"] == "cache.t4g.micro" and settings["node_type"]["new"] == "cache.t4g.small"
     assert settings["node_type"]["old_origin"] == "preset development"
-    assert settings["protected"]["new_origin"].endswith("prod.yaml:6")
+    line = (SPEC_DIR / "prod.yaml").read_text().splitlines().index("protected: true") + 1
+    assert settings["protected"]["new_origin"].endswith(f"prod.yaml:{line}")
+    assert (settings["security.auth.mode"]["old"], settings["security.auth.mode"]["new"]) == ("token", "rbac")
     assert float(report["monthly_cost"]["delta"]) > 0
     assert report["replaces_replication_group"] == []  # two environments: two groups, nothing replaced
 

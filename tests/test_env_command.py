@@ -1,4 +1,5 @@
-"""`cachegen env`: reads the endpoint and token from AWS (moto) and writes a private .env."""
+"""`cachegen env`: reads the endpoint and the token or the users' passwords from AWS (moto) and
+writes a private .env."""
 
 from __future__ import annotations
 
@@ -12,14 +13,13 @@ from conftest import SPEC_DIR, run_cli
 TOKEN = "Abc!#$^def&<>-ghi0123456789xyz"  # every special character AWS allows
 
 
-@pytest.fixture
-def deployed(aws_env, tmp_path):
-    """prod's replication group and secret, created in moto the way create.sh would."""
+def _deploy(spec: str, secrets_by_name) -> object:
+    """A spec's replication group and secrets, created in moto the way create.sh would."""
     import boto3
 
     from cachegen.compiler import compile_spec
 
-    _, d = compile_spec(SPEC_DIR / "prod.yaml")
+    _, d = compile_spec(SPEC_DIR / spec)
     ec2 = boto3.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
@@ -33,15 +33,27 @@ def deployed(aws_env, tmp_path):
         elasticache.create_replication_group(
             ReplicationGroupId=d.replication_group_id, ReplicationGroupDescription="t", Engine="redis",
             CacheNodeType=d.node.name, NumCacheClusters=2, CacheSubnetGroupName=d.subnet_group_name,
-            TransitEncryptionEnabled=True, AuthToken=TOKEN)
-        secrets.create_secret(Name=d.auth_secret_name, SecretString=TOKEN)
+            TransitEncryptionEnabled=True, **({"AuthToken": TOKEN} if d.auth_secret_name else {}))
+        for credential in d.credentials:
+            secrets.create_secret(Name=credential.secret_name, SecretString=secrets_by_name(credential.secret_name))
     return d
 
 
+@pytest.fixture
+def deployed(aws_env, tmp_path):
+    """perf's replication group and AUTH token."""
+    return _deploy("perf.yaml", lambda name: TOKEN)
+
+
+def _user_password(secret_name: str) -> str:
+    """A different password per user: the role's word, then every special character AWS allows."""
+    return secret_name.rsplit("/", 1)[-1] + "-password!#$^&<>-0123456789"
+
+
 def test_writes_a_private_env_outside_out(deployed, tmp_path):
-    result = run_cli("env", SPEC_DIR / "prod.yaml", cwd=tmp_path)
+    result = run_cli("env", SPEC_DIR / "perf.yaml", cwd=tmp_path)
     assert result.code == 0, result.err
-    path = tmp_path / ".cachegen" / "prod.env"
+    path = tmp_path / ".cachegen" / "perf.env"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     text = path.read_text()
     assert "REDIS_PASSWORD='" + TOKEN + "'" in text
@@ -51,20 +63,36 @@ def test_writes_a_private_env_outside_out(deployed, tmp_path):
     assert TOKEN not in result.err + result.out
 
 
+def test_rbac_env_gives_each_url_its_roles_user_and_never_the_operator(aws_env, tmp_path):
+    from urllib.parse import quote
+
+    d = _deploy("prod.yaml", _user_password)
+    result = run_cli("env", SPEC_DIR / "prod.yaml", cwd=tmp_path)
+    assert result.code == 0, result.err
+    text = (tmp_path / ".cachegen" / "prod.env").read_text()
+    for url in d.urls:
+        password = quote(_user_password(url.credential.secret_name), safe="")
+        assert f"{url.variable}='rediss://{url.user}:{password}@" in text, url.variable
+    [cache] = [u for u in d.users if u.role == "cache"]
+    assert f"REDIS_USERNAME='{cache.user_name}'" in text and "REDIS_KEY_PREFIX='cache:'" in text
+    assert "operator" not in text, "the application's env file must not hold the operator's password"
+    assert "password" not in result.err + result.out
+
+
 def test_refuses_a_git_tracked_or_unignored_path(deployed, tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "app.env").write_text("old\n")
     subprocess.run(["git", "-C", str(tmp_path), "add", "app.env"], check=True)
-    tracked = run_cli("env", SPEC_DIR / "prod.yaml", "--output", tmp_path / "app.env", cwd=tmp_path)
+    tracked = run_cli("env", SPEC_DIR / "perf.yaml", "--output", tmp_path / "app.env", cwd=tmp_path)
     assert tracked.code == 2 and "tracked by git" in tracked.err
     assert (tmp_path / "app.env").read_text() == "old\n"
-    loose = run_cli("env", SPEC_DIR / "prod.yaml", "--output", tmp_path / "loose.env", cwd=tmp_path)
+    loose = run_cli("env", SPEC_DIR / "perf.yaml", "--output", tmp_path / "loose.env", cwd=tmp_path)
     assert loose.code == 2 and "not git-ignored" in loose.err
-    inside_out = run_cli("env", SPEC_DIR / "prod.yaml", "--output", tmp_path / "out" / "x.env", cwd=tmp_path)
+    inside_out = run_cli("env", SPEC_DIR / "perf.yaml", "--output", tmp_path / "out" / "x.env", cwd=tmp_path)
     assert inside_out.code == 2 and "inside out/" in inside_out.err
-    default = run_cli("env", SPEC_DIR / "prod.yaml", cwd=tmp_path)
+    default = run_cli("env", SPEC_DIR / "perf.yaml", cwd=tmp_path)
     assert default.code == 0, default.err
-    ignored = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "-q", ".cachegen/prod.env"])
+    ignored = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "-q", ".cachegen/perf.env"])
     assert ignored.returncode == 0
 
 

@@ -31,7 +31,7 @@ def _load(name: str) -> dict[str, Any]:
     return usercache.parsed(source, lambda: _parse(source))
 
 
-DATA_FILES = ("alarms.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml", "presets.yaml", "pricing.yaml",
+DATA_FILES = ("access.yaml", "alarms.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml", "presets.yaml", "pricing.yaml",
               "quotas.yaml", "regions.yaml")
 
 
@@ -107,6 +107,11 @@ def limits() -> dict[str, Any]:
 
 def features() -> dict[str, Any]:
     return _load("engines.yaml")["features"]
+
+
+def access_rules() -> dict[str, Any]:
+    """The Redis ACL rules of each Celery role (RBAC), with the source of every command."""
+    return _load("access.yaml")
 
 
 def presets() -> dict[str, dict[str, Any]]:

@@ -240,6 +240,28 @@ def diff(first: Path, second: Path | None, against: str | None, artifacts: bool,
     sys.exit(command.run(first, second, against, artifacts, output_format))
 
 
+@cli.command("plan")
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--against", default="HEAD", show_default=True, help="The git revision the running deployment was built from.")
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Directory for plan.md and apply.sh (default: plans/<environment>).")
+def plan_command(spec: Path, against: str, output: Path | None) -> None:
+    """Write the procedure that takes the deployment of SPEC at a git revision to the working
+    tree's SPEC, for the changes CloudFormation cannot apply safely on its own (AUTH token to
+    RBAC, encryption in transit, engine and family upgrades, Valkey, node type, replicas,
+    shards, replacements): plan.md to read and apply.sh to run (--dry-run, waits, and a stop
+    before each step clients notice). Exit 0: a plan (or nothing to do); 1: a change the plan
+    cannot carry out as the specs stand (plan.md says what to change); 2: invalid input.
+
+    \b
+    Example:
+      cachegen plan spec/prod.yaml --against HEAD~1
+    """
+    from .commands import plan as command
+
+    sys.exit(command.run(spec, against, output))
+
+
 @cli.command()
 @click.argument("spec", type=click.Path(path_type=Path))
 @click.option("--region", default=None, help="AWS region (default: the spec's).")

@@ -20,6 +20,7 @@ from .spec import Spec
 SPEC_DOC = "spec.md"
 RULES_DOC = "rules.md"
 SOURCES_DOC = "data-sources.md"
+ACCESS_DOC = "access.md"
 
 INTRO = """# The spec language
 
@@ -185,9 +186,48 @@ def alarms_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+def access_reference() -> str:
+    """docs/access.md: each role's access rules with where every command comes from."""
+    from . import access, catalog
+
+    data = catalog.access_rules()
+    lines = ["# Least-privilege access (RBAC)", "",
+             "Generated from `src/cachegen/data/access.yaml` by `python -m cachegen.docs`; do not edit.", "",
+             "With `security.auth.mode: rbac` each Celery role the spec enables connects as its own ElastiCache "
+             "user, whose access string allows only the commands, keys and pub/sub channels that role uses. The "
+             "lists below were read from the client libraries' source (versions in the table's links) and are "
+             "proven by a test that runs a real Celery worker against a real redis-server with these users "
+             "and requires an empty `ACL LOG`.", "",
+             f"Sources: {'; '.join(f'{name} {version}' for name, version in data['versions'].items())} "
+             f"(read {data['retrieved']}). ElastiCache's access-string rules: "
+             "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html", "",
+             f"The `default` user (Redis OSS only; AWS requires it in a Redis OSS user group): "
+             f"`{access.default_user_access()}`, no password: {data['default_user']['why']}", ""]
+    for role, entry in data["roles"].items():
+        prefix = data["default_prefixes"].get(role, "")
+        db = {"broker": 0, "result_backend": 1, "cache": 2}.get(role)
+        lines += [f"## {role}: {entry['purpose']}", "", entry["why"], "",
+                  f"With the default prefix and database: `{access.access_string(role, prefix, db, 'redis', '7.1')}`",
+                  "", "| rule | why | source |", "|---|---|---|"]
+        for pattern in entry["keys"]:
+            lines.append(f"| `~{pattern}` | keys | |")
+        for pattern in entry["channels"]:
+            lines.append(f"| `&{pattern}` | pub/sub channel | |")
+        for name, command in entry["commands"].items():
+            lines.append(f"| `+{name}` | {_cell(command['why'])} | {command['source']} |")
+        lines.append("")
+    lines += ["## Added when needed", "", "| rule | roles | when | why | source |", "|---|---|---|---|---|"]
+    for name, condition in data["conditional"].items():
+        when = ", ".join(f"{key.removeprefix('min_')} {value}+" if key.startswith("min_") else "database other than 0"
+                         for key, value in condition.items() if key.startswith("min_") or key == "db_not_zero")
+        lines.append(f"| `+{name}` | {', '.join(condition['roles'])} | {when or 'always'} | {_cell(condition['why'])} | "
+                     f"{condition['source']} |")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 def generate() -> dict[str, str]:
     return {SPEC_DOC: spec_reference() + presets_reference() + alarms_reference(), RULES_DOC: rules_reference(),
-            SOURCES_DOC: data_sources()}
+            SOURCES_DOC: data_sources(), ACCESS_DOC: access_reference()}
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Deployment
-from .plan import GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref
+from .plan import GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, USER_GROUP, Plan, Ref
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
     report = Report([], [])
     checks = [("replication group", _replication_group), ("subnet group", _subnet_group),
               ("security group", _security_group), ("parameter group", _parameter_group),
+              ("users", _users), ("user group", _user_group),
               ("log groups", _log_groups), ("topic", _topic), ("alarms", _alarms), ("dashboards", _dashboards)]
     for name, run in checks:
         try:
@@ -90,8 +91,9 @@ def _replication_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) 
         return
     expected = {live: form(wanted[key]) for key, (live, form) in GROUP_FIELDS.items() if key in wanted}
     expected["AuthTokenEnabled"] = "AuthToken" in wanted
+    expected["UserGroupIds"] = [_name(plan, ref) for ref in wanted.get("UserGroupIds", [])]
     expected["MemberClusters"] = sorted(m.cluster_id for m in d.members)
-    actual = dict(group, MemberClusters=sorted(group.get("MemberClusters", [])))
+    actual = dict(group, MemberClusters=sorted(group.get("MemberClusters", [])), UserGroupIds=group.get("UserGroupIds", []))
     for key, value in expected.items():
         if actual.get(key) != value:
             yield Difference("replication group", key, value, actual.get(key))
@@ -101,6 +103,39 @@ def _replication_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) 
                         c["LogFormat"]) for c in group.get("LogDeliveryConfigurations", []))
     if wanted_logs != live_logs:
         yield Difference("replication group", "LogDeliveryConfigurations", wanted_logs, live_logs)
+
+
+def _users(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    """Each RBAC user: its name, engine and access string. The rules are compared as a set: the
+    order is not the meaning (AWS adds `on`/`off` and `-@all` when a string leaves them out)."""
+    elasticache = client("elasticache")
+    for resource in plan.of_type("AWS::ElastiCache::User"):
+        wanted = resource.calls["CreateUser"]
+        try:
+            [user] = elasticache.describe_users(UserId=wanted["UserId"])["Users"]
+        except elasticache.exceptions.UserNotFoundFault:
+            yield Difference(f"user {wanted['UserId']}", "exists", True, None)
+            continue
+        for key in ("UserName", "Engine"):
+            if str(user.get(key, "")).lower() != wanted[key].lower():
+                yield Difference(f"user {wanted['UserId']}", key, wanted[key], user.get(key))
+        if set(user.get("AccessString", "").split()) != set(wanted["AccessString"].split()):
+            yield Difference(f"user {wanted['UserId']}", "AccessString", wanted["AccessString"], user.get("AccessString"))
+
+
+def _user_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    if USER_GROUP not in plan.by_id:
+        return
+    elasticache = client("elasticache")
+    wanted = plan.get(USER_GROUP).calls["CreateUserGroup"]
+    try:
+        [group] = elasticache.describe_user_groups(UserGroupId=wanted["UserGroupId"])["UserGroups"]
+    except elasticache.exceptions.UserGroupNotFoundFault:
+        yield Difference(f"user group {wanted['UserGroupId']}", "exists", True, None)
+        return
+    members = sorted(_name(plan, ref) for ref in wanted["UserIds"])
+    if sorted(group.get("UserIds", [])) != members:
+        yield Difference(f"user group {wanted['UserGroupId']}", "UserIds", members, sorted(group.get("UserIds", [])))
 
 
 def _subnet_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:

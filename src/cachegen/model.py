@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 Service = Literal["elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch"]
 SERVICES: tuple[Service, ...] = ("elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch")
+# The AUTH token's stand-in in .env.example and redis.conf (the app scripts look for it too).
+TOKEN_PLACEHOLDER = "__REDIS_PASSWORD__"
 
 
 @dataclass(frozen=True)
@@ -98,12 +100,35 @@ class Alarm:
 
 
 @dataclass(frozen=True)
+class Credential:
+    """A password (or the AUTH token) kept in Secrets Manager, and the stand-in for it in the
+    committed files (.env.example, redis.conf) that `cachegen env` or a test fills in."""
+
+    secret_name: str
+    placeholder: str  # e.g. __REDIS_PASSWORD__
+
+
+@dataclass(frozen=True)
+class User:
+    """An ElastiCache user (RBAC): who it is, what it may do, where its password lives."""
+
+    role: str  # broker | result_backend | cache | operator | default
+    user_id: str  # unique in the account and region
+    user_name: str  # what a client sends in AUTH / the URL
+    access_string: str  # Redis ACL rules, derived from the role (cachegen.access)
+    credential: Credential | None  # None: the switched-off default user, which needs no password
+    purpose: str  # what it is for, in words
+
+
+@dataclass(frozen=True)
 class Url:
     """One URL the application reads from its environment, and the database it points at."""
 
     variable: str  # REDIS_URL | CELERY_BROKER_URL | CELERY_RESULT_BACKEND
     db: int
     purpose: str  # what it is for, in words
+    user: str | None = None  # the RBAC user name in the URL; None: the AUTH token alone (or no auth)
+    credential: Credential | None = None  # the password in the URL; None: no auth
 
 
 @dataclass(frozen=True)
@@ -166,9 +191,13 @@ class Deployment:
     at_rest_encryption: bool
     kms_key_id: str | None
     auth: bool
-    auth_secret_name: str | None
+    auth_mode: Literal["token", "rbac"] | None  # None: no authentication
+    auth_secret_name: str | None  # the AUTH token's secret (mode token)
     secret_kms_key_id: str | None
-    token: TokenPolicy | None
+    token: TokenPolicy | None  # how the AUTH token or each user's password is generated
+    users: tuple[User, ...]  # RBAC: the default user (switched off), one per role, the operator
+    user_group_id: str | None  # RBAC: the user group attached to the replication group
+    key_prefixes: dict[str, str]  # Celery role -> the prefix of its keys and channels (none: no prefix)
 
     # resources around the group
     subnet_group_name: str
@@ -215,6 +244,21 @@ class Deployment:
         return build(self)
 
     @property
+    def credentials(self) -> tuple[Credential, ...]:
+        """Every secret a client needs: the AUTH token's, or each RBAC user's (in the order of users)."""
+        if self.auth_mode == "rbac":
+            return tuple(u.credential for u in self.users if u.credential)
+        if self.auth_secret_name:
+            return (Credential(self.auth_secret_name, TOKEN_PLACEHOLDER),)
+        return ()
+
+    @property
     def app_db(self) -> int:
         """REDIS_DB: the database of REDIS_URL."""
         return self.urls[0].db
+
+    @property
+    def app_key_prefix(self) -> str | None:
+        """REDIS_KEY_PREFIX: the prefix of the keys REDIS_URL's role may use (the cache's, else the broker's)."""
+        role = "cache" if "cache" in self.roles else "broker"
+        return self.key_prefixes.get(role)

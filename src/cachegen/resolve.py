@@ -13,8 +13,9 @@ import string
 
 from . import catalog
 from .inherit import MergedSpec
-from .model import (SERVICES, Alarm, Deployment, Ingress, Keepalive, LogDestination, Member, NodeType, SourceFile, Subnet,
-                    TokenPolicy, Url)
+from . import access
+from .model import (SERVICES, TOKEN_PLACEHOLDER, Alarm, Credential, Deployment, Ingress, Keepalive, LogDestination, Member,
+                    NodeType, SourceFile, Subnet, TokenPolicy, Url, User)
 from .spec import Spec
 
 # Environments that count as production even without `protected: true` or a production preset.
@@ -143,16 +144,65 @@ def production(spec: Spec, preset: str | None) -> bool:
     return spec.protected or spec.environment in PRODUCTION_NAMES or preset in PRODUCTION_PRESETS
 
 
-def urls(spec: Spec) -> tuple[Url, ...]:
+def rbac(spec: Spec) -> bool:
+    return spec.security.auth.enabled and spec.security.auth.mode == "rbac"
+
+
+def key_prefixes(spec: Spec) -> dict[str, str]:
+    """Each served role's key prefix: the spec's, else with RBAC the role's default (the access
+    rules need one to tell the roles' keys apart), else none."""
+    out = {}
+    for role in sorted(serves(spec)):
+        prefix = getattr(spec.celery, role).key_prefix
+        if prefix is None and rbac(spec):
+            prefix = access.default_prefix(role)
+        if prefix:
+            out[role] = prefix
+    return out
+
+
+def users(spec: Spec, group_id: str) -> tuple[User, ...]:
+    """RBAC: the switched-off default user, one user per Celery role served, and the operator."""
+    if not rbac(spec):
+        return ()
+    prefixes = key_prefixes(spec)
+    out = []
+    if spec.engine.name == "redis":  # AWS requires a user named default in a Redis OSS user group, not in Valkey's
+        out.append(User("default", f"{group_id}-default", "default", access.default_user_access(), None,
+                        "ElastiCache's default user, switched off: a client must name its user"))
+    for role in (*[r for r in access.ROLES if r in serves(spec)], "operator"):
+        short = access.short_name(role)
+        db = getattr(spec.celery, role).db if role in access.ROLES else None
+        out.append(User(
+            role, f"{group_id}-{short}", f"{group_id}-{short}",
+            access.access_string(role, prefixes.get(role, ""), db, spec.engine.name, spec.engine.version),
+            Credential(f"{spec.name}/{spec.environment}/users/{short}", f"__{short.upper()}_PASSWORD__"),
+            access.purpose(role)))
+    return tuple(out)
+
+
+def urls(spec: Spec, group_users: tuple[User, ...] = ()) -> tuple[Url, ...]:
     """REDIS_URL (the application's database: the cache's, else the broker's, else 0), then
-    one URL per Celery role that Celery reads from the environment."""
+    one URL per Celery role that Celery reads from the environment. Each URL carries the
+    credential of the role it serves: the AUTH token, or with RBAC the role's own user (REDIS_URL
+    the user of the role whose database it points at, else the operator)."""
     roles, celery = serves(spec), spec.celery
-    app_db = celery.cache.db if "cache" in roles else celery.broker.db if "broker" in roles else 0
-    out = [Url("REDIS_URL", app_db, "the application's cache" if "cache" in roles else "the application")]
+    app_role = "cache" if "cache" in roles else "broker" if "broker" in roles else None
+    app_db = getattr(celery, app_role).db if app_role else 0
+    by_role = {u.role: u for u in group_users}
+    token = Credential(secret_name(spec), TOKEN_PLACEHOLDER) if spec.security.auth.enabled else None
+
+    def url(variable: str, role: str | None, db: int, purpose: str) -> Url:
+        user = by_role.get(role or "operator")
+        if user is None:
+            return Url(variable, db, purpose, None, token)
+        return Url(variable, db, purpose, user.user_name, user.credential)
+
+    out = [url("REDIS_URL", app_role, app_db, "the application's cache" if "cache" in roles else "the application")]
     if "broker" in roles:
-        out.append(Url("CELERY_BROKER_URL", celery.broker.db, "the Celery broker"))
+        out.append(url("CELERY_BROKER_URL", "broker", celery.broker.db, "the Celery broker"))
     if "result_backend" in roles:
-        out.append(Url("CELERY_RESULT_BACKEND", celery.result_backend.db, "the Celery result backend"))
+        out.append(url("CELERY_RESULT_BACKEND", "result_backend", celery.result_backend.db, "the Celery result backend"))
     return tuple(out)
 
 
@@ -216,6 +266,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     known = catalog.family_parameters(family)
     security = spec.security
     roles = serves(spec)
+    group_users = users(spec, group_id)
     return Deployment(
         spec=spec,
         spec_file=merged.path.name,
@@ -256,9 +307,13 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         at_rest_encryption=security.at_rest_encryption.enabled,
         kms_key_id=security.at_rest_encryption.kms_key_id,
         auth=security.auth.enabled,
-        auth_secret_name=secret_name(spec) if security.auth.enabled else None,
+        auth_mode=security.auth.mode if security.auth.enabled else None,
+        auth_secret_name=secret_name(spec) if security.auth.enabled and not rbac(spec) else None,
         secret_kms_key_id=security.auth.secret_kms_key_id if security.auth.enabled else None,
         token=token_policy(spec),
+        users=group_users,
+        user_group_id=f"{group_id}-users" if group_users else None,
+        key_prefixes=key_prefixes(spec),
         subnet_group_name=subnet_group_name(spec),
         security_group_name=security_group_name(spec),
         parameter_group_name=default_group if use_default else parameter_group_name(spec),
@@ -286,7 +341,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         client_keepalive=Keepalive(idle=60, interval=10, count=3),
         server_idle_timeout=int(running.get("timeout", "0")),
         roles=roles,
-        urls=urls(spec),
+        urls=urls(spec, group_users),
         endpoint_kind="configuration" if cluster_mode else "primary",
         reader_endpoint=not cluster_mode and spec.topology.replicas_per_shard > 0,
         url_scheme="rediss" if security.in_transit_encryption.enabled else "redis",

@@ -25,6 +25,9 @@ EMAIL = (r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
          r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 # ElastiCache parameter names: lower-case words joined by hyphens (maxmemory-policy, tcp-keepalive).
 PARAMETER_NAME = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+# A key prefix: no glob character (* ? [ ] \\), space or quote, so that `~<prefix>*` in an access
+# string matches exactly the keys that start with it.
+KEY_PREFIX = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"
 # Parameter values are single-line printable ASCII.
 PARAMETER_VALUE = r"^[\x20-\x7e]*$"
 LIMITS = catalog.limits()
@@ -119,14 +122,21 @@ class InTransitEncryption(Section):
 
 class TokenGeneration(Section):
     length: Int = Field(64, ge=AUTH_TOKEN["min_length"], le=AUTH_TOKEN["max_length"],
-                        description="AUTH token length (AWS: 16-128 printable characters).")
+                        description="Length of the generated AUTH token or user passwords (AWS: 16-128 printable characters).")
     special_characters: str = Field(
         AWS_TOKEN_SPECIALS, description=f"Punctuation the generated token may contain; AWS allows only {AWS_TOKEN_SPECIALS}.")
 
 
 class Auth(Section):
-    enabled: bool = Field(True, description="Require an AUTH token (needs in-transit encryption).")
-    secret_name: str | None = Field(None, description="Secrets Manager secret; default: <name>/<environment>/auth-token.")
+    enabled: bool = Field(True, description="Require authentication (needs in-transit encryption).")
+    mode: Literal["token", "rbac"] = Field(
+        "token", description="`token`: one AUTH token every client shares. `rbac`: role-based access control, one "
+                             "ElastiCache user per Celery role the spec enables (broker, result backend, cache) and "
+                             "an operator, each with its own generated password and only the commands, keys and "
+                             "channels its role uses; the `default` user is switched off (Redis OSS 6.2+ or Valkey).")
+    secret_name: str | None = Field(None, description="Secrets Manager secret of the AUTH token (mode `token`); "
+                                                      "default: <name>/<environment>/auth-token. With `rbac` each user's "
+                                                      "password has its own secret, <name>/<environment>/users/<role>.")
     secret_kms_key_id: str | None = Field(None, description="KMS key encrypting the secret; default: aws/secretsmanager.")
     generation: TokenGeneration = TokenGeneration.model_construct()
 
@@ -203,21 +213,31 @@ class Alarms(Section):
         default_factory=dict, description="Per alarm id (see Alarms below): disable an alarm or change it.")
 
 
+def key_prefix_field(role: str, default: str) -> object:
+    return Field(None, pattern=KEY_PREFIX, max_length=64,
+                 description=f"Prefix of every key (and pub/sub channel) of the {role}; its access rules are written "
+                             f"around it. Default: none with an AUTH token, `{default}` with rbac.",
+                 examples=[default])
+
+
 class BrokerRole(Section):
     enabled: bool = True
     db: Int = Field(0, ge=0, le=15)
+    key_prefix: str | None = key_prefix_field("broker (kombu's global_keyprefix)", "broker:")
     pool_limit: Int = Field(10, ge=1, le=MAX_CLIENTS, description="Celery broker_pool_limit: connections per worker process.")
 
 
 class ResultBackendRole(Section):
     enabled: bool = True
     db: Int = Field(1, ge=0, le=15)
+    key_prefix: str | None = key_prefix_field("result backend (its global_keyprefix)", "results:")
     max_connections: Int = Field(10, ge=1, le=MAX_CLIENTS, description="redis_max_connections of the result backend pool.")
 
 
 class CacheRole(Section):
     enabled: bool = True
     db: Int = Field(2, ge=0, le=15)
+    key_prefix: str | None = key_prefix_field("application cache (REDIS_KEY_PREFIX)", "cache:")
     max_connections: Int = Field(10, ge=1, le=MAX_CLIENTS, description="Connection pool size of the application cache client.")
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import ssl
 import sys
@@ -34,7 +35,8 @@ try:
 except ImportError:
     sys.exit("redis_health.py needs redis-py: pip install redis")
 
-PLACEHOLDERS = ("__REDIS_HOST__", "__REDIS_PASSWORD__")
+# the stand-ins of .env.example: __REDIS_HOST__, __REDIS_PASSWORD__, __BROKER_PASSWORD__, ...
+PLACEHOLDER = re.compile(r"__[A-Z][A-Z_]*__")
 TIMEOUT = 5  # seconds; a reachable ElastiCache node answers in milliseconds
 
 # Every printed text goes through say(), which replaces these with ****.
@@ -201,6 +203,11 @@ def diagnose(error: BaseException, url: str) -> list[str]:
     def has(*needles: str) -> bool:
         return any(needle in text for needle in needles)
 
+    if isa(redis.exceptions.NoPermissionError) or has("noperm"):
+        return ["the URL's user may not run this command or touch this key (RBAC): each role's user has "
+                "only its role's commands and keys",
+                "health figures (INFO, SLOWLOG) need the operator user: pass its URL with --url "
+                "(its password is in Secrets Manager, <name>/<environment>/users/operator)"]
     # before the AUTH rule: redis-py raises AuthenticationError for this one too
     if has("without any password configured", "no password is set"):
         return ["the server has no AUTH token: remove the password from the URL"]
@@ -208,6 +215,12 @@ def diagnose(error: BaseException, url: str) -> list[str]:
             "wrongpass", "noauth", "invalid password", "invalid username-password"):
         if not split_password(url):
             return ["wrong AUTH token: the URL has no password, but the server requires its AUTH token"]
+        if split_password(url)[0].rpartition("//")[2] not in ("", ":"):  # a user name: RBAC
+            return ["wrong user name or password: the URL's user does not exist, is switched off, or its "
+                    "password is not the one in Secrets Manager",
+                    "`cachegen env SPEC` writes each role's user and current password into "
+                    ".cachegen/<environment>.env",
+                    "special characters in the password (! # $ % ^ & and others) must be percent-encoded in the URL"]
         return ["wrong AUTH token: the password in the URL is not the cluster's AUTH token",
                 "compare it with the Secrets Manager value (`cachegen env SPEC` writes the current one "
                 "into .cachegen/<environment>.env)",
@@ -337,9 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.env_file = args.env_file or default_env_file()
         url, source = find_url(args)
-        if any(placeholder in url for placeholder in PLACEHOLDERS):
-            raise Failure(f"REDIS_URL from {source} still holds placeholders (__REDIS_HOST__, __REDIS_PASSWORD__)",
-                          ["that file is a template: `cachegen env SPEC` writes the real endpoint and AUTH token "
+        if PLACEHOLDER.search(url):
+            raise Failure(f"REDIS_URL from {source} still holds placeholders (__REDIS_HOST__, __..._PASSWORD__)",
+                          ["that file is a template: `cachegen env SPEC` writes the real endpoint and passwords "
                            "into .cachegen/<environment>.env"])
         say(f"URL: {mask(url)} (from {source})")
         try:

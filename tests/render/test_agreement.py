@@ -75,6 +75,8 @@ def _cfn_value(resources: dict[str, Any], value: Any) -> Any:
             properties = resources[argument]["Properties"]
             return {"AWS::ElastiCache::SubnetGroup": properties.get("CacheSubnetGroupName"),
                     "AWS::ElastiCache::ParameterGroup": properties.get("CacheParameterGroupName"),
+                    "AWS::ElastiCache::User": properties.get("UserId"),
+                    "AWS::ElastiCache::UserGroup": properties.get("UserGroupId"),
                     "AWS::Logs::LogGroup": properties.get("LogGroupName")}.get(resources[argument]["Type"], RUN_TIME)
         if function == "Fn::Join":
             separator, parts = argument
@@ -148,6 +150,10 @@ def expected_from_stack(resources: dict[str, Any]) -> dict[tuple[str, str], Any]
             out[("CreateReplicationGroup", p["ReplicationGroupId"])] = {**p, "Tags": _tags(p["Tags"])}
         elif kind == "AWS::CloudWatch::Alarm":
             out[("PutMetricAlarm", p["AlarmName"])] = {**p, "Tags": _tags(p["Tags"])}
+        elif kind == "AWS::ElastiCache::User":
+            out[("CreateUser", p["UserId"])] = {**p, "Tags": _tags(p["Tags"])}
+        elif kind == "AWS::ElastiCache::UserGroup":
+            out[("CreateUserGroup", p["UserGroupId"])] = {**p, "Tags": _tags(p["Tags"])}
         elif kind == "AWS::CloudWatch::Dashboard":
             out[("PutDashboard", p["DashboardName"])] = {"DashboardName": p["DashboardName"],
                                                          "DashboardBody": json.loads(p["DashboardBody"])}
@@ -160,7 +166,8 @@ NAMES = {"CreateCacheSubnetGroup": "CacheSubnetGroupName", "CreateSecurityGroup"
          "CreateCacheParameterGroup": "CacheParameterGroupName", "ModifyCacheParameterGroup": "CacheParameterGroupName",
          "CreateSecret": "Name", "CreateTopic": "Name", "CreateLogGroup": "logGroupName",
          "PutRetentionPolicy": "logGroupName", "CreateReplicationGroup": "ReplicationGroupId",
-         "PutMetricAlarm": "AlarmName", "PutDashboard": "DashboardName"}
+         "PutMetricAlarm": "AlarmName", "PutDashboard": "DashboardName", "CreateUser": "UserId",
+         "CreateUserGroup": "UserGroupId"}
 
 
 def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[str, str], Any]) -> dict:
@@ -168,7 +175,7 @@ def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[
     out: dict[tuple[str, str], Any] = {}
     groups = [name for op, name in stack if op == "CreateSecurityGroup"]
     topics = [name for op, name in stack if op == "CreateTopic"]
-    secrets = [name for op, name in stack if op == "CreateSecret"]
+    generated: Any = None
     for operation, params in calls:
         if operation in NAMES:
             name = params[NAMES[operation]]
@@ -193,9 +200,10 @@ def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[
         elif operation == "Subscribe":
             [name] = topics
             out[(operation, name)] = sorted(out.get((operation, name), []) + [(params["Protocol"], params["Endpoint"])])
-        elif operation == "GetRandomPassword":
-            [name] = secrets
-            out[(operation, name)] = params
+        elif operation == "GetRandomPassword":  # generates the value of the secret created next
+            generated = params
+        if operation == "CreateSecret":
+            out[("GetRandomPassword", params["Name"])] = generated
     for key in stack:  # a topic without subscribers subscribes nobody
         if key[0] == "Subscribe" and key not in out:
             out[key] = []

@@ -43,6 +43,8 @@ broker_transport_options = {
     "socket_keepalive_options": _KEEPALIVE_OPTIONS,
     "retry_on_timeout": True,
     "max_connections": 10,
+    # every key and pub/sub channel of the broker starts with it: the broker user's access rules
+    "global_keyprefix": 'broker:',
 }
 
 redis_socket_timeout = 5
@@ -51,6 +53,8 @@ redis_socket_keepalive = True
 redis_retry_on_timeout = True
 redis_max_connections = 10
 redis_backend_health_check_interval = 25
+# every result key and channel starts with it: the result backend user's access rules
+result_backend_transport_options = {"global_keyprefix": 'results:'}
 
 task_time_limit = 600
 # every task expires unless it sets its own `expires`

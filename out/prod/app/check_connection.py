@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import socket
 import ssl
@@ -33,7 +34,8 @@ try:
 except ImportError:
     sys.exit("check_connection.py needs redis-py: pip install redis")
 
-PLACEHOLDERS = ("__REDIS_HOST__", "__REDIS_PASSWORD__")
+# the stand-ins of .env.example: __REDIS_HOST__, __REDIS_PASSWORD__, __BROKER_PASSWORD__, ...
+PLACEHOLDER = re.compile(r"__[A-Z][A-Z_]*__")
 TIMEOUT = 5  # seconds; a reachable ElastiCache node answers in milliseconds
 KEY_TTL = 60  # the test key expires even if DEL never runs
 
@@ -201,6 +203,11 @@ def diagnose(error: BaseException, url: str) -> list[str]:
     def has(*needles: str) -> bool:
         return any(needle in text for needle in needles)
 
+    if isa(redis.exceptions.NoPermissionError) or has("noperm"):
+        return ["the URL's user may not run this command or touch this key (RBAC): each role's user has "
+                "only its role's commands and keys",
+                "health figures (INFO, SLOWLOG) need the operator user: pass its URL with --url "
+                "(its password is in Secrets Manager, <name>/<environment>/users/operator)"]
     # before the AUTH rule: redis-py raises AuthenticationError for this one too
     if has("without any password configured", "no password is set"):
         return ["the server has no AUTH token: remove the password from the URL"]
@@ -208,6 +215,12 @@ def diagnose(error: BaseException, url: str) -> list[str]:
             "wrongpass", "noauth", "invalid password", "invalid username-password"):
         if not split_password(url):
             return ["wrong AUTH token: the URL has no password, but the server requires its AUTH token"]
+        if split_password(url)[0].rpartition("//")[2] not in ("", ":"):  # a user name: RBAC
+            return ["wrong user name or password: the URL's user does not exist, is switched off, or its "
+                    "password is not the one in Secrets Manager",
+                    "`cachegen env SPEC` writes each role's user and current password into "
+                    ".cachegen/<environment>.env",
+                    "special characters in the password (! # $ % ^ & and others) must be percent-encoded in the URL"]
         return ["wrong AUTH token: the password in the URL is not the cluster's AUTH token",
                 "compare it with the Secrets Manager value (`cachegen env SPEC` writes the current one "
                 "into .cachegen/<environment>.env)",
@@ -243,8 +256,20 @@ def diagnose(error: BaseException, url: str) -> list[str]:
     return ["unexpected error: see the message above"]
 
 
-def run_checks(client: "redis.Redis", url: str) -> None:
-    key = f"cachegen:connection-test:{secrets.token_hex(8)}"
+def key_prefix(args: argparse.Namespace) -> str:
+    """REDIS_KEY_PREFIX (environment, else the env file): with RBAC the URL's user may touch
+    only keys that start with it, so the test key does too."""
+    if "REDIS_KEY_PREFIX" in os.environ:
+        return os.environ["REDIS_KEY_PREFIX"]
+    path = Path(args.env_file)
+    try:
+        return read_env_file(path).get("REDIS_KEY_PREFIX", "") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def run_checks(client: "redis.Redis", url: str, prefix: str = "") -> None:
+    key = f"{prefix}cachegen:connection-test:{secrets.token_hex(8)}"
     value = secrets.token_hex(16)
     steps = [
         ("PING", lambda: client.ping(), "PING -> PONG"),
@@ -267,6 +292,9 @@ def print_server_info(client: "redis.Redis", url: str) -> None:
     for label, target in nodes(client):
         try:
             info = ask(client, "info", target)
+        except redis.exceptions.NoPermissionError:  # RBAC: an application's user has no INFO
+            say("Server: INFO is not allowed for this user (RBAC: only the operator user runs it)")
+            continue
         except (redis.exceptions.RedisError, OSError) as error:
             raise Failure(f"INFO: {error}", diagnose(error, url)) from error
         say(f"Server ({label}):" if label else "Server:")
@@ -289,9 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.env_file = args.env_file or default_env_file()
         url, source = find_url(args)
-        if any(placeholder in url for placeholder in PLACEHOLDERS):
-            raise Failure(f"REDIS_URL from {source} still holds placeholders (__REDIS_HOST__, __REDIS_PASSWORD__)",
-                          ["that file is a template: `cachegen env SPEC` writes the real endpoint and AUTH token "
+        if PLACEHOLDER.search(url):
+            raise Failure(f"REDIS_URL from {source} still holds placeholders (__REDIS_HOST__, __..._PASSWORD__)",
+                          ["that file is a template: `cachegen env SPEC` writes the real endpoint and passwords "
                            "into .cachegen/<environment>.env"])
         say(f"URL: {mask(url)} (from {source})")
         try:
@@ -304,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             raise Failure(f"invalid URL{detail}",
                           ["expected rediss://:TOKEN@HOST:PORT/DB or redis://HOST:PORT/DB",
                            "special characters in the password (# ? / % and others) must be percent-encoded"])
-        run_checks(client, url)
+        run_checks(client, url, key_prefix(args))
         print_server_info(client, url)
     except Failure as failure:
         say(f"FAILED: {failure.what}", err=True)

@@ -3,14 +3,15 @@
 # change the spec and run `cachegen build`.
 #
 # Creates the ElastiCache deployment in dependency order: security group, subnet group,
-# parameter group, AUTH token secret, SNS topic, log groups, replication group; waits until
+# parameter group, the users (each password generated into its own secret) and their user
+# group, SNS topic, log groups, replication group; waits until
 # it is available, puts the CloudWatch alarms and dashboards and prints the endpoints. Safe
 # to re-run: each step checks whether its resource exists, so a second run picks up where a
 # failed one stopped.
 #
 # Usage: create.sh [--dry-run] [--skip STEP]... [--no-wait]
 #   --dry-run          print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP        leave out a step (security-group, subnet-group, parameter-group, secret, topic, log-groups, replication-group, alarms)
+#   --skip STEP        leave out a step (security-group, subnet-group, parameter-group, users, user-group, topic, log-groups, replication-group, alarms)
 #   --no-wait          return without waiting for the replication group
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.
 # shellcheck disable=SC2016 # JMESPath literals are backticks inside single quotes, on purpose
@@ -142,27 +143,234 @@ if ! skipped parameter-group; then
     --parameter-name-values='[{"ParameterName":"maxmemory-policy","ParameterValue":"noeviction"},{"ParameterName":"notify-keyspace-events","ParameterValue":""},{"ParameterName":"tcp-keepalive","ParameterValue":"300"},{"ParameterName":"timeout","ParameterValue":"300"}]' >/dev/null
 fi
 
-# ---- 4. the AUTH token, generated into Secrets Manager: never echoed, never on disk,
-#      never on a command line (it travels on a pipe)
-if ! skipped secret; then
-  log "secret" ai-job-matching/prod/auth-token
+# ---- 4. RBAC users: each password generated into its own secret (never echoed, never on disk,
+#      never on a command line: it travels on a pipe), then the user, waited for until active
+# Waits until a describe query answers "active" (10 minutes at most); --dry-run prints it once.
+wait_active() {
+  local what=$1 name=$2 status
+  shift 2
+  for _ in {1..60}; do
+    status=$(aws_value active "$@")
+    if [[ $status == active ]]; then
+      return 0
+    fi
+    log "$what $name is $status; waiting"
+    sleep 10
+  done
+  printf '%s %s is not active after 10 minutes\n' "$what" "$name" >&2
+  exit 1
+}
+if ! skipped users; then
+  log "user" ai-job-matching-prod-default
+  if exists elasticache describe-users \
+    --user-id=ai-job-matching-prod-default; then
+    log "user exists"
+  else
+    aws_run elasticache create-user \
+      --user-id=ai-job-matching-prod-default \
+      --user-name=default \
+      --engine=redis \
+      --access-string='off -@all' \
+      --no-password-required \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+  fi
+  wait_active "user" ai-job-matching-prod-default elasticache describe-users \
+  --user-id=ai-job-matching-prod-default \
+  --query='Users[0].Status' --output=text
+  log "secret" ai-job-matching/prod/users/broker
   if exists secretsmanager describe-secret \
-    --secret-id=ai-job-matching/prod/auth-token; then
+    --secret-id=ai-job-matching/prod/users/broker; then
     log "secret exists"
   else
-    token=$(aws_value "<generated-token>" secretsmanager get-random-password \
+    password=$(aws_value "<generated-password>" secretsmanager get-random-password \
       --password-length=64 \
       --exclude-characters='"%'"'"'()*+,./:;=?@['\\']_`{|}~' \
       --no-include-space \
       --require-each-included-type \
       --query=RandomPassword --output=text)
-    printf '%s' "$token" | aws_run secretsmanager create-secret \
-      --name=ai-job-matching/prod/auth-token \
-      --description='AUTH token of ai-job-matching-prod (generated; never written to a file)' \
+    printf '%s' "$password" | aws_run secretsmanager create-secret \
+      --name=ai-job-matching/prod/users/broker \
+      --description='Password of ai-job-matching-prod-broker (the Celery broker) on ai-job-matching-prod (generated; never written to a file)' \
       --secret-string=file:///dev/stdin \
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
-    unset token
+    unset password
   fi
+  log "user" ai-job-matching-prod-broker
+  if exists elasticache describe-users \
+    --user-id=ai-job-matching-prod-broker; then
+    log "user exists"
+  else
+    password=$(aws_value "<password-from-secrets-manager>" secretsmanager get-secret-value \
+        --secret-id=ai-job-matching/prod/users/broker \
+        --query=SecretString --output=text)
+    password_pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
+    if ! ((dry_run)) && [[ ! $password =~ $password_pattern ]]; then
+      printf 'the secret %s does not hold a valid password\n' ai-job-matching/prod/users/broker >&2
+      exit 1
+    fi
+    # the pattern admits no quote or backslash, so the password is a JSON string as it is
+    printf '["%s"]' "$password" | aws_run elasticache create-user \
+      --user-id=ai-job-matching-prod-broker \
+      --user-name=ai-job-matching-prod-broker \
+      --engine=redis \
+      --access-string='on ~broker:* &broker:/0.celery.pidbox &broker:/0.celeryev/* &broker:/0.celeryev/worker.* -@all +ping +brpop +rpop +lpush +rpush +llen +del +exists +pexpire +sadd +srem +smembers +zadd +zrem +zrange +zrangebyscore +hset +hget +hdel +set +get +time +evalsha +script|load +script|exists +multi +exec +watch +unwatch +publish +psubscribe +punsubscribe +client|setname' \
+      --passwords=file:///dev/stdin \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+    unset password
+  fi
+  wait_active "user" ai-job-matching-prod-broker elasticache describe-users \
+  --user-id=ai-job-matching-prod-broker \
+  --query='Users[0].Status' --output=text
+  log "secret" ai-job-matching/prod/users/results
+  if exists secretsmanager describe-secret \
+    --secret-id=ai-job-matching/prod/users/results; then
+    log "secret exists"
+  else
+    password=$(aws_value "<generated-password>" secretsmanager get-random-password \
+      --password-length=64 \
+      --exclude-characters='"%'"'"'()*+,./:;=?@['\\']_`{|}~' \
+      --no-include-space \
+      --require-each-included-type \
+      --query=RandomPassword --output=text)
+    printf '%s' "$password" | aws_run secretsmanager create-secret \
+      --name=ai-job-matching/prod/users/results \
+      --description='Password of ai-job-matching-prod-results (the Celery result backend) on ai-job-matching-prod (generated; never written to a file)' \
+      --secret-string=file:///dev/stdin \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+    unset password
+  fi
+  log "user" ai-job-matching-prod-results
+  if exists elasticache describe-users \
+    --user-id=ai-job-matching-prod-results; then
+    log "user exists"
+  else
+    password=$(aws_value "<password-from-secrets-manager>" secretsmanager get-secret-value \
+        --secret-id=ai-job-matching/prod/users/results \
+        --query=SecretString --output=text)
+    password_pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
+    if ! ((dry_run)) && [[ ! $password =~ $password_pattern ]]; then
+      printf 'the secret %s does not hold a valid password\n' ai-job-matching/prod/users/results >&2
+      exit 1
+    fi
+    # the pattern admits no quote or backslash, so the password is a JSON string as it is
+    printf '["%s"]' "$password" | aws_run elasticache create-user \
+      --user-id=ai-job-matching-prod-results \
+      --user-name=ai-job-matching-prod-results \
+      --engine=redis \
+      --access-string='on ~results:* &results:* -@all +ping +get +mget +set +setex +del +expire +incrby +exists +sismember +sadd +zadd +zcount +zrange +rpush +llen +lrange +evalsha +script|load +publish +subscribe +unsubscribe +multi +exec +select +client|setname' \
+      --passwords=file:///dev/stdin \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+    unset password
+  fi
+  wait_active "user" ai-job-matching-prod-results elasticache describe-users \
+  --user-id=ai-job-matching-prod-results \
+  --query='Users[0].Status' --output=text
+  log "secret" ai-job-matching/prod/users/cache
+  if exists secretsmanager describe-secret \
+    --secret-id=ai-job-matching/prod/users/cache; then
+    log "secret exists"
+  else
+    password=$(aws_value "<generated-password>" secretsmanager get-random-password \
+      --password-length=64 \
+      --exclude-characters='"%'"'"'()*+,./:;=?@['\\']_`{|}~' \
+      --no-include-space \
+      --require-each-included-type \
+      --query=RandomPassword --output=text)
+    printf '%s' "$password" | aws_run secretsmanager create-secret \
+      --name=ai-job-matching/prod/users/cache \
+      --description='Password of ai-job-matching-prod-cache (the application'"'"'s cache) on ai-job-matching-prod (generated; never written to a file)' \
+      --secret-string=file:///dev/stdin \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+    unset password
+  fi
+  log "user" ai-job-matching-prod-cache
+  if exists elasticache describe-users \
+    --user-id=ai-job-matching-prod-cache; then
+    log "user exists"
+  else
+    password=$(aws_value "<password-from-secrets-manager>" secretsmanager get-secret-value \
+        --secret-id=ai-job-matching/prod/users/cache \
+        --query=SecretString --output=text)
+    password_pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
+    if ! ((dry_run)) && [[ ! $password =~ $password_pattern ]]; then
+      printf 'the secret %s does not hold a valid password\n' ai-job-matching/prod/users/cache >&2
+      exit 1
+    fi
+    # the pattern admits no quote or backslash, so the password is a JSON string as it is
+    printf '["%s"]' "$password" | aws_run elasticache create-user \
+      --user-id=ai-job-matching-prod-cache \
+      --user-name=ai-job-matching-prod-cache \
+      --engine=redis \
+      --access-string='on ~cache:* -@all +ping +get +set +del +expire +persist +mget +exists +incrby +mset +multi +exec +select +client|setname' \
+      --passwords=file:///dev/stdin \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+    unset password
+  fi
+  wait_active "user" ai-job-matching-prod-cache elasticache describe-users \
+  --user-id=ai-job-matching-prod-cache \
+  --query='Users[0].Status' --output=text
+  log "secret" ai-job-matching/prod/users/operator
+  if exists secretsmanager describe-secret \
+    --secret-id=ai-job-matching/prod/users/operator; then
+    log "secret exists"
+  else
+    password=$(aws_value "<generated-password>" secretsmanager get-random-password \
+      --password-length=64 \
+      --exclude-characters='"%'"'"'()*+,./:;=?@['\\']_`{|}~' \
+      --no-include-space \
+      --require-each-included-type \
+      --query=RandomPassword --output=text)
+    printf '%s' "$password" | aws_run secretsmanager create-secret \
+      --name=ai-job-matching/prod/users/operator \
+      --description='Password of ai-job-matching-prod-operator (people and the health script) on ai-job-matching-prod (generated; never written to a file)' \
+      --secret-string=file:///dev/stdin \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+    unset password
+  fi
+  log "user" ai-job-matching-prod-operator
+  if exists elasticache describe-users \
+    --user-id=ai-job-matching-prod-operator; then
+    log "user exists"
+  else
+    password=$(aws_value "<password-from-secrets-manager>" secretsmanager get-secret-value \
+        --secret-id=ai-job-matching/prod/users/operator \
+        --query=SecretString --output=text)
+    password_pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
+    if ! ((dry_run)) && [[ ! $password =~ $password_pattern ]]; then
+      printf 'the secret %s does not hold a valid password\n' ai-job-matching/prod/users/operator >&2
+      exit 1
+    fi
+    # the pattern admits no quote or backslash, so the password is a JSON string as it is
+    printf '["%s"]' "$password" | aws_run elasticache create-user \
+      --user-id=ai-job-matching-prod-operator \
+      --user-name=ai-job-matching-prod-operator \
+      --engine=redis \
+      --access-string='on ~* &* +@all -@dangerous +info +slowlog|get +client|list' \
+      --passwords=file:///dev/stdin \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+    unset password
+  fi
+  wait_active "user" ai-job-matching-prod-operator elasticache describe-users \
+  --user-id=ai-job-matching-prod-operator \
+  --query='Users[0].Status' --output=text
+fi
+
+# ---- 4b. the user group the replication group names
+if ! skipped user-group; then
+  log "user group" ai-job-matching-prod-users
+  if exists elasticache describe-user-groups \
+    --user-group-id=ai-job-matching-prod-users; then
+    log "user group exists"
+  else
+    aws_run elasticache create-user-group \
+      --user-group-id=ai-job-matching-prod-users \
+      --engine=redis \
+      --user-ids='["ai-job-matching-prod-default","ai-job-matching-prod-broker","ai-job-matching-prod-results","ai-job-matching-prod-cache","ai-job-matching-prod-operator"]' \
+      --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
+  fi
+  wait_active "user group" ai-job-matching-prod-users elasticache describe-user-groups \
+  --user-group-id=ai-job-matching-prod-users \
+  --query='UserGroups[0].Status' --output=text
 fi
 
 # ---- 5. SNS topic for ElastiCache events and alarms
@@ -230,15 +438,7 @@ if ! skipped replication-group; then
         --name=ai-job-matching-prod-alerts \
         --query=TopicArn --output=text)
     fi
-    token=$(aws_value "<token-from-secrets-manager>" secretsmanager get-secret-value \
-        --secret-id=ai-job-matching/prod/auth-token \
-        --query=SecretString --output=text)
-    token_pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
-    if ! ((dry_run)) && [[ ! $token =~ $token_pattern ]]; then
-      printf 'the secret %s does not hold a valid AUTH token\n' ai-job-matching/prod/auth-token >&2
-      exit 1
-    fi
-    printf '%s' "$token" | aws_run elasticache create-replication-group \
+    aws_run elasticache create-replication-group \
       --replication-group-id=ai-job-matching-prod \
       --replication-group-description='Redis for Celery and caching' \
       --engine=redis \
@@ -256,7 +456,7 @@ if ! skipped replication-group; then
       --at-rest-encryption-enabled \
       --transit-encryption-enabled \
       --transit-encryption-mode=required \
-      --auth-token=file:///dev/stdin \
+      --user-group-ids='["ai-job-matching-prod-users"]' \
       --snapshot-retention-limit=7 \
       --snapshot-window=02:00-03:00 \
       --preferred-maintenance-window=sun:03:00-sun:04:00 \
@@ -264,7 +464,6 @@ if ! skipped replication-group; then
       --notification-topic-arn="$topic_arn" \
       --log-delivery-configurations='[{"DestinationType":"cloudwatch-logs","DestinationDetails":{"CloudWatchLogsDetails":{"LogGroup":"/aws/elasticache/ai-job-matching-prod/slow-log"}},"LogFormat":"json","LogType":"slow-log"},{"DestinationType":"cloudwatch-logs","DestinationDetails":{"CloudWatchLogsDetails":{"LogGroup":"/aws/elasticache/ai-job-matching-prod/engine-log"}},"LogFormat":"json","LogType":"engine-log"}]' \
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
-    unset token
   fi
   log "waiting until $GROUP_ID is available (10-15 minutes)"
   if ((no_wait)); then

@@ -7,7 +7,7 @@
 #
 # Usage: delete.sh [--dry-run] [--skip STEP]... [--yes] [--no-wait]
 #   --dry-run          print the aws commands instead of running them (needs no AWS access)
-#   --skip STEP        leave out a step (alarms, replication-group, log-groups, topic, secret, parameter-group, subnet-group, security-group)
+#   --skip STEP        leave out a step (alarms, replication-group, log-groups, topic, user-group, users, parameter-group, subnet-group, security-group)
 #   --yes              confirm the deletion
 #   --no-wait          return without waiting for the replication group
 # Region: $AWS_REGION (default us-east-1); profile: $AWS_PROFILE, as the AWS CLI reads it.

@@ -17,7 +17,7 @@ from .. import aws
 from ..compiler import compile_spec
 from ..model import Deployment
 from ..plan import ENDPOINT_PATHS, endpoint_attribute
-from ..render.app import env_text
+from ..render.app import env_text, secrets_needed
 from ..render.escape import UnsafeValue
 
 DEFAULT_DIR = Path(".cachegen")
@@ -42,12 +42,12 @@ def run(spec: Path, output: Path | None, stack: str | None, region: str | None, 
         print(f"refusing: {refusal}", file=sys.stderr)
         return 2
     try:
-        host, port, token = _read_aws(deployment, stack, region or deployment.region)
+        host, port, passwords = _read_aws(deployment, stack, region or deployment.region)
     except _AwsProblem as problem:
         print(f"cannot read the deployment from AWS: {problem}", file=sys.stderr)
         return EXIT_AWS
     try:
-        text = env_text(deployment, host, port, token)
+        text = env_text(deployment, host, port, passwords)
     except UnsafeValue as problem:
         print(f"refusing: {problem}", file=sys.stderr)
         return EXIT_AWS
@@ -75,7 +75,7 @@ def _check_target(target: Path, out_dir: Path) -> None:
     if _git(directory, "rev-parse", "--is-inside-work-tree") != 0:
         return  # not in a git work tree: nothing to commit it by mistake
     if _git(directory, "ls-files", "--error-unmatch", resolved.name) == 0:
-        raise Refused(f"{target} is tracked by git; a file holding the AUTH token must never be committed")
+        raise Refused(f"{target} is tracked by git; a file holding passwords must never be committed")
     if _git(directory, "check-ignore", "-q", resolved.name) != 0:
         raise Refused(f"{target} is not git-ignored; add it to .gitignore (or use the default .cachegen/ location)")
 
@@ -91,20 +91,21 @@ class _AwsProblem(Exception):
     pass
 
 
-def _read_aws(d: Deployment, stack: str | None, region: str) -> tuple[str, int, str | None]:
+def _read_aws(d: Deployment, stack: str | None, region: str) -> tuple[str, int, dict[str, str]]:
     boto3 = aws.boto3("env")  # only this command talks to AWS
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         session = boto3.session.Session(region_name=region)
         host, port = _endpoint_from_stack(session, stack) if stack else _endpoint_from_group(session, d)
-        token = None
-        if d.auth_secret_name:
+        passwords = {}
+        needed = secrets_needed(d)
+        if needed:
             secrets = session.client("secretsmanager")
-            token = secrets.get_secret_value(SecretId=d.auth_secret_name)["SecretString"]
+            passwords = {name: secrets.get_secret_value(SecretId=name)["SecretString"] for name in needed}
     except (BotoCoreError, ClientError) as error:
         raise _AwsProblem(str(error)) from None
-    return host, port, token
+    return host, port, passwords
 
 
 def _endpoint_from_group(session, d: Deployment) -> tuple[str, int]:

@@ -7,23 +7,23 @@ health scripts. `env_text` also serves `cachegen env`, which fills in the real v
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from urllib.parse import quote
 
 from .. import templates
 from ..model import Deployment
 from ..plan import Plan
-from .escape import comment, conf_value, dotenv_name, dotenv_value, python_literal
+from .escape import Conf, comment, conf_value, dotenv_name, dotenv_value, python_literal
 
 HOST_PLACEHOLDER = "__REDIS_HOST__"
-PASSWORD_PLACEHOLDER = "__REDIS_PASSWORD__"
 SCRIPTS = ("check_connection.py", "redis_health.py")
 ENVIRONMENT_LINE = "\nENVIRONMENT = None\n"
 
 
 def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     files = {
-        ".env.example": env_text(d, HOST_PLACEHOLDER, d.port, PASSWORD_PLACEHOLDER, placeholders=True),
+        ".env.example": env_text(d, HOST_PLACEHOLDER, d.port, placeholders(d), placeholders=True),
         "redis.conf": _redis_conf(d),
     }
     if d.roles & {"broker", "result_backend"}:
@@ -35,23 +35,45 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     return files
 
 
-def urls(d: Deployment, host: str, port: int, password: str | None) -> dict[str, str]:
-    """Each URL of the model; the password percent-encoded (`! # $ ^` and friends)."""
-    credentials = f":{quote(password, safe='')}@" if d.auth and password else ""
-    return {url.variable: f"{d.url_scheme}://{credentials}{host}:{port}/{url.db}{d.url_query}" for url in d.urls}
+def placeholders(d: Deployment) -> dict[str, str]:
+    """Each secret's stand-in in the committed files: secret name -> placeholder."""
+    return {c.secret_name: c.placeholder for c in d.credentials}
 
 
-def env_text(d: Deployment, host: str, port: int, password: str | None, placeholders: bool = False) -> str:
+def secrets_needed(d: Deployment) -> tuple[str, ...]:
+    """The secrets the application's URLs need (never the operator's): what `cachegen env` reads."""
+    return tuple(dict.fromkeys(url.credential.secret_name for url in d.urls if url.credential))
+
+
+def urls(d: Deployment, host: str, port: int, passwords: Mapping[str, str]) -> dict[str, str]:
+    """Each URL of the model with its user and password (secret name -> value), both
+    percent-encoded (`! # $ ^` and friends)."""
+    out = {}
+    for url in d.urls:
+        credentials = ""
+        if url.credential and passwords.get(url.credential.secret_name):
+            user = quote(url.user, safe="") if url.user else ""
+            credentials = f"{user}:{quote(passwords[url.credential.secret_name], safe='')}@"
+        out[url.variable] = f"{d.url_scheme}://{credentials}{host}:{port}/{url.db}{d.url_query}"
+    return out
+
+
+def env_text(d: Deployment, host: str, port: int, passwords: Mapping[str, str], placeholders: bool = False) -> str:
     """The .env file; raises escape.UnsafeValue for a value a .env file cannot hold."""
     variables = [("REDIS_HOST", host), ("REDIS_PORT", str(port)), ("REDIS_DB", str(d.app_db)),
                  ("REDIS_SSL", "true" if d.tls else "false"),
                  ("REDIS_CLUSTER", "true" if d.cluster_mode_enabled else "false")]
-    if d.auth:
-        variables.append(("REDIS_PASSWORD", password or ""))
-    variables += list(urls(d, host, port, password).items())
+    app = d.urls[0]
+    if app.user:
+        variables.append(("REDIS_USERNAME", app.user))
+    if app.credential:
+        variables.append(("REDIS_PASSWORD", passwords.get(app.credential.secret_name, "")))
+    if d.app_key_prefix:
+        variables.append(("REDIS_KEY_PREFIX", d.app_key_prefix))
+    variables += list(urls(d, host, port, passwords).items())
     return templates.render("app/env.env.j2", spec_file=comment(d.spec_file), environment=comment(d.environment),
-                            placeholders=placeholders, variables=[(dotenv_name(name), dotenv_value(name, value))
-                                                                  for name, value in variables])
+                            placeholders=placeholders, rbac=d.auth_mode == "rbac",
+                            variables=[(dotenv_name(name), dotenv_value(name, value)) for name, value in variables])
 
 
 def _redis_conf(d: Deployment) -> str:
@@ -61,11 +83,28 @@ def _redis_conf(d: Deployment) -> str:
     skipped = [comment(f"{name} {value}") for name, value in d.effective_parameters if name in left_out]
     return templates.render(
         "app/redis.conf.conf.j2", spec_file=comment(d.spec_file), environment=comment(d.environment),
-        features=comment("".join(["TLS, " if d.tls else "", "a password, " if d.auth else ""])),
-        tls=d.tls, auth=d.auth, port=d.port, parameters=parameters, skipped=skipped,
+        features=comment("".join(["TLS, " if d.tls else "",
+                                  {"token": "a password, ", "rbac": "its users (RBAC), "}.get(d.auth_mode or "", "")])),
+        tls=d.tls, token=d.auth_mode == "token", users=_acl_users(d), port=d.port, parameters=parameters, skipped=skipped,
         group=comment(f"{d.parameter_group_name} ({d.engine_family})"),
         node=comment(f"{d.node.name} has {d.node.memory_gib} GiB; ElastiCache sets maxmemory to "
                      f"{d.node.maxmemory_bytes} bytes"))
+
+
+# ElastiCache switches the default user off when a Valkey user group is attached; the local
+# server mirrors it for every RBAC spec (a Redis OSS spec also lists it among its users).
+DEFAULT_USER_OFF = ("default", ("off", "-@all"))
+
+
+def _acl_users(d: Deployment) -> list[tuple[Conf, Conf]]:
+    """redis.conf `user` lines: name, then each ACL rule as its own argument (the password a
+    placeholder: `>__BROKER_PASSWORD__`)."""
+    if d.auth_mode != "rbac":
+        return []
+    lines = [] if any(u.user_name == "default" for u in d.users) else [DEFAULT_USER_OFF]
+    lines += [(u.user_name, ((">" + u.credential.placeholder,) if u.credential else ()) + tuple(u.access_string.split()))
+              for u in d.users]
+    return [(conf_value(name), Conf(" ".join(conf_value(rule) for rule in rules))) for name, rules in lines]
 
 
 def _celeryconfig(d: Deployment) -> str:
@@ -77,7 +116,13 @@ def _celeryconfig(d: Deployment) -> str:
                                  f"{d.spec_file}."),
         keepalive=d.client_keepalive,
         server_timeout=comment(f"{d.server_idle_timeout} s" if d.server_idle_timeout else "off"),
-        broker_url=python_literal("CELERY_BROKER_URL"), result_backend_url=python_literal("CELERY_RESULT_BACKEND"))
+        broker_url=python_literal("CELERY_BROKER_URL"), result_backend_url=python_literal("CELERY_RESULT_BACKEND"),
+        broker_prefix=_prefix(d, "broker"), result_prefix=_prefix(d, "result_backend"))
+
+
+def _prefix(d: Deployment, role: str):
+    prefix = d.key_prefixes.get(role)
+    return python_literal(prefix) if prefix else None
 
 
 @cache

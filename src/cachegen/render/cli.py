@@ -18,7 +18,8 @@ from typing import Any
 
 from .. import catalog, templates
 from ..model import Deployment
-from ..plan import ENDPOINT_PATHS, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, Plan, Ref, Resource
+from ..plan import (ENDPOINT_PATHS, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, USER_GROUP,
+                    Plan, Ref, Resource, user_resource_id, user_secret_id)
 from .escape import CLI_PARAMETER_FILE_PREFIXES, Shell, comment, jmespath, shell_word
 
 @dataclass(frozen=True)
@@ -148,6 +149,9 @@ def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str]
             out.append(Shell(f"{option}={shell_word('file://' + value.path)}"))
         elif kind is list and len(value) == 1 and type(value[0]) is ShellVar:
             out.append(Shell(f"{option}={_word(value[0])}"))
+        elif kind is list and len(value) == 1 and type(value[0]) is ParameterFile:
+            # a secret in a list (a user's Passwords): the whole list, as JSON, comes from the file
+            out.append(Shell(f"{option}={shell_word('file://' + value[0].path)}"))
         elif kind is list or kind is dict:
             try:
                 out.append(Shell(f"{option}={shell_word(_json(plan, value))}"))
@@ -246,10 +250,10 @@ def _parameter_group(plan: Plan) -> dict[str, Any] | None:
     return out
 
 
-def _secret(plan: Plan, d: Deployment) -> dict[str, Any] | None:
-    if SECRET not in plan.by_id:
+def _secret(plan: Plan, d: Deployment, resource_id: str = SECRET) -> dict[str, Any] | None:
+    if resource_id not in plan.by_id:
         return None
-    secret = plan.get(SECRET)
+    secret = plan.get(resource_id)
     assert d.token is not None
     name = secret.name
     return {
@@ -263,6 +267,37 @@ def _secret(plan: Plan, d: Deployment) -> dict[str, Any] | None:
         "delete": command("secretsmanager", "delete-secret",
                           args(SecretId=name,
                                RecoveryWindowInDays=catalog.quotas("secretsmanager")["recovery_window_min_days"])),
+    }
+
+
+def _users(plan: Plan, d: Deployment) -> dict[str, Any] | None:
+    """RBAC: each user's secret and user, then the user group; each waited for until active
+    (a user group takes only active users, a replication group only an active user group)."""
+    if USER_GROUP not in plan.by_id:
+        return None
+    users = []
+    for user in d.users:
+        resource = plan.get(user_resource_id(user))
+        [user_id] = args(UserId=user.user_id)
+        users.append({
+            "id": shell_word(user.user_id),
+            "secret": _secret(plan, d, user_secret_id(user)) if user.credential else None,
+            "exists": command("elasticache", "describe-users", [user_id]),
+            "create": call(plan, resource, "CreateUser"),
+            "status": command("elasticache", "describe-users", [user_id, query("Users[0].Status")]),
+            "delete": command("elasticache", "delete-user", [user_id]),
+        })
+    group = plan.get(USER_GROUP)
+    [group_id] = args(UserGroupId=group.name)
+    return {
+        "users": users,
+        "group": {
+            "name": shell_word(group.name),
+            "exists": command("elasticache", "describe-user-groups", [group_id]),
+            "create": call(plan, group, "CreateUserGroup"),
+            "status": command("elasticache", "describe-user-groups", [group_id, query("UserGroups[0].Status")]),
+            "delete": command("elasticache", "delete-user-group", [group_id]),
+        },
     }
 
 
@@ -357,18 +392,22 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
         "subnet_group": _subnet_group(plan),
         "parameter_group": _parameter_group(plan),
         "secret": _secret(plan, d),
+        "rbac": _users(plan, d),
         "topic": _topic(plan),
         "log_groups": _log_groups(plan),
         "group": _replication_group(plan, d),
         "monitoring": _monitoring(plan),
     }
-    create_steps = ["security-group", "subnet-group", "parameter-group", "secret", "topic", "log-groups",
-                    "replication-group", "alarms"]
+    create_steps = ["security-group", "subnet-group", "parameter-group",
+                    *(["users", "user-group"] if context["rbac"] else ["secret"]),
+                    "topic", "log-groups", "replication-group", "alarms"]
     shards = [f"{s:04d}" for s in range(1, d.shards + 1)]
     return {
         "create.sh": render_script("create.sh", d, "cli/create.sh.j2", create_steps, [
             "Creates the ElastiCache deployment in dependency order: security group, subnet group,",
-            "parameter group, AUTH token secret, SNS topic, log groups, replication group; waits until",
+            "parameter group, " + ("the users (each password generated into its own secret) and their user"
+                                   if context["rbac"] else "AUTH token secret, SNS topic, log groups, replication group; waits until"),
+            *(["group, SNS topic, log groups, replication group; waits until"] if context["rbac"] else []),
             "it is available, puts the CloudWatch alarms and dashboards and prints the endpoints. Safe",
             "to re-run: each step checks whether its resource exists, so a second run picks up where a",
             "failed one stopped.",
@@ -378,11 +417,24 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
             + (", keeping a final snapshot." if d.final_snapshot_name else "."),
             "Refuses without --yes, and always for a protected environment.",
         ], options=[YES, NO_WAIT], **context),
+        **_rotation(d),
         "failover-test.sh": render_script("failover-test.sh", d, "cli/failover-test.sh.j2", shards, [
             "Failover drill: promotes a replica in every shard with `test-failover`, waits, and",
             "reports each shard's new primary.",
         ], shards=[shell_word(s) for s in shards], group=context["group"]),
     }
+
+
+def _rotation(d: Deployment) -> dict[str, str]:
+    """rotate-credentials.sh: the periodic rotation of the AUTH token or the users' passwords."""
+    from ..procedures import rotation
+    from .procedure import script
+
+    procedure = rotation(d)
+    if procedure is None:
+        return {}
+    return {"rotate-credentials.sh": script(d, [procedure], f"{procedure.title}: run it periodically (no spec change).",
+                                            name="rotate-credentials.sh")}
 
 
 def render_script(script: str, d: Deployment, template: str, steps: list[str], purpose: list[str],

@@ -161,6 +161,8 @@ TRANSFORMS: dict[str, Callable[[Resource], dict[str, Any]]] = {
     "AWS::ElastiCache::ReplicationGroup": _as_is("CreateReplicationGroup"),
     "AWS::CloudWatch::Alarm": _as_is("PutMetricAlarm"),
     "AWS::CloudWatch::Dashboard": _as_is("PutDashboard"),
+    "AWS::ElastiCache::User": _as_is("CreateUser"),
+    "AWS::ElastiCache::UserGroup": _as_is("CreateUserGroup"),
 }
 
 
@@ -187,6 +189,8 @@ INTRINSICS: dict[tuple[str, str], Callable[[str, str], tuple[Any, str]]] = {
     ("AWS::ElastiCache::SubnetGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::ElastiCache::ParameterGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::Logs::LogGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::ElastiCache::User", "Name"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::ElastiCache::UserGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SNS::Topic", "Arn"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SecretsManager::Secret", "Arn"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SecretsManager::Secret", "SecretString"):

@@ -13,6 +13,7 @@ RULES: list[Rule] = []
 AWS_MANAGED_SNS_KEYS = {"alias/aws/sns"}
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$")
 AUTH = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html"
+RBAC = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html"
 KMS_KEY = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{36}|alias/[A-Za-z0-9/_-]+)"
                      r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|alias/[A-Za-z0-9/_-]+)$")
 
@@ -21,9 +22,53 @@ KMS_KEY = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{
 def auth_needs_tls(ctx: Context) -> Iterator[Finding]:
     security = ctx.spec.security
     if security.auth.enabled and not security.in_transit_encryption.enabled:
-        yield Finding(("security", "auth", "enabled"),
-                      "an AUTH token needs in-transit encryption: AWS rejects AuthToken without TransitEncryptionEnabled",
+        what = ("RBAC needs in-transit encryption: AWS attaches a user group only to a group with TLS"
+                if security.auth.mode == "rbac" else
+                "an AUTH token needs in-transit encryption: AWS rejects AuthToken without TransitEncryptionEnabled")
+        yield Finding(("security", "auth", "enabled"), what,
                       expected="security.in_transit_encryption.enabled: true (or auth.enabled: false)")
+
+
+@rule(RULES, "V206", "RBAC is generated for engines whose access strings take its rules, with TLS required",
+      RBAC, stage="spec",
+      rationale="AWS documents subcommand rules (`+script|load`) from Redis OSS 7.0, and attaches a user group "
+                "only when in-transit encryption is required (not `preferred`).")
+def rbac_engine(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    auth = spec.security.auth
+    if not (auth.enabled and auth.mode == "rbac"):
+        return
+    minimum = catalog.features()[f"rbac_min_{spec.engine.name}_version"]
+    if catalog.version_key(spec.engine.version) < catalog.version_key(minimum):
+        yield Finding(("security", "auth", "mode"),
+                      f"RBAC access strings need {spec.engine.name} {minimum} or later; the spec runs "
+                      f"{spec.engine.version}", expected=f"engine.version {minimum} or later, or auth mode `token`")
+    transit = spec.security.in_transit_encryption
+    if transit.enabled and transit.mode != "required":
+        yield Finding(("security", "in_transit_encryption", "mode"),
+                      "a user group is attached only when in-transit encryption is required",
+                      expected="mode: required (migrate through `preferred` first, then attach the users)")
+    if auth.secret_name is not None:
+        yield Finding(("security", "auth", "secret_name"),
+                      "secret_name names the AUTH token's secret; with RBAC each user has its own "
+                      "(<name>/<environment>/users/<role>)", expected="no secret_name with mode rbac")
+
+
+@rule(RULES, "V207", "Each role's keys are told apart by its key prefix", RBAC, stage="spec",
+      rationale="A user may touch the keys its prefix matches: if one role's prefix starts another's (`app:` and "
+                "`app:cache:`), the first role's user reaches the second role's keys.")
+def key_prefixes_apart(ctx: Context) -> Iterator[Finding]:
+    from ..resolve import key_prefixes
+
+    if not (ctx.spec.security.auth.enabled and ctx.spec.security.auth.mode == "rbac"):
+        return
+    prefixes = key_prefixes(ctx.spec)
+    for role, prefix in prefixes.items():
+        for other, other_prefix in prefixes.items():
+            if role != other and other_prefix.startswith(prefix) and (prefix != other_prefix or role < other):
+                yield Finding(("celery", role, "key_prefix"),
+                              f"the {role} key prefix `{prefix}` also matches the {other}'s keys (`{other_prefix}`)",
+                              expected="prefixes of which none starts another, e.g. broker:, results:, cache:")
 
 
 @rule(RULES, "V202", "The generated AUTH token uses only the characters AWS allows", AUTH, stage="spec")
@@ -100,11 +145,25 @@ def encryption_in_transit(ctx: Context) -> Iterator[Finding]:
                       "transit encryption mode `preferred` still accepts plain-text connections")
 
 
-@rule(RULES, "CG003", "An AUTH token is required", AUTH, blocking=False, severity="warning",
+@rule(RULES, "CG003", "Clients authenticate (an AUTH token or RBAC users)", AUTH, blocking=False, severity="warning",
       rationale="Without AUTH (or RBAC), anything that reaches the port can read and flush every queue.")
 def authentication(ctx: Context) -> Iterator[Finding]:
     if not ctx.deployment.auth:
-        yield Finding(("security", "auth", "enabled"), "no AUTH token: any client in the security group gets in")
+        yield Finding(("security", "auth", "enabled"), "no authentication: any client in the security group gets in")
+
+
+@rule(RULES, "CG006", "Production gives each Celery role its own user (RBAC) instead of one shared AUTH token", RBAC,
+      blocking=False, severity="info",
+      rationale="With one token every client can do everything: a web process can flush the broker's queues. With "
+                "RBAC the broker, the result backend and the cache each connect as a user that has only its "
+                "role's commands, keys and channels (`security.auth.mode: rbac`).")
+def least_privilege(ctx: Context) -> Iterator[Finding]:
+    d = ctx.deployment
+    if not (d.production and d.auth_mode == "token" and d.roles):
+        return
+    minimum = catalog.features()[f"rbac_min_{d.engine}_version"]
+    if catalog.version_key(d.engine_version) >= catalog.version_key(minimum):
+        yield Finding(("security", "auth"), "every client of this production group shares one AUTH token")
 
 
 @rule(RULES, "CG005", "Production uses a customer-managed KMS key for encryption at rest",

@@ -1,0 +1,70 @@
+"""Least-privilege access (RBAC): each Celery role's Redis ACL rules, derived from data.
+
+`data/access.yaml` lists, per role, the commands that kombu's Redis transport, Celery's
+Redis result backend and a cache client issue, each with the source line it comes from;
+the key and channel patterns are written around the role's key prefix. The access string
+of a user is built here and nowhere else: the CloudFormation user, the CLI script, the local
+redis.conf and the real-server test all read `User.access_string`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import catalog
+
+# The Celery roles that get a user of their own, in the order users are listed.
+ROLES = ("broker", "result_backend", "cache")
+SHORT_NAMES = {"broker": "broker", "result_backend": "results", "cache": "cache", "operator": "operator"}
+
+
+def _data() -> dict[str, Any]:
+    return catalog.access_rules()
+
+
+def default_prefix(role: str) -> str:
+    return _data()["default_prefixes"][role]
+
+
+def short_name(role: str) -> str:
+    """The role's word in user ids, secret names and placeholders: `results`, not `result_backend`."""
+    return SHORT_NAMES[role]
+
+
+def purpose(role: str) -> str:
+    return _data()["roles"][role]["purpose"]
+
+
+def _applies(condition: dict[str, Any], db: int | None, engine: str, version: str) -> bool:
+    """Whether a conditional command is needed (db_not_zero) and known to the engine (min_<engine>)."""
+    if condition.get("db_not_zero") and not db:
+        return False
+    minimum = condition.get(f"min_{engine}")
+    return minimum is None or catalog.version_key(version) >= catalog.version_key(minimum)
+
+
+def access_string(role: str, prefix: str, db: int | None, engine: str, version: str) -> str:
+    """`on ~<keys> &<channels> -@all +<command> ...` for one role (the password is not part of it).
+
+    No `resetchannels`: ElastiCache documents no such rule, and a new user of Redis OSS 7.0+ or
+    Valkey (the versions RBAC is generated for, rule V206) starts with no channel at all."""
+    entry = _data()["roles"][role]
+    substitutions = {"prefix": prefix, "db": "" if db is None else str(db)}
+    rules = ["on"]
+    rules += ["~" + pattern.format(**substitutions) for pattern in entry["keys"]]
+    rules += ["&" + pattern.format(**substitutions) for pattern in entry["channels"]]
+    rules += entry.get("categories", ["-@all"])
+    commands = list(entry["commands"])
+    commands += [name for name, condition in _data()["conditional"].items()
+                 if role in condition["roles"] and _applies(condition, db, engine, version)]
+    rules += ["+" + name for name in commands]
+    return " ".join(rules)
+
+
+def default_user_access() -> str:
+    return _data()["default_user"]["access_string"]
+
+
+def sources() -> dict[str, str]:
+    """Where the facts come from: package versions read and the date."""
+    return _data()["sources"]
