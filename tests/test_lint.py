@@ -19,6 +19,7 @@ TRIGGERS = {
     "CG003": "security:\n  auth: {enabled: false}\n",
     "CG004": "network:\n  allowed_cidrs: [0.0.0.0/0]\n",
     "CG005": "lint: {ignore: null}\n",
+    "CG006": "security:\n  auth: {mode: token}\n",
     "CG010": "preset: production\nprotected: true\ntopology: {replicas_per_shard: 0, multi_az: false}\n",
     "CG011": "preset: production\ntopology: {multi_az: false}\n",
     "CG012": "preset: production\nbackups: {retention_days: 0}\n",
@@ -32,7 +33,8 @@ TRIGGERS = {
     "CG024": "celery:\n  workers: {count: 40, concurrency: 32}\n  broker: {pool_limit: 20}\n",
     "CG032": "engine: {version: '5.0.6'}\nlogs: {slow_log: {enabled: false}, engine_log: {enabled: false}}\n",
 }
-CHANGE_RULES = {"CG030": "port: 6380\n", "CG031": "engine: {version: '6.2'}\n"}
+CHANGE_RULES = {"CG030": "port: 6380\n", "CG031": "engine: {version: '6.2'}\n",
+                "CG033": "security:\n  auth: {mode: rbac}\n"}
 
 
 def _spec(tmp_path: Path, body: str, name: str = "x.yaml", environment: str = "prod") -> Path:

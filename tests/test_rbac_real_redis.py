@@ -250,3 +250,29 @@ def test_check_connection_passes_with_the_cache_user(prod, server, tmp_path):
     assert "INFO is not allowed for this user" in result.stdout
     [cache_user] = [u.user_name for u in deployment.users if u.role == "cache"]
     assert _denials(server) == [f"{cache_user}: command `info` (toplevel)"], "only INFO, which the script reports"
+
+
+def test_health_figures_need_the_operator_user(prod, server, tmp_path):
+    """redis_health.py runs INFO and SLOWLOG GET: the operator user may, the cache user gets the hint."""
+    from urllib.parse import quote
+
+    deployment, files = prod
+    script = tmp_path / "redis_health.py"
+    script.write_text(files["app/redis_health.py"])
+    env = {**os.environ, "REDIS_CA_CERTS": str(server["tls"]["ca"])}
+    env.pop("REDIS_URL", None)
+
+    def url(role: str) -> str:
+        [user] = [u for u in deployment.users if u.role == role]
+        password = quote(server["passwords"][user.credential.secret_name], safe="")
+        return f"rediss://{user.user_name}:{password}@127.0.0.1:{server['port']}/0?ssl_cert_reqs=required"
+
+    operator = subprocess.run([sys.executable, str(script), "--url", url("operator")], capture_output=True, text=True,
+                              env=env, timeout=60)
+    assert operator.returncode == 0, operator.stdout + operator.stderr
+    assert "maxmemory_policy" in operator.stdout and "noeviction" in operator.stdout
+    cache = subprocess.run([sys.executable, str(script), "--url", url("cache")], capture_output=True, text=True,
+                           env=env, timeout=60)
+    assert cache.returncode == 1 and "operator user" in cache.stdout + cache.stderr
+    assert not [p for p in server["passwords"].values() if p in operator.stdout + cache.stdout + cache.stderr]
+    _denials(server)

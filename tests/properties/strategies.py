@@ -193,6 +193,11 @@ def _engine(draw) -> tuple[dict[str, Any], str]:
     return {"name": name, "version": version}, draw(st.sampled_from(sorted(nodes)))
 
 
+# key prefixes with every character the language allows (`:` `/` `.` `-` `_`), some overlapping
+KEY_PREFIXES = st.one_of(st.sampled_from(["app:", "app:cache:", "a", "q/0.", "x-y_z.w:"]),
+                         st.from_regex(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,12}$", fullmatch=True))
+
+
 @st.composite
 def _topology(draw) -> tuple[dict[str, Any], dict[str, Any]]:
     """A topology and the Celery section it allows; sizes up to 500 nodes, most of them small."""
@@ -221,6 +226,9 @@ def _topology(draw) -> tuple[dict[str, Any], dict[str, Any]]:
         dbs = draw(st.lists(st.integers(0, 15), min_size=3, max_size=3))
         celery.update({role: {"enabled": draw(st.booleans()), "db": db}
                        for role, db in zip(("broker", "result_backend", "cache"), dbs)})
+    for role in ("broker", "result_backend", "cache"):  # a prefix of its own, now and then (RBAC's keys)
+        if draw(st.integers(0, 3)) == 0:
+            celery[role]["key_prefix"] = draw(KEY_PREFIXES)
     return topology, celery
 
 
@@ -264,7 +272,8 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
                       "final_snapshot": draw(st.booleans())}
     doc["maintenance_window"] = maintenance
     doc.update(draw(_free_text()))
-    doc["security"] = {"auth": {"enabled": draw(st.booleans()), "generation": {
+    doc["security"] = {"auth": {"enabled": draw(st.booleans()), "mode": draw(st.sampled_from(["token", "rbac"])),
+                                "generation": {
         "length": draw(st.integers(16, 128)),
         "special_characters": draw(st.text("!&#$^<>-", max_size=8))}}}
     values = draw(st.dictionaries(st.sampled_from(["timeout", "tcp-keepalive"]), st.sampled_from([0, 300, 600]),

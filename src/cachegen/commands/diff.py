@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import cost
+from .. import cost, procedures
 from ..compiler import compile_spec, render
 from ..previous import previous_compiled
 from ..render.cost import decimal_text
@@ -53,6 +53,8 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
     # replacement only means something for one environment over time (or two specs of one environment)
     replaced = [what for _, value, what in REPLACING if value(old) != value(new)] \
         if old.environment == new.environment else []
+    # one environment over time: the changes that need a procedure, not only a stack update
+    needs_plan = [p.title for p in procedures.plan(old, new)] if old.environment == new.environment else []
     files: dict[str, list[str]] = {}
     if artifacts:
         old_files, new_files = render(old), render(new)
@@ -68,7 +70,8 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
                                                    "delta": decimal_text(cost_delta),
                                                    "old_missing": list(old_estimate.missing),
                                                    "new_missing": list(new_estimate.missing)},
-                                  "replaces_replication_group": replaced}
+                                  "replaces_replication_group": replaced,
+                                  "needs_plan": needs_plan}
         if artifacts:
             report["artifacts"] = {name: "".join(lines) for name, lines in files.items()}
         print(json.dumps(report, indent=2, default=str))
@@ -85,6 +88,9 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
                   f"${abs(cost_delta):.2f})")
         for what in replaced:
             print(f"REPLACES the replication group: {what} changes (CloudFormation creates a new, empty group)")
+        if needs_plan:
+            target = f"cachegen plan {first} --against {against}" if against else "cachegen plan SPEC --against REV"
+            print(f"needs a change procedure ({'; '.join(needs_plan)}): {target} writes it")
         for lines in files.values():
             sys.stdout.writelines(lines)
     return 1 if settings else 0

@@ -51,16 +51,22 @@ def parameter_family_change(ctx: Context) -> Iterator[Finding]:
                                          f"{d.engine_family}: a new parameter group is needed")
 
 
-@rule(RULES, "CG033", "A change of how clients authenticate follows a procedure, never a plain stack update",
+@rule(RULES, "CG033", "A change of how clients connect (authentication, TLS) follows a procedure, never a plain stack update",
       "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html", blocking=False, severity="error",
       rationale="Moving between an AUTH token and RBAC users, or turning authentication on or off, changes what "
                 "every client must send: applied at once, clients still holding the old credentials are locked "
                 "out. AWS's migration keeps both working while the clients roll (ROTATE, then SET or DELETE).")
 def authentication_change(ctx: Context) -> Iterator[Finding]:
     previous, d = ctx.previous, ctx.deployment
-    if previous is None or previous.auth_mode == d.auth_mode:
+    if previous is None:
         return
-    before, after = previous.auth_mode or "no authentication", d.auth_mode or "no authentication"
-    yield Finding(("security", "auth", "mode" if previous.auth and d.auth else "enabled"),
-                  f"authentication changes from {before} to {after}: clients with the old credentials are locked "
-                  f"out unless the change follows its migration procedure")
+    if previous.auth_mode != d.auth_mode:
+        before, after = previous.auth_mode or "no authentication", d.auth_mode or "no authentication"
+        yield Finding(("security", "auth", "mode" if previous.auth and d.auth else "enabled"),
+                      f"authentication changes from {before} to {after}: clients with the old credentials are locked "
+                      f"out unless the change follows its migration procedure (`cachegen plan`)")
+    plain_before = not previous.tls or previous.transit_encryption_mode == "preferred"
+    if plain_before and d.tls and d.transit_encryption_mode != "preferred":
+        yield Finding(("security", "in_transit_encryption"),
+                      "encryption in transit becomes required while plain-text clients may still connect: go through "
+                      "`preferred` and roll the clients first (`cachegen plan`)")
