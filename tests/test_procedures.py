@@ -118,14 +118,21 @@ def test_tls_before_rbac_when_both_change(specs):
     assert [p.id for p in procedures.plan(old, new)] == ["transit-encryption", "authentication"]
 
 
-def test_tls_on_an_old_engine_is_blocked_with_the_reason(specs):
+def test_tls_on_an_old_engine_takes_the_replacement_path(specs):
+    """Redis OSS 6.2 cannot change encryption in transit in place (7.0+ can): a new group from a
+    snapshot, with TLS, under an id of its own."""
     from cachegen import procedures
 
     old = specs("old-plain", 'engine: {version: "6.2"}\nsecurity: {in_transit_encryption: {enabled: false}, '
                              'auth: {enabled: false}}\n')
-    new = specs("old-tls", 'engine: {version: "6.2"}\nsecurity: {auth: {enabled: false}}\n')
+    same_id = specs("old-tls", 'engine: {version: "6.2"}\nsecurity: {auth: {enabled: false}}\n')
+    [blocked] = procedures.plan(old, same_id)
+    assert blocked.id == "replacement" and "encryption in transit" in blocked.title and blocked.blocked
+    new = specs("old-tls-2", 'engine: {version: "6.2"}\nsecurity: {auth: {enabled: false}}\n'
+                             'replication_group_id: ai-job-matching-prod-tls\n')
     [procedure] = procedures.plan(old, new)
-    assert procedure.blocked and "7.0" in procedure.blocked and not procedure.steps
+    create = [a.call.input for s in procedure.steps for a in s.actions if a.call.operation == "CreateReplicationGroup"]
+    assert procedure.id == "replacement" and not procedure.blocked and create[0]["TransitEncryptionEnabled"] is True
 
 
 def test_engine_upgrade_across_families_creates_the_new_group_first(specs, awscli, tmp_path):
@@ -180,7 +187,7 @@ def test_replicas_down_to_zero_turns_failover_off_first(specs, awscli, tmp_path)
     assert _operations(grow[0])[0] == "run:IncreaseReplicaCount" and "replica" in grow[0].sources[0]
 
 
-def test_shards_added_online(specs, awscli, tmp_path):
+def test_shards_removed_and_added_online(specs, awscli, tmp_path):
     from cachegen import procedures
 
     cluster = "topology: {cluster_mode: enabled, shards: %d}\ncelery: {cache: {db: 0}, broker: {enabled: false}, " \
@@ -189,7 +196,11 @@ def test_shards_added_online(specs, awscli, tmp_path):
     [procedure] = procedures.plan(old, new)
     call = procedure.steps[0].actions[0].call.input
     assert call["NodeGroupCount"] == 2 and call["NodeGroupsToRemove"] == ["0003"]
+    assert "scaling-redis-cluster-mode-enabled" in procedure.sources[0] and procedure.steps[0].clients
     _valid(awscli, _script_commands(new, [procedure], tmp_path))
+    [grow] = procedures.plan(new, old)
+    added = grow.steps[0].actions[0].call.input
+    assert added["NodeGroupCount"] == 3 and "NodeGroupsToRemove" not in added
 
 
 @pytest.mark.parametrize("change, what", [

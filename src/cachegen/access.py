@@ -65,6 +65,11 @@ def default_user_access() -> str:
     return _data()["default_user"]["access_string"]
 
 
+def iam_client_minimums() -> dict[str, str]:
+    """The kombu and Celery versions that pass a credential provider to redis-py (IAM)."""
+    return _data()["iam_client_minimums"]
+
+
 def sources() -> dict[str, str]:
     """Where the facts come from: package versions read and the date."""
     return _data()["sources"]

@@ -47,7 +47,7 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
     report = Report([], [])
     checks = [("replication group", _replication_group), ("subnet group", _subnet_group),
               ("security group", _security_group), ("parameter group", _parameter_group),
-              ("users", _users), ("user group", _user_group),
+              ("users", _users), ("user group", _user_group), ("IAM policies", _iam_policies),
               ("log groups", _log_groups), ("topic", _topic), ("alarms", _alarms), ("dashboards", _dashboards)]
     for name, run in checks:
         try:
@@ -136,6 +136,44 @@ def _user_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iter
     members = sorted(_name(plan, ref) for ref in wanted["UserIds"])
     if sorted(group.get("UserIds", [])) != members:
         yield Difference(f"user group {wanted['UserGroupId']}", "UserIds", members, sorted(group.get("UserIds", [])))
+
+
+def _iam_policies(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    """IAM: each user's connect policy, its document compared with the plan's (the account id read
+    from the live policy's own ARN)."""
+    from urllib.parse import unquote
+
+    from .plan import AccountId, Join
+
+    wanted = plan.of_type("AWS::IAM::ManagedPolicy")
+    if not wanted:
+        return
+    iam = client("iam")
+    live = {p["PolicyName"]: p for page in iam.get_paginator("list_policies").paginate(Scope="Local")
+            for p in page["Policies"]}
+    for resource in wanted:
+        create = resource.calls["CreatePolicy"]
+        found = live.get(create["PolicyName"])
+        if found is None:
+            yield Difference(f"IAM policy {create['PolicyName']}", "exists", True, None)
+            continue
+        account = found["Arn"].split(":")[4]
+
+        def text(value: Any) -> Any:
+            if isinstance(value, Join):
+                return "".join(account if isinstance(p, AccountId) else p for p in value.parts)
+            if isinstance(value, dict):
+                return {k: text(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [text(v) for v in value]
+            return value
+
+        version = iam.get_policy_version(PolicyArn=found["Arn"], VersionId=found["DefaultVersionId"])["PolicyVersion"]
+        document = version["Document"]
+        if isinstance(document, str):  # the API returns it URL-encoded; boto3 usually decodes it
+            document = json.loads(unquote(document))
+        if document != text(create["PolicyDocument"]):
+            yield Difference(f"IAM policy {create['PolicyName']}", "PolicyDocument", "as generated", "changed")
 
 
 def _subnet_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:

@@ -17,7 +17,8 @@ from .spec import Celery, Cost, Spec
 if TYPE_CHECKING:
     from .plan import Plan
 
-Service = Literal["elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch"]
+Service = Literal["elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch", "iam"]
+# the services whose resources cachegen tags (an IAM managed policy takes no tags in CloudFormation)
 SERVICES: tuple[Service, ...] = ("elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch")
 # The AUTH token's stand-in in .env.example and redis.conf (the app scripts look for it too).
 TOKEN_PLACEHOLDER = "__REDIS_PASSWORD__"
@@ -116,8 +117,10 @@ class User:
     user_id: str  # unique in the account and region
     user_name: str  # what a client sends in AUTH / the URL
     access_string: str  # Redis ACL rules, derived from the role (cachegen.access)
-    credential: Credential | None  # None: the switched-off default user, which needs no password
+    credential: Credential | None  # its password's secret; None: IAM, or the switched-off default user
     purpose: str  # what it is for, in words
+    authentication: Literal["password", "iam", "none"] = "password"  # none: the default user, switched off
+    credential_provider: str | None = None  # IAM: the class in app/elasticache_iam.py that makes its tokens
 
 
 @dataclass(frozen=True)
@@ -127,8 +130,9 @@ class Url:
     variable: str  # REDIS_URL | CELERY_BROKER_URL | CELERY_RESULT_BACKEND
     db: int
     purpose: str  # what it is for, in words
-    user: str | None = None  # the RBAC user name in the URL; None: the AUTH token alone (or no auth)
-    credential: Credential | None = None  # the password in the URL; None: no auth
+    user: str | None = None  # the RBAC or IAM user name in the URL; None: the AUTH token alone (or no auth)
+    credential: Credential | None = None  # the password in the URL; None: no auth, or IAM
+    credential_provider: str | None = None  # IAM: module.Class of the user's token provider
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ class Deployment:
     at_rest_encryption: bool
     kms_key_id: str | None
     auth: bool
-    auth_mode: Literal["token", "rbac"] | None  # None: no authentication
+    auth_mode: Literal["token", "rbac", "iam"] | None  # None: no authentication
     auth_secret_name: str | None  # the AUTH token's secret (mode token)
     secret_kms_key_id: str | None
     token: TokenPolicy | None  # how the AUTH token or each user's password is generated
@@ -246,7 +250,7 @@ class Deployment:
     @property
     def credentials(self) -> tuple[Credential, ...]:
         """Every secret a client needs: the AUTH token's, or each RBAC user's (in the order of users)."""
-        if self.auth_mode == "rbac":
+        if self.users:
             return tuple(u.credential for u in self.users if u.credential)
         if self.auth_secret_name:
             return (Credential(self.auth_secret_name, TOKEN_PLACEHOLDER),)

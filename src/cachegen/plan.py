@@ -78,10 +78,19 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class AccountId:
+    """The AWS account the stack or script runs in (an ARN's account part): `${AWS::AccountId}` in
+    CloudFormation, a shell variable the CLI script reads with sts get-caller-identity."""
+
+
+ACCOUNT_ID = AccountId()
+
+
+@dataclass(frozen=True)
 class Join:
     """Text made of literal parts and references, e.g. a URL around the endpoint address."""
 
-    parts: tuple[str | Ref, ...]
+    parts: tuple[str | Ref | AccountId, ...]
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,7 @@ CREATE = {
     "AWS::CloudWatch::Dashboard": "PutDashboard",
     "AWS::ElastiCache::User": "CreateUser",
     "AWS::ElastiCache::UserGroup": "CreateUserGroup",
+    "AWS::IAM::ManagedPolicy": "CreatePolicy",
 }
 NAME_MEMBER = {
     "AWS::ElastiCache::SubnetGroup": "CacheSubnetGroupName",
@@ -163,6 +173,7 @@ NAME_MEMBER = {
     "AWS::CloudWatch::Dashboard": "DashboardName",
     "AWS::ElastiCache::User": "UserId",
     "AWS::ElastiCache::UserGroup": "UserGroupId",
+    "AWS::IAM::ManagedPolicy": "PolicyName",
 }
 
 GROUP = "ReplicationGroup"
@@ -188,6 +199,10 @@ def user_secret_id(user: User) -> str:
     return f"{_camel(user.role)}UserSecret"
 
 
+def iam_policy_id(user: User) -> str:
+    return f"{_camel(user.role)}ConnectPolicy"
+
+
 def _tag_list(d: Deployment, service: Service) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in d.tags[service]]
 
@@ -205,6 +220,7 @@ def build(d: Deployment) -> Plan:
     resources.extend(elasticache_user(d, user) for user in d.users)
     if d.user_group_id:
         resources.append(user_group(d))
+    resources.extend(connect_policy(d, user) for user in d.users if user.authentication == "iam")
     resources.extend(log_group(d, log) for log in d.log_destinations)
     if d.topic_name:
         resources.append(topic(d))
@@ -304,12 +320,30 @@ def elasticache_user(d: Deployment, user: User) -> Resource:
     """CreateUser: a password from the user's own secret, or (the default user, switched off) none."""
     create: dict[str, Any] = {"UserId": user.user_id, "UserName": user.user_name, "Engine": d.engine,
                               "AccessString": user.access_string}
-    if user.credential:
+    if user.authentication == "iam":
+        create["AuthenticationMode"] = {"Type": "iam"}
+    elif user.credential:
         create["Passwords"] = [Ref(user_secret_id(user), "SecretString")]
     else:
         create["NoPasswordRequired"] = True
     create["Tags"] = _tag_list(d, "elasticache")
     return Resource(user_resource_id(user), "AWS::ElastiCache::User", "elasticache", {"CreateUser": create})
+
+
+def _arn(d: Deployment, resource: str) -> Join:
+    return Join((f"arn:{d.partition}:elasticache:{d.region}:", ACCOUNT_ID, f":{resource}"))
+
+
+def connect_policy(d: Deployment, user: User) -> Resource:
+    """IAM: the managed policy that lets a principal connect as this user (elasticache:Connect on
+    the replication group and the user), for the application's roles to attach."""
+    return Resource(iam_policy_id(user), "AWS::IAM::ManagedPolicy", "iam", {"CreatePolicy": {
+        "PolicyName": f"{user.user_id}-connect",
+        "Description": f"Connect to {d.replication_group_id} as {user.user_name} ({user.purpose}) with IAM",
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "elasticache:Connect",
+            "Resource": [_arn(d, f"replicationgroup:{d.replication_group_id}"), _arn(d, f"user:{user.user_id}")]}]},
+    }})
 
 
 def user_group(d: Deployment) -> Resource:
@@ -589,7 +623,9 @@ def outputs(d: Deployment) -> tuple[Output, ...]:
                           Ref(GROUP, "ReaderEndPoint.Address")))
     out.append(Output("Port", "Port of the endpoints", port))
     for url in d.urls:
-        credentials, note = "", ""
+        credentials, note = f"{url.user}@" if url.user else "", ""
+        if url.credential_provider:
+            note = f" (user {url.user} authenticates with IAM tokens: {url.credential_provider} makes them)"
         if url.credential:
             variable = url.credential.placeholder.strip("_")
             credentials = f"{url.user or ''}:${{{variable}}}@"
@@ -601,6 +637,9 @@ def outputs(d: Deployment) -> tuple[Output, ...]:
     if d.auth_secret_name:
         out.append(Output("AuthTokenSecretArn", "Secrets Manager secret holding the AUTH token", Ref(SECRET, "Arn")))
     for user in d.users:
+        if user.authentication == "iam":
+            out.append(Output(f"{iam_policy_id(user)}Arn", f"IAM policy to attach to the roles that connect as "
+                              f"{user.user_name} ({user.purpose})", Ref(iam_policy_id(user), "Arn")))
         if user.credential:
             out.append(Output(f"{user_secret_id(user)}Arn", f"Secrets Manager secret holding the password of "
                               f"{user.user_name} ({user.purpose})", Ref(user_secret_id(user), "Arn")))

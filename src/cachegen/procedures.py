@@ -214,6 +214,8 @@ def replacement(old: Deployment, new: Deployment) -> Procedure | None:
     changed = [what for _, value, what in REPLACING if value(old) != value(new)]
     if old.engine == "valkey" and new.engine == "redis":
         changed.append("engine (valkey back to redis)")
+    if _transit(old) != _transit(new) and not _transit_in_place(new):
+        changed.append(f"encryption in transit ({new.engine} {new.engine_version} cannot change it in place)")
     if not changed:
         return None
     snapshot = f"{old.replication_group_id}-before-replacement"
@@ -292,18 +294,22 @@ def engine(old: Deployment, new: Deployment) -> Procedure | None:
                      "them; the old parameter group leaves the stack and is deleted by it.", blocked=blocked)
 
 
+def _transit(d: Deployment) -> str:
+    return d.transit_encryption_mode or ("required" if d.tls else "off")
+
+
+def _transit_in_place(d: Deployment) -> bool:
+    """Whether the engine changes encryption in transit on a running group (Redis OSS 7.0+, Valkey 7.2+)."""
+    minimum = catalog.features()[f"transit_encryption_mode_min_{d.engine}_version"]
+    return catalog.version_key(d.engine_version) >= catalog.version_key(minimum)
+
+
 def transit_encryption(old: Deployment, new: Deployment) -> Procedure | None:
     """Off -> preferred -> required with the clients rolled to TLS in between (Redis OSS 7.0+,
     Valkey 7.2+); on older engines only a new group can change it."""
-    before = old.transit_encryption_mode or ("required" if old.tls else "off")
-    after = new.transit_encryption_mode or ("required" if new.tls else "off")
-    if before == after:
+    before, after = _transit(old), _transit(new)
+    if before == after or not _transit_in_place(new):  # an older engine: `replacement` builds a new group
         return None
-    minimum = catalog.features()[f"transit_encryption_mode_min_{new.engine}_version"]
-    if catalog.version_key(new.engine_version) < catalog.version_key(minimum):
-        return Procedure("transit-encryption", f"Encryption in transit {before} -> {after}", (TLS_MIGRATION,), (),
-                         "", blocked=f"{new.engine} {new.engine_version} cannot change encryption in transit in "
-                                     f"place ({minimum}+ can): upgrade the engine first, or replace the group")
     steps: list[Step] = []
     if before == "off":
         steps.append(_modify(new, "turn encryption in transit on in `preferred` mode (TLS and plain text both accepted)",

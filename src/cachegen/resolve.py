@@ -145,7 +145,12 @@ def production(spec: Spec, preset: str | None) -> bool:
 
 
 def rbac(spec: Spec) -> bool:
-    return spec.security.auth.enabled and spec.security.auth.mode == "rbac"
+    """Clients connect as users of their own (RBAC with passwords, or IAM)."""
+    return spec.security.auth.enabled and spec.security.auth.mode in ("rbac", "iam")
+
+
+# IAM: the module the application imports its token providers from (app/elasticache_iam.py)
+IAM_MODULE = "elasticache_iam"
 
 
 def key_prefixes(spec: Spec) -> dict[str, str]:
@@ -169,15 +174,19 @@ def users(spec: Spec, group_id: str) -> tuple[User, ...]:
     out = []
     if spec.engine.name == "redis":  # AWS requires a user named default in a Redis OSS user group, not in Valkey's
         out.append(User("default", f"{group_id}-default", "default", access.default_user_access(), None,
-                        "ElastiCache's default user, switched off: a client must name its user"))
+                        "ElastiCache's default user, switched off: a client must name its user", authentication="none"))
+    iam = spec.security.auth.mode == "iam"
     for role in (*[r for r in access.ROLES if r in serves(spec)], "operator"):
         short = access.short_name(role)
         db = getattr(spec.celery, role).db if role in access.ROLES else None
+        # IAM: the user name must equal the user id; the token comes from the provider class
         out.append(User(
             role, f"{group_id}-{short}", f"{group_id}-{short}",
             access.access_string(role, prefixes.get(role, ""), db, spec.engine.name, spec.engine.version),
-            Credential(f"{spec.name}/{spec.environment}/users/{short}", f"__{short.upper()}_PASSWORD__"),
-            access.purpose(role)))
+            None if iam else Credential(f"{spec.name}/{spec.environment}/users/{short}", f"__{short.upper()}_PASSWORD__"),
+            access.purpose(role), authentication="iam" if iam else "password",
+            credential_provider=f"{IAM_MODULE}.{''.join(p.capitalize() for p in role.split('_'))}Credentials"
+            if iam else None))
     return tuple(out)
 
 
@@ -196,7 +205,7 @@ def urls(spec: Spec, group_users: tuple[User, ...] = ()) -> tuple[Url, ...]:
         user = by_role.get(role or "operator")
         if user is None:
             return Url(variable, db, purpose, None, token)
-        return Url(variable, db, purpose, user.user_name, user.credential)
+        return Url(variable, db, purpose, user.user_name, user.credential, user.credential_provider)
 
     out = [url("REDIS_URL", app_role, app_db, "the application's cache" if "cache" in roles else "the application")]
     if "broker" in roles:

@@ -129,11 +129,13 @@ class TokenGeneration(Section):
 
 class Auth(Section):
     enabled: bool = Field(True, description="Require authentication (needs in-transit encryption).")
-    mode: Literal["token", "rbac"] = Field(
+    mode: Literal["token", "rbac", "iam"] = Field(
         "token", description="`token`: one AUTH token every client shares. `rbac`: role-based access control, one "
                              "ElastiCache user per Celery role the spec enables (broker, result backend, cache) and "
                              "an operator, each with its own generated password and only the commands, keys and "
-                             "channels its role uses; the `default` user is switched off (Redis OSS 6.2+ or Valkey).")
+                             "channels its role uses; the `default` user is switched off (Redis OSS 7.0+ or Valkey). "
+                             "`iam`: the same users, authenticating with short-lived IAM tokens instead of passwords; "
+                             "each role's IAM policy (elasticache:Connect) is generated, for the application's roles.")
     secret_name: str | None = Field(None, description="Secrets Manager secret of the AUTH token (mode `token`); "
                                                       "default: <name>/<environment>/auth-token. With `rbac` each user's "
                                                       "password has its own secret, <name>/<environment>/users/<role>.")

@@ -90,6 +90,20 @@ def _cfn_value(resources: dict[str, Any], value: Any) -> Any:
     return value
 
 
+ACCOUNT = "123456789012"  # what create.sh --dry-run prints for the caller's account
+
+
+def _unsub(value: Any) -> Any:
+    """A document whose strings may be {"Fn::Sub": text}: each as its text."""
+    if isinstance(value, dict):
+        if set(value) == {"Fn::Sub"}:
+            return value["Fn::Sub"]
+        return {k: _unsub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsub(v) for v in value]
+    return value
+
+
 def _permissions(entries: list[dict[str, Any]]) -> list[tuple]:
     out = []
     for e in entries:
@@ -154,6 +168,11 @@ def expected_from_stack(resources: dict[str, Any]) -> dict[tuple[str, str], Any]
             out[("CreateUser", p["UserId"])] = {**p, "Tags": _tags(p["Tags"])}
         elif kind == "AWS::ElastiCache::UserGroup":
             out[("CreateUserGroup", p["UserGroupId"])] = {**p, "Tags": _tags(p["Tags"])}
+        elif kind == "AWS::IAM::ManagedPolicy":  # the account id: ${AWS::AccountId} here, the caller's in the script
+            raw = json.dumps(resource["Properties"]["PolicyDocument"]).replace("${AWS::AccountId}", ACCOUNT)
+            out[("CreatePolicy", p["ManagedPolicyName"])] = {
+                "PolicyName": p["ManagedPolicyName"], "Description": p["Description"],
+                "PolicyDocument": _unsub(json.loads(raw))}
         elif kind == "AWS::CloudWatch::Dashboard":
             out[("PutDashboard", p["DashboardName"])] = {"DashboardName": p["DashboardName"],
                                                          "DashboardBody": json.loads(p["DashboardBody"])}
@@ -167,7 +186,7 @@ NAMES = {"CreateCacheSubnetGroup": "CacheSubnetGroupName", "CreateSecurityGroup"
          "CreateSecret": "Name", "CreateTopic": "Name", "CreateLogGroup": "logGroupName",
          "PutRetentionPolicy": "logGroupName", "CreateReplicationGroup": "ReplicationGroupId",
          "PutMetricAlarm": "AlarmName", "PutDashboard": "DashboardName", "CreateUser": "UserId",
-         "CreateUserGroup": "UserGroupId"}
+         "CreateUserGroup": "UserGroupId", "CreatePolicy": "PolicyName"}
 
 
 def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[str, str], Any]) -> dict:
@@ -193,6 +212,8 @@ def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[
                          **{p["ParameterName"]: p["ParameterValue"] for p in params["ParameterNameValues"]}}
             if operation == "PutDashboard":
                 value["DashboardBody"] = json.loads(value["DashboardBody"])
+            if operation == "CreatePolicy":
+                value["PolicyDocument"] = json.loads(value["PolicyDocument"])
             out[(operation, name)] = value
         elif operation == "AuthorizeSecurityGroupIngress":
             [name] = groups

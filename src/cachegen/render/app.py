@@ -14,7 +14,7 @@ from urllib.parse import quote
 from .. import templates
 from ..model import Deployment
 from ..plan import Plan
-from .escape import Conf, comment, conf_value, dotenv_name, dotenv_value, python_literal
+from .escape import Conf, Python, comment, conf_value, dotenv_name, dotenv_value, python_literal
 
 HOST_PLACEHOLDER = "__REDIS_HOST__"
 SCRIPTS = ("check_connection.py", "redis_health.py")
@@ -28,6 +28,8 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     }
     if d.roles & {"broker", "result_backend"}:
         files["celeryconfig.py"] = _celeryconfig(d)
+    if d.auth_mode == "iam":
+        files["elasticache_iam.py"] = _iam_module(d)
     for script in SCRIPTS:  # each copy knows its environment (python_literal: a spec value in Python)
         if ENVIRONMENT_LINE not in _script(script):
             raise RuntimeError(f"templates/app/{script} lost its `ENVIRONMENT = None` line")
@@ -50,11 +52,17 @@ def urls(d: Deployment, host: str, port: int, passwords: Mapping[str, str]) -> d
     percent-encoded (`! # $ ^` and friends)."""
     out = {}
     for url in d.urls:
-        credentials = ""
+        credentials, query = "", d.url_query
         if url.credential and passwords.get(url.credential.secret_name):
             user = quote(url.user, safe="") if url.user else ""
             credentials = f"{user}:{quote(passwords[url.credential.secret_name], safe='')}@"
-        out[url.variable] = f"{d.url_scheme}://{credentials}{host}:{port}/{url.db}{d.url_query}"
+        elif url.credential_provider and url.variable != "REDIS_URL":
+            # IAM: kombu and Celery read the provider from the URL (and drop the user name the URL
+            # shows for the reader). REDIS_URL has neither: redis-py's from_url takes no provider,
+            # and refuses a user name beside one (REDIS_CREDENTIAL_PROVIDER, REDIS_USERNAME).
+            credentials = f"{quote(url.user or '', safe='')}@"
+            query += ("&" if query else "?") + f"credential_provider={url.credential_provider}"
+        out[url.variable] = f"{d.url_scheme}://{credentials}{host}:{port}/{url.db}{query}"
     return out
 
 
@@ -68,11 +76,13 @@ def env_text(d: Deployment, host: str, port: int, passwords: Mapping[str, str], 
         variables.append(("REDIS_USERNAME", app.user))
     if app.credential:
         variables.append(("REDIS_PASSWORD", passwords.get(app.credential.secret_name, "")))
+    if app.credential_provider:
+        variables.append(("REDIS_CREDENTIAL_PROVIDER", app.credential_provider))
     if d.app_key_prefix:
         variables.append(("REDIS_KEY_PREFIX", d.app_key_prefix))
     variables += list(urls(d, host, port, passwords).items())
     return templates.render("app/env.env.j2", spec_file=comment(d.spec_file), environment=comment(d.environment),
-                            placeholders=placeholders, rbac=d.auth_mode == "rbac",
+                            placeholders=placeholders, rbac=d.auth_mode == "rbac", iam=d.auth_mode == "iam",
                             variables=[(dotenv_name(name), dotenv_value(name, value)) for name, value in variables])
 
 
@@ -84,7 +94,9 @@ def _redis_conf(d: Deployment) -> str:
     return templates.render(
         "app/redis.conf.conf.j2", spec_file=comment(d.spec_file), environment=comment(d.environment),
         features=comment("".join(["TLS, " if d.tls else "",
-                                  {"token": "a password, ", "rbac": "its users (RBAC), "}.get(d.auth_mode or "", "")])),
+                                  {"token": "a password, ", "rbac": "its users (RBAC), ",
+                                   "iam": "its users (with passwords here: IAM exists only on AWS), "}
+                                  .get(d.auth_mode or "", "")])),
         tls=d.tls, token=d.auth_mode == "token", users=_acl_users(d), port=d.port, parameters=parameters, skipped=skipped,
         group=comment(f"{d.parameter_group_name} ({d.engine_family})"),
         node=comment(f"{d.node.name} has {d.node.memory_gib} GiB; ElastiCache sets maxmemory to "
@@ -99,12 +111,35 @@ DEFAULT_USER_OFF = ("default", ("off", "-@all"))
 def _acl_users(d: Deployment) -> list[tuple[Conf, Conf]]:
     """redis.conf `user` lines: name, then each ACL rule as its own argument (the password a
     placeholder: `>__BROKER_PASSWORD__`)."""
-    if d.auth_mode != "rbac":
+    if not d.users:
         return []
     lines = [] if any(u.user_name == "default" for u in d.users) else [DEFAULT_USER_OFF]
-    lines += [(u.user_name, ((">" + u.credential.placeholder,) if u.credential else ()) + tuple(u.access_string.split()))
-              for u in d.users]
+    # an IAM user gets a local password (__<ROLE>_PASSWORD__): a local server cannot check IAM tokens
+    lines += [(u.user_name, ((">" + _local_placeholder(u),) if u.authentication != "none" else ())
+               + tuple(u.access_string.split())) for u in d.users]
     return [(conf_value(name), Conf(" ".join(conf_value(rule) for rule in rules))) for name, rules in lines]
+
+
+def _local_placeholder(user) -> str:
+    from .. import access
+
+    return user.credential.placeholder if user.credential else f"__{access.short_name(user.role).upper()}_PASSWORD__"
+
+
+def _iam_module(d: Deployment) -> str:
+    from .. import access, catalog
+
+    minimums = access.iam_client_minimums()
+    providers = [(Python(u.credential_provider.rsplit(".", 1)[1]), python_literal(u.user_name))
+                 for u in d.users if u.credential_provider and u.credential_provider.rsplit(".", 1)[1].isidentifier()]
+    return templates.render(
+        "app/elasticache_iam.py.j2", title=comment(f"IAM token providers for {d.name} ({d.environment}), generated by "
+                                                   f"cachegen from {d.spec_file}."),
+        group_comment=comment(d.replication_group_id), group=python_literal(d.replication_group_id),
+        region=python_literal(d.region), token_seconds=catalog.features()["iam_token_seconds"],
+        kombu_minimum=comment(minimums["kombu"]), celery_minimum=comment(minimums["celery"]),
+        kombu_tuple=Python(repr(catalog.version_key(minimums["kombu"]))),
+        celery_tuple=Python(repr(catalog.version_key(minimums["celery"]))), providers=providers)
 
 
 def _celeryconfig(d: Deployment) -> str:
@@ -117,7 +152,7 @@ def _celeryconfig(d: Deployment) -> str:
         keepalive=d.client_keepalive,
         server_timeout=comment(f"{d.server_idle_timeout} s" if d.server_idle_timeout else "off"),
         broker_url=python_literal("CELERY_BROKER_URL"), result_backend_url=python_literal("CELERY_RESULT_BACKEND"),
-        broker_prefix=_prefix(d, "broker"), result_prefix=_prefix(d, "result_backend"))
+        broker_prefix=_prefix(d, "broker"), result_prefix=_prefix(d, "result_backend"), iam=d.auth_mode == "iam")
 
 
 def _prefix(d: Deployment, role: str):

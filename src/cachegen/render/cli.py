@@ -19,7 +19,7 @@ from typing import Any
 from .. import catalog, templates
 from ..model import Deployment
 from ..plan import (ENDPOINT_PATHS, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, USER_GROUP,
-                    Plan, Ref, Resource, user_resource_id, user_secret_id)
+                    AccountId, Join, Plan, Ref, Resource, user_resource_id, user_secret_id)
 from .escape import CLI_PARAMETER_FILE_PREFIXES, Shell, comment, jmespath, shell_word
 
 @dataclass(frozen=True)
@@ -89,6 +89,18 @@ def _reference(plan: Plan, ref: Ref) -> Any:
 
 
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# Where an ARN holds the account id in a JSON structure (an IAM policy): the script's
+# $ACCOUNT_ID (sts get-caller-identity) takes its place, outside the quoted JSON text.
+ACCOUNT_SENTINEL = "\x00account\x00"
+ACCOUNT = ShellVar("ACCOUNT_ID")
+
+
+def _with_account(text: str) -> Shell:
+    """JSON text as one shell word, each account sentinel (JSON-escaped) replaced by "$ACCOUNT_ID"."""
+    marker = json.dumps(ACCOUNT_SENTINEL)[1:-1]
+    if marker not in text:
+        return shell_word(text)
+    return Shell(f'"${ACCOUNT.name}"'.join(shell_word(part) if part else "''" for part in text.split(marker)))
 
 
 def _json(plan: Plan | None, value: Any) -> str:
@@ -105,6 +117,8 @@ def _json(plan: Plan | None, value: Any) -> str:
             target = _reference(plan, item)
             if type(target) is str:
                 return target
+        if type(item) is Join and all(type(p) is str or type(p) is AccountId for p in item.parts):
+            return "".join(ACCOUNT_SENTINEL if type(p) is AccountId else p for p in item.parts)
         raise TypeError(f"{item!r} has no JSON form")
 
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=reference)
@@ -154,7 +168,7 @@ def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str]
             out.append(Shell(f"{option}={shell_word('file://' + value[0].path)}"))
         elif kind is list or kind is dict:
             try:
-                out.append(Shell(f"{option}={shell_word(_json(plan, value))}"))
+                out.append(Shell(f"{option}={_with_account(_json(plan, value))}"))
             except TypeError:  # a ShellVar: its value exists only when the script runs
                 raise ValueError(f"{key}: a run-time value inside a structure") from None
         else:
@@ -289,7 +303,16 @@ def _users(plan: Plan, d: Deployment) -> dict[str, Any] | None:
         })
     group = plan.get(USER_GROUP)
     [group_id] = args(UserGroupId=group.name)
+    policies = [{
+        "name": shell_word(policy.name),
+        "find": command("iam", "list-policies", [*args(Scope="Local"), query(jmespath(
+            "Policies[?PolicyName=={}] | [0].Arn", policy.name))]),
+        "create": call(plan, policy, "CreatePolicy"),
+    } for policy in plan.of_type("AWS::IAM::ManagedPolicy")]
     return {
+        "policies": policies,
+        "account": command("sts", "get-caller-identity", [query("Account")]),
+        "delete_policy": command("iam", "delete-policy", [Shell('--policy-arn="$policy_arn"')]),
         "users": users,
         "group": {
             "name": shell_word(group.name),
@@ -400,6 +423,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     }
     create_steps = ["security-group", "subnet-group", "parameter-group",
                     *(["users", "user-group"] if context["rbac"] else ["secret"]),
+                    *(["iam-policies"] if context["rbac"] and context["rbac"]["policies"] else []),
                     "topic", "log-groups", "replication-group", "alarms"]
     shards = [f"{s:04d}" for s in range(1, d.shards + 1)]
     return {

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import catalog, templates
 from ..model import Deployment
-from ..plan import Join, Plan, Ref, Resource, Stack, sns_topic_arn
+from ..plan import AccountId, Join, Plan, Ref, Resource, Stack, sns_topic_arn
 from .cfn_yaml import GetAtt, Ref as CfnRef, Sub, dump
 from .escape import Yaml, comment, shell_word
 
@@ -147,6 +147,12 @@ def _log_group(r: Resource) -> dict[str, Any]:
     return out
 
 
+def _managed_policy(r: Resource) -> dict[str, Any]:
+    create = r.calls["CreatePolicy"]
+    return {"ManagedPolicyName": create["PolicyName"], "Description": create["Description"],
+            "PolicyDocument": create["PolicyDocument"]}
+
+
 def _as_is(operation: str) -> Callable[[Resource], dict[str, Any]]:
     return lambda r: dict(r.calls[operation])
 
@@ -163,6 +169,7 @@ TRANSFORMS: dict[str, Callable[[Resource], dict[str, Any]]] = {
     "AWS::CloudWatch::Dashboard": _as_is("PutDashboard"),
     "AWS::ElastiCache::User": _as_is("CreateUser"),
     "AWS::ElastiCache::UserGroup": _as_is("CreateUserGroup"),
+    "AWS::IAM::ManagedPolicy": _managed_policy,
 }
 
 
@@ -191,6 +198,7 @@ INTRINSICS: dict[tuple[str, str], Callable[[str, str], tuple[Any, str]]] = {
     ("AWS::Logs::LogGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::ElastiCache::User", "Name"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::ElastiCache::UserGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::IAM::ManagedPolicy", "Arn"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SNS::Topic", "Arn"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SecretsManager::Secret", "Arn"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SecretsManager::Secret", "SecretString"):
@@ -239,7 +247,9 @@ def _value(plan: Plan, stack: Stack, value: Any) -> Any:
     if isinstance(value, Join):
         template = ""
         for part in value.parts:
-            if isinstance(part, Ref):
+            if isinstance(part, AccountId):
+                template += "${AWS::AccountId}"
+            elif isinstance(part, Ref):
                 variable = _intrinsic(plan, stack, part)[1]
                 template += "${" + variable + "}"
             else:

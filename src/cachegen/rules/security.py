@@ -22,26 +22,28 @@ KMS_KEY = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[0-9a-f-]{
 def auth_needs_tls(ctx: Context) -> Iterator[Finding]:
     security = ctx.spec.security
     if security.auth.enabled and not security.in_transit_encryption.enabled:
-        what = ("RBAC needs in-transit encryption: AWS attaches a user group only to a group with TLS"
-                if security.auth.mode == "rbac" else
+        what = (f"{security.auth.mode.upper()} needs in-transit encryption: AWS attaches a user group only to a "
+                "group with TLS" if security.auth.mode in ("rbac", "iam") else
                 "an AUTH token needs in-transit encryption: AWS rejects AuthToken without TransitEncryptionEnabled")
         yield Finding(("security", "auth", "enabled"), what,
                       expected="security.in_transit_encryption.enabled: true (or auth.enabled: false)")
 
 
-@rule(RULES, "V206", "RBAC is generated for engines whose access strings take its rules, with TLS required",
+@rule(RULES, "V206", "RBAC and IAM users are generated for engines that take their rules, with TLS required",
       RBAC, stage="spec",
-      rationale="AWS documents subcommand rules (`+script|load`) from Redis OSS 7.0, and attaches a user group "
-                "only when in-transit encryption is required (not `preferred`).")
+      rationale="AWS documents subcommand rules (`+script|load`) from Redis OSS 7.0 and IAM authentication from "
+                "Redis OSS 7.0 and Valkey 7.2 (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html), "
+                "and attaches a user group only when in-transit encryption is required (not `preferred`).")
 def rbac_engine(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
     auth = spec.security.auth
-    if not (auth.enabled and auth.mode == "rbac"):
+    if not (auth.enabled and auth.mode in ("rbac", "iam")):
         return
-    minimum = catalog.features()[f"rbac_min_{spec.engine.name}_version"]
+    minimum = catalog.features()[f"{auth.mode}_min_{spec.engine.name}_version"]
     if catalog.version_key(spec.engine.version) < catalog.version_key(minimum):
+        what = "RBAC access strings need" if auth.mode == "rbac" else "IAM authentication needs"
         yield Finding(("security", "auth", "mode"),
-                      f"RBAC access strings need {spec.engine.name} {minimum} or later; the spec runs "
+                      f"{what} {spec.engine.name} {minimum} or later; the spec runs "
                       f"{spec.engine.version}", expected=f"engine.version {minimum} or later, or auth mode `token`")
     transit = spec.security.in_transit_encryption
     if transit.enabled and transit.mode != "required":
@@ -51,7 +53,7 @@ def rbac_engine(ctx: Context) -> Iterator[Finding]:
     if auth.secret_name is not None:
         yield Finding(("security", "auth", "secret_name"),
                       "secret_name names the AUTH token's secret; with RBAC each user has its own "
-                      "(<name>/<environment>/users/<role>)", expected="no secret_name with mode rbac")
+                      "(<name>/<environment>/users/<role>), with IAM none", expected=f"no secret_name with mode {auth.mode}")
 
 
 @rule(RULES, "V207", "Each role's keys are told apart by its key prefix", RBAC, stage="spec",
@@ -60,7 +62,7 @@ def rbac_engine(ctx: Context) -> Iterator[Finding]:
 def key_prefixes_apart(ctx: Context) -> Iterator[Finding]:
     from ..resolve import key_prefixes
 
-    if not (ctx.spec.security.auth.enabled and ctx.spec.security.auth.mode == "rbac"):
+    if not (ctx.spec.security.auth.enabled and ctx.spec.security.auth.mode in ("rbac", "iam")):
         return
     prefixes = key_prefixes(ctx.spec)
     for role, prefix in prefixes.items():
