@@ -144,30 +144,55 @@ def _environment(prod, server, directory: Path) -> dict[str, str]:
 
 
 def test_celery_runs_with_only_its_roles_access(prod, server, tmp_path):
-    """A prefork worker with events, gossip and mingle; tasks, ETA, retry, group, chord, revoke,
-    remote control: all through the broker and result backend users, and nothing denied."""
+    """A prefork worker with events, gossip and mingle, an event receiver (`celery events
+    --dump`); tasks, ETA, retry, group, chord, revoke, remote control; then a task held for its ETA
+    when the worker shuts down warm is put back in the queue. All through the broker and result
+    backend users, and nothing denied."""
+    import redis
+
     deployment, files = prod
     _denials(server)
     (tmp_path / "celeryconfig.py").write_text(files["app/celeryconfig.py"])
     (tmp_path / "probe_tasks.py").write_text(TASKS)
     env = _environment(prod, server, tmp_path)
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "probe_tasks", "worker", "--pool=prefork",
-                               "--concurrency=2", "--loglevel=INFO", "-E", "-n", "probe@%h"],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    celery = [sys.executable, "-m", "celery", "-A", "probe_tasks"]
+    worker = subprocess.Popen([*celery, "worker", "--pool=prefork", "--concurrency=2", "--loglevel=INFO", "-E",
+                               "-n", "probe@%h"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    events = subprocess.Popen([*celery, "events", "--dump"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    broker = deployment.key_prefixes["broker"]
+    admin = redis.Redis(host="127.0.0.1", port=server["port"], db=deployment.celery.broker.db, username=ADMIN,
+                        password=server["admin_password"], ssl=True, ssl_ca_certs=str(server["tls"]["ca"]),
+                        ssl_cert_reqs="required")
     try:
         client = subprocess.run([sys.executable, "-c", CLIENT], cwd=tmp_path, env=env, capture_output=True,
                                 text=True, timeout=180)
-        inspect = subprocess.run([sys.executable, "-m", "celery", "-A", "probe_tasks", "inspect", "ping",
-                                  "--timeout=5"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        inspect = subprocess.run([*celery, "inspect", "ping", "--timeout=5"], cwd=tmp_path, env=env,
+                                 capture_output=True, text=True, timeout=60)
+        held = subprocess.run([sys.executable, "-c", "import probe_tasks; "
+                               "print(probe_tasks.add.apply_async((1, 1), countdown=3600).id)"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        for _ in range(100):  # the worker reserves the ETA task: kombu keeps it in unacked
+            if admin.hlen(f"{broker}unacked"):
+                break
+            __import__("time").sleep(0.2)
+        unacked = admin.hlen(f"{broker}unacked")
     finally:
-        worker.terminate()
+        events.terminate()
+        event_log, _ = events.communicate(timeout=30)
+        worker.terminate()  # SIGTERM: a warm shutdown, which restores what it holds
         output, _ = worker.communicate(timeout=60)
     denied = _denials(server)
     assert not denied, "the access strings lack what Celery used:\n" + "\n".join(denied)
     assert client.returncode == 0 and client.stdout.strip() == "ok", client.stdout + client.stderr + output[-3000:]
     assert inspect.returncode == 0 and "pong" in inspect.stdout, inspect.stdout + inspect.stderr
+    assert held.returncode == 0 and unacked >= 1, f"the ETA task was not held ({unacked})"
+    assert admin.hlen(f"{broker}unacked") == 0 and admin.llen(f"{broker}celery") >= 1, "not restored at shutdown"
+    assert "task succeeded" in event_log or "task-succeeded" in event_log, event_log[-2000:]
+    assert not re.search(r"NOPERM|NoPermission|NOSCRIPT|AuthenticationError", output + event_log)
     for password in server["passwords"].values():
-        assert password not in output + client.stdout + client.stderr, "a password reached a log"
+        assert password not in output + event_log + client.stdout + client.stderr, "a password reached a log"
 
 
 def test_every_key_celery_wrote_has_its_roles_prefix(prod, server):
@@ -276,3 +301,53 @@ def test_health_figures_need_the_operator_user(prod, server, tmp_path):
     assert cache.returncode == 1 and "operator user" in cache.stdout + cache.stderr
     assert not [p for p in server["passwords"].values() if p in operator.stdout + cache.stdout + cache.stderr]
     _denials(server)
+
+
+def test_a_missing_command_fails_the_check_by_name(prod, server, tmp_path):
+    """The check of the Celery test is real: with LPUSH taken from the broker user, publishing a
+    task is refused and ACL LOG names the command and the user."""
+    deployment, files = prod
+    [broker] = [u.user_name for u in deployment.users if u.role == "broker"]
+    (tmp_path / "celeryconfig.py").write_text(files["app/celeryconfig.py"])
+    (tmp_path / "probe_tasks.py").write_text(TASKS)
+    env = _environment(prod, server, tmp_path)
+    _denials(server)
+    server["admin"].execute_command("ACL", "SETUSER", broker, "-lpush")
+    try:
+        publish = subprocess.run([sys.executable, "-c", "import probe_tasks; probe_tasks.add.delay(1, 2)"],
+                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        server["admin"].execute_command("ACL", "SETUSER", broker, "+lpush")
+    assert publish.returncode != 0 and "lpush" in publish.stderr
+    assert f"{broker}: command `lpush` (toplevel)" in _denials(server)
+
+
+def test_the_rules_follow_the_prefix_celery_really_uses(tmp_path):
+    """Celery appends `_` to a result global_keyprefix ending in none of `:_-.`: the model writes the
+    prefix as Celery will use it, so the result backend user's key and channel rules match."""
+    import fnmatch
+
+    from cachegen.compiler import compile_spec, render
+
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    spec = tmp_path / "odd.yaml"
+    spec.write_text("extends: base.yaml\nenvironment: odd\nsecurity: {auth: {mode: rbac}}\n"
+                    "celery: {result_backend: {key_prefix: 'jobs/res'}}\n")
+    _, d = compile_spec(spec)
+    (tmp_path / "celeryconfig.py").write_text(render(d)["app/celeryconfig.py"])
+    probe = subprocess.run([sys.executable, "-c", textwrap.dedent("""\
+        from celery import Celery
+        app = Celery("probe")
+        app.config_from_object("celeryconfig")
+        key = app.backend.get_key_for_task("abc")
+        print(key.decode() if isinstance(key, bytes) else key)
+        """)], cwd=tmp_path, capture_output=True, text=True, timeout=60, env={
+        **os.environ, "PYTHONPATH": str(tmp_path), "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+        "CELERY_RESULT_BACKEND": "redis://127.0.0.1:1/1"})
+    assert probe.returncode == 0, probe.stderr
+    key = probe.stdout.strip()
+    [user] = [u for u in d.users if u.role == "result_backend"]
+    rules = user.access_string.split()
+    assert key == "jobs/res_celery-task-meta-abc"
+    assert any(fnmatch.fnmatchcase(key, r[1:]) for r in rules if r.startswith("~"))
+    assert any(fnmatch.fnmatchcase(key, r[1:]) for r in rules if r.startswith("&"))  # the channel is the key

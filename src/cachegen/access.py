@@ -26,6 +26,15 @@ def default_prefix(role: str) -> str:
     return _data()["default_prefixes"][role]
 
 
+def effective_prefix(role: str, prefix: str) -> str:
+    """The prefix the role's client really uses: Celery's result backend appends "_" to one that
+    ends in none of its separators (the access rules must match the keys it writes)."""
+    separators = _data()["roles"][role].get("prefix_ends_with")
+    if separators and prefix and prefix[-1] not in separators:
+        return prefix + "_"
+    return prefix
+
+
 def short_name(role: str) -> str:
     """The role's word in user ids, secret names and placeholders: `results`, not `result_backend`."""
     return SHORT_NAMES[role]
@@ -54,7 +63,7 @@ def access_string(role: str, prefix: str, db: int | None, engine: str, version: 
     rules += ["~" + pattern.format(**substitutions) for pattern in entry["keys"]]
     rules += ["&" + pattern.format(**substitutions) for pattern in entry["channels"]]
     rules += entry.get("categories", ["-@all"])
-    commands = list(entry["commands"])
+    commands = list(entry["commands"])  # the docs generator reads each one's why and source
     commands += [name for name, condition in _data()["conditional"].items()
                  if role in condition["roles"] and _applies(condition, db, engine, version)]
     rules += ["+" + name for name in commands]
@@ -70,6 +79,3 @@ def iam_client_minimums() -> dict[str, str]:
     return _data()["iam_client_minimums"]
 
 
-def sources() -> dict[str, str]:
-    """Where the facts come from: package versions read and the date."""
-    return _data()["sources"]

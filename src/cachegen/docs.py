@@ -191,37 +191,50 @@ def access_reference() -> str:
     from . import access, catalog
 
     data = catalog.access_rules()
-    lines = ["# Least-privilege access (RBAC)", "",
+    versions = "; ".join(f"{name} {version}" for name, version in data["versions"].items())
+    default = data["default_user"]
+    lines = ["# Least-privilege access (RBAC and IAM)", "",
              "Generated from `src/cachegen/data/access.yaml` by `python -m cachegen.docs`; do not edit.", "",
-             "With `security.auth.mode: rbac` each Celery role the spec enables connects as its own ElastiCache "
-             "user, whose access string allows only the commands, keys and pub/sub channels that role uses. The "
-             "lists below were read from the client libraries' source (versions in the table's links) and are "
-             "proven by a test that runs a real Celery worker against a real redis-server with these users "
-             "and requires an empty `ACL LOG`.", "",
-             f"Sources: {'; '.join(f'{name} {version}' for name, version in data['versions'].items())} "
-             f"(read {data['retrieved']}). ElastiCache's access-string rules: "
+             "With `security.auth.mode: rbac` (or `iam`) each Celery role the spec enables connects as its own "
+             "ElastiCache user, whose access string allows only the commands, keys and pub/sub channels that role "
+             "uses. Each command below links the line of kombu, Celery or redis-py that issues it; a `lua:` command "
+             "runs inside a script, which Redis checks against the same rules. A test runs a real Celery worker "
+             "(prefork, events, gossip, mingle, remote control, ETA, retry, group, chord, revoke) against a real "
+             "redis-server with these users and fails on any `ACL LOG` entry, naming the command.", "",
+             f"Read from {versions} on {data['retrieved']}. Key prefixes default to "
+             + ", ".join(f"`{prefix}` ({role})" for role, prefix in data["default_prefixes"].items())
+             + "; `celery.<role>.key_prefix` sets another. ElastiCache's access-string rules: "
              "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html", "",
-             f"The `default` user (Redis OSS only; AWS requires it in a Redis OSS user group): "
-             f"`{access.default_user_access()}`, no password: {data['default_user']['why']}", ""]
+             f"The `default` user (Redis OSS only): `{access.default_user_access()}`, no password. "
+             f"{default['why']} ({default['source']}).", "",
+             f"IAM (`mode: iam`) needs kombu {data['iam_client_minimums']['kombu']}+ and Celery "
+             f"{data['iam_client_minimums']['celery']}+, which pass the URL's `credential_provider` to redis-py "
+             f"({data['iam_client_minimums']['source']}, {data['iam_client_minimums']['celery_source']}).", ""]
+    databases = {"broker": 0, "result_backend": 1, "cache": 2}
     for role, entry in data["roles"].items():
         prefix = data["default_prefixes"].get(role, "")
-        db = {"broker": 0, "result_backend": 1, "cache": 2}.get(role)
+        string = access.access_string(role, prefix, databases.get(role), "redis", "7.1")
         lines += [f"## {role}: {entry['purpose']}", "", entry["why"], "",
-                  f"With the default prefix and database: `{access.access_string(role, prefix, db, 'redis', '7.1')}`",
-                  "", "| rule | why | source |", "|---|---|---|"]
-        for pattern in entry["keys"]:
-            lines.append(f"| `~{pattern}` | keys | |")
-        for pattern in entry["channels"]:
-            lines.append(f"| `&{pattern}` | pub/sub channel | |")
+                  f"With the default prefix and database (Redis OSS 7.1): `{string}`", "",
+                  "| rule | why | source |", "|---|---|---|"]
+        for kind, mark in (("keys", "~"), ("channels", "&")):
+            for pattern, rule in entry[kind].items():
+                lines.append(f"| `{mark}{pattern}` | {_cell(rule['why'])} | {rule['source']} |")
         for name, command in entry["commands"].items():
             lines.append(f"| `+{name}` | {_cell(command['why'])} | {command['source']} |")
         lines.append("")
-    lines += ["## Added when needed", "", "| rule | roles | when | why | source |", "|---|---|---|---|---|"]
+    lines += ["## Granted where needed", "", "| rule | roles | when | why | source |", "|---|---|---|---|---|"]
     for name, condition in data["conditional"].items():
         when = ", ".join(f"{key.removeprefix('min_')} {value}+" if key.startswith("min_") else "database other than 0"
                          for key, value in condition.items() if key.startswith("min_") or key == "db_not_zero")
-        lines.append(f"| `+{name}` | {', '.join(condition['roles'])} | {when or 'always'} | {_cell(condition['why'])} | "
+        lines.append(f"| `+{name}` | {', '.join(condition['roles'])} | {when} | {_cell(condition['why'])} | "
                      f"{condition['source']} |")
+    lines += ["", "## Not granted", "",
+              "Issued on paths a cachegen deployment does not take; an application that takes one needs the rule "
+              "added (and this list says which).", "", "| command | roles | when it is used | source |",
+              "|---|---|---|---|"]
+    for name, item in data["not_granted"].items():
+        lines.append(f"| `{name}` | {', '.join(item['roles'])} | {_cell(item['why'])} | {item['source']} |")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -133,6 +133,8 @@ class Url:
     user: str | None = None  # the RBAC or IAM user name in the URL; None: the AUTH token alone (or no auth)
     credential: Credential | None = None  # the password in the URL; None: no auth, or IAM
     credential_provider: str | None = None  # IAM: module.Class of the user's token provider
+    query: str = ""  # what the URL ends with: ?ssl_cert_reqs=required, and with IAM the provider
+    user_in_url: bool = True  # IAM's REDIS_URL names no user: redis-py refuses one beside a provider
 
 
 @dataclass(frozen=True)

@@ -623,7 +623,7 @@ def outputs(d: Deployment) -> tuple[Output, ...]:
                           Ref(GROUP, "ReaderEndPoint.Address")))
     out.append(Output("Port", "Port of the endpoints", port))
     for url in d.urls:
-        credentials, note = f"{url.user}@" if url.user else "", ""
+        credentials, note = f"{url.user}@" if url.user and url.user_in_url else "", ""
         if url.credential_provider:
             note = f" (user {url.user} authenticates with IAM tokens: {url.credential_provider} makes them)"
         if url.credential:
@@ -633,7 +633,7 @@ def outputs(d: Deployment) -> tuple[Output, ...]:
                     else f" ({variable}: the AUTH token, percent-encoded)")
         out.append(Output(
             _camel(url.variable.lower()), f"{url.variable}: {url.purpose}{note}",
-            Join((f"{d.url_scheme}://{credentials}", address, ":", port, f"/{url.db}{d.url_query}")), export=False))
+            Join((f"{d.url_scheme}://{credentials}", address, ":", port, f"/{url.db}{url.query}")), export=False))
     if d.auth_secret_name:
         out.append(Output("AuthTokenSecretArn", "Secrets Manager secret holding the AUTH token", Ref(SECRET, "Arn")))
     for user in d.users:

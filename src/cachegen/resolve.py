@@ -162,7 +162,7 @@ def key_prefixes(spec: Spec) -> dict[str, str]:
         if prefix is None and rbac(spec):
             prefix = access.default_prefix(role)
         if prefix:
-            out[role] = prefix
+            out[role] = access.effective_prefix(role, prefix)
     return out
 
 
@@ -201,11 +201,21 @@ def urls(spec: Spec, group_users: tuple[User, ...] = ()) -> tuple[Url, ...]:
     by_role = {u.role: u for u in group_users}
     token = Credential(secret_name(spec), TOKEN_PLACEHOLDER) if spec.security.auth.enabled else None
 
+    base_query = TLS_QUERY if spec.security.in_transit_encryption.enabled else ""
+
     def url(variable: str, role: str | None, db: int, purpose: str) -> Url:
         user = by_role.get(role or "operator")
         if user is None:
-            return Url(variable, db, purpose, None, token)
-        return Url(variable, db, purpose, user.user_name, user.credential, user.credential_provider)
+            return Url(variable, db, purpose, None, token, query=base_query)
+        provider = user.credential_provider
+        if provider and variable != "REDIS_URL":
+            # IAM: kombu and Celery read the provider from the URL (and drop the user name it shows).
+            # REDIS_URL has neither: redis-py's from_url takes no provider and refuses a user beside
+            # one (REDIS_CREDENTIAL_PROVIDER and REDIS_USERNAME say them).
+            return Url(variable, db, purpose, user.user_name, None, provider,
+                       query=base_query + ("&" if base_query else "?") + f"credential_provider={provider}")
+        return Url(variable, db, purpose, user.user_name, user.credential, provider, query=base_query,
+                   user_in_url=provider is None)
 
     out = [url("REDIS_URL", app_role, app_db, "the application's cache" if "cache" in roles else "the application")]
     if "broker" in roles:

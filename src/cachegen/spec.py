@@ -217,8 +217,9 @@ class Alarms(Section):
 
 def key_prefix_field(role: str, default: str) -> object:
     return Field(None, pattern=KEY_PREFIX, max_length=64,
-                 description=f"Prefix of every key (and pub/sub channel) of the {role}; its access rules are written "
-                             f"around it. Default: none with an AUTH token, `{default}` with rbac.",
+                 description=f"Prefix of every key (and pub/sub channel) of the {role}: letters, digits and "
+                             f"_ . : / - (no glob character, space or quote); its access rules are written around "
+                             f"it. Default: none with an AUTH token, `{default}` with rbac or iam.",
                  examples=[default])
 
 

@@ -155,8 +155,39 @@ def cluster_mode(args: argparse.Namespace) -> bool:
     return (value or "").strip().lower() == "true"
 
 
-def connect(url: str, cluster: bool = False) -> "redis.Redis":
+def env_setting(args: argparse.Namespace, name: str) -> str | None:
+    """A setting from the environment, else from the env file."""
+    if name in os.environ:
+        return os.environ[name]
+    path = Path(args.env_file)
+    try:
+        return read_env_file(path).get(name) if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def credential_provider(args: argparse.Namespace):
+    """IAM: an instance of REDIS_CREDENTIAL_PROVIDER (module.Class, e.g. elasticache_iam.CacheCredentials,
+    found beside this script or on the path); None without one."""
+    import importlib
+
+    dotted = env_setting(args, "REDIS_CREDENTIAL_PROVIDER")
+    if not dotted:
+        return None
+    module, _, name = dotted.rpartition(".")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        return getattr(importlib.import_module(module), name)()
+    except (ImportError, AttributeError) as error:
+        raise Failure(f"REDIS_CREDENTIAL_PROVIDER={dotted}: {error}",
+                      ["IAM authentication needs botocore and the generated elasticache_iam.py beside this script",
+                       "the process needs AWS credentials of a role holding the user's connect policy"])
+
+
+def connect(url: str, cluster: bool = False, provider=None) -> "redis.Redis":
     options = {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT}
+    if provider is not None:  # IAM: the provider signs a token per connection (the URL has no password)
+        options["credential_provider"] = provider
     ca_certs = os.environ.get("REDIS_CA_CERTS")
     if ca_certs and url.lower().startswith("rediss://"):
         if not Path(ca_certs).is_file():
@@ -259,13 +290,7 @@ def diagnose(error: BaseException, url: str) -> list[str]:
 def key_prefix(args: argparse.Namespace) -> str:
     """REDIS_KEY_PREFIX (environment, else the env file): with RBAC the URL's user may touch
     only keys that start with it, so the test key does too."""
-    if "REDIS_KEY_PREFIX" in os.environ:
-        return os.environ["REDIS_KEY_PREFIX"]
-    path = Path(args.env_file)
-    try:
-        return read_env_file(path).get("REDIS_KEY_PREFIX", "") if path.is_file() else ""
-    except (OSError, UnicodeDecodeError):
-        return ""
+    return env_setting(args, "REDIS_KEY_PREFIX") or ""
 
 
 def run_checks(client: "redis.Redis", url: str, prefix: str = "") -> None:
@@ -323,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                            "into .cachegen/<environment>.env"])
         say(f"URL: {mask(url)} (from {source})")
         try:
-            client = connect(url, cluster_mode(args))
+            client = connect(url, cluster_mode(args), credential_provider(args))
         except (redis.exceptions.RedisError, OSError) as error:  # the cluster client connects at once
             raise Failure(f"connect: {error}", diagnose(error, url)) from error
         except ValueError as error:  # redis-py rejects the URL itself (scheme, port, query)

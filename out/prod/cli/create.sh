@@ -213,7 +213,7 @@ if ! skipped users; then
       --user-id=ai-job-matching-prod-broker \
       --user-name=ai-job-matching-prod-broker \
       --engine=redis \
-      --access-string='on ~broker:* &broker:/0.celery.pidbox &broker:/0.celeryev/* &broker:/0.celeryev/worker.* -@all +ping +brpop +rpop +lpush +rpush +llen +del +exists +pexpire +sadd +srem +smembers +zadd +zrem +zrange +zrangebyscore +hset +hget +hdel +set +get +time +evalsha +script|load +script|exists +multi +exec +watch +unwatch +publish +psubscribe +punsubscribe +client|setname' \
+      --access-string='on ~broker:* &broker:/0.celery.pidbox &broker:/0.celeryev/* &broker:/0.celeryev/worker.* -@all +ping +brpop +lpush +rpush +llen +del +sadd +srem +smembers +hset +hget +hdel +zadd +zrem +zrange +zrangebyscore +set +get +exists +time +multi +exec +watch +unwatch +evalsha +script|load +script|exists +publish +psubscribe +punsubscribe' \
       --passwords=file:///dev/stdin \
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset password
@@ -257,7 +257,7 @@ if ! skipped users; then
       --user-id=ai-job-matching-prod-results \
       --user-name=ai-job-matching-prod-results \
       --engine=redis \
-      --access-string='on ~results:* &results:* -@all +ping +get +mget +set +setex +del +expire +incrby +exists +sismember +sadd +zadd +zcount +zrange +rpush +llen +lrange +evalsha +script|load +publish +subscribe +unsubscribe +multi +exec +select +client|setname' \
+      --access-string='on ~results:* &results:celery-task-meta-* &results:celery-taskset-meta-* -@all +ping +get +mget +set +setex +del +exists +expire +publish +subscribe +unsubscribe +multi +exec +zrange +zadd +zcount +sadd +sismember +evalsha +script|load +select' \
       --passwords=file:///dev/stdin \
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset password
@@ -301,7 +301,7 @@ if ! skipped users; then
       --user-id=ai-job-matching-prod-cache \
       --user-name=ai-job-matching-prod-cache \
       --engine=redis \
-      --access-string='on ~cache:* -@all +ping +get +set +del +expire +persist +mget +exists +incrby +mset +multi +exec +select +client|setname' \
+      --access-string='on ~cache:* -@all +ping +get +set +mget +mset +del +exists +expire +persist +incrby +multi +exec +select' \
       --passwords=file:///dev/stdin \
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset password

@@ -47,7 +47,7 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
         "derived.tags": dict(deployment.tags["elasticache"]),
         "derived.production": deployment.production,
         "derived.roles": sorted(deployment.roles),
-        "derived.urls": {url.variable: f"{deployment.url_scheme}://HOST:{deployment.port}/{url.db}{deployment.url_query}"
+        "derived.urls": {url.variable: f"{deployment.url_scheme}://HOST:{deployment.port}/{url.db}{url.query}"
                          for url in deployment.urls},
         "derived.endpoint": deployment.endpoint_kind,
         "derived.eviction_forbidden": deployment.evicting_forbidden,

@@ -52,17 +52,13 @@ def urls(d: Deployment, host: str, port: int, passwords: Mapping[str, str]) -> d
     percent-encoded (`! # $ ^` and friends)."""
     out = {}
     for url in d.urls:
-        credentials, query = "", d.url_query
+        credentials = ""
+        user = quote(url.user, safe="") if url.user and url.user_in_url else ""
         if url.credential and passwords.get(url.credential.secret_name):
-            user = quote(url.user, safe="") if url.user else ""
             credentials = f"{user}:{quote(passwords[url.credential.secret_name], safe='')}@"
-        elif url.credential_provider and url.variable != "REDIS_URL":
-            # IAM: kombu and Celery read the provider from the URL (and drop the user name the URL
-            # shows for the reader). REDIS_URL has neither: redis-py's from_url takes no provider,
-            # and refuses a user name beside one (REDIS_CREDENTIAL_PROVIDER, REDIS_USERNAME).
-            credentials = f"{quote(url.user or '', safe='')}@"
-            query += ("&" if query else "?") + f"credential_provider={url.credential_provider}"
-        out[url.variable] = f"{d.url_scheme}://{credentials}{host}:{port}/{url.db}{query}"
+        elif user:  # IAM: the user is named, its token comes from the provider
+            credentials = f"{user}@"
+        out[url.variable] = f"{d.url_scheme}://{credentials}{host}:{port}/{url.db}{url.query}"
     return out
 
 
