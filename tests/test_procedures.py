@@ -272,6 +272,8 @@ def test_the_plan_command_on_a_git_repository(tmp_path):
     text = (tmp_path / "plan" / "plan.md").read_text()
     assert "Clusters.RBAC.html" in text and "Scaling.RedisReplGrps.ScaleUp.html" in text
     assert text.index("AUTH token -> RBAC") < text.index("Node type")
+    diff = run_cli("diff", spec, "--against", "HEAD", cwd=tmp_path)
+    assert "needs a change procedure" in diff.out and f"cachegen plan {spec} --against HEAD" in diff.out
     apply = tmp_path / "plan" / "apply.sh"
     fake = tmp_path / "bin"
     fake.mkdir()

@@ -209,7 +209,10 @@ def access_reference() -> str:
              f"{default['why']} ({default['source']}).", "",
              f"IAM (`mode: iam`) needs kombu {data['iam_client_minimums']['kombu']}+ and Celery "
              f"{data['iam_client_minimums']['celery']}+, which pass the URL's `credential_provider` to redis-py "
-             f"({data['iam_client_minimums']['source']}, {data['iam_client_minimums']['celery_source']}).", ""]
+             f"({data['iam_client_minimums']['source']}, {data['iam_client_minimums']['celery_source']}). "
+             "What cannot be proven without AWS: ElastiCache accepting a token, and the generated policy allowing "
+             "it; cachegen's tests sign tokens with botocore, check the policy's shape with cfn-lint and botocore, "
+             "and route each role's provider through kombu and Celery to a local server.", ""]
     databases = {"broker": 0, "result_backend": 1, "cache": 2}
     for role, entry in data["roles"].items():
         prefix = data["default_prefixes"].get(role, "")
