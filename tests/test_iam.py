@@ -220,3 +220,39 @@ def test_drift_compares_each_connect_policy(iam, aws_env):
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "elasticache:*", "Resource": "*"}]}))
     report = drift.check(d, lambda service: boto3.client(service))
     assert [x.setting for x in report.differences if x.resource.startswith("IAM policy")] == ["PolicyDocument"]
+
+
+def test_drift_reads_users_by_meaning_and_authentication(iam):
+    """Key and channel patterns in any order are the same rules; command rules in another order are
+    not (they apply left to right); a password user where the plan has IAM is drift."""
+    from types import SimpleNamespace
+
+    from cachegen import drift
+
+    d, _ = iam
+    wanted = {u.user_id: u for u in d.users}
+
+    class Users:
+        exceptions = SimpleNamespace(UserNotFoundFault=LookupError)
+
+        def __init__(self, edit):
+            self.edit = edit
+
+        def describe_users(self, UserId):
+            user = wanted[UserId]
+            live = {"UserId": UserId, "UserName": user.user_name, "Engine": d.engine,
+                    "AccessString": user.access_string,
+                    "Authentication": {"Type": drift.AUTHENTICATION[user.authentication]}}
+            return {"Users": [self.edit(live)]}
+
+    def differences(edit):
+        return [(x.resource, x.setting) for x in drift._users(d, d.plan, lambda service: Users(edit))]
+
+    assert differences(lambda u: u) == []
+    reordered = lambda u: {**u, "AccessString": " ".join(sorted(u["AccessString"].split(), key=lambda r: r[0] != "&"))}
+    assert differences(reordered) == []  # channels first: the same rules
+    [operator] = [u for u in d.users if u.role == "operator"]
+    swapped = lambda u: {**u, "AccessString": u["AccessString"].replace("+@all -@dangerous", "-@dangerous +@all")}
+    assert differences(swapped) == [(f"user {operator.user_id}", "AccessString")]
+    password = lambda u: {**u, "Authentication": {"Type": "password"}} if u["UserName"] != "default" else u
+    assert {s for _, s in differences(password)} == {"Authentication"}

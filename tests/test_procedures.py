@@ -70,16 +70,18 @@ def test_token_to_rbac_keeps_token_clients_working_until_they_roll(specs, awscli
     [procedure] = procedures.plan(old, new)
     assert procedure.id == "token-to-rbac" and "Clusters.RBAC.html" in procedure.sources[0]
     titles = [s.title for s in procedure.steps]
-    assert [t.split()[0] for t in titles] == ["create", "create", "create", "attach", "swap", "schedule"]
-    attach = procedure.steps[3].actions[0].call.input
+    assert [t.split()[0] for t in titles] == ["create", "create", "create", "attach", "roll", "swap", "schedule"]
+    assert "broker: `` -> `broker:`" in titles[4] and "drain" in procedure.steps[4].clients
+    attach = procedure.steps[3].actions[1].call.input
     assert attach["AuthTokenUpdateStrategy"] == "DELETE" and attach["UserGroupIdsToAdd"] == [new.user_group_id]
     transitional = procedure.steps[1].actions[0].call.input
     assert transitional["UserName"] == "default" and transitional["Passwords"].values[0].secret_name == old.auth_secret_name
     group = procedure.steps[2].actions[0].call.input
     assert transitional["UserId"] in group["UserIds"] and f"{new.replication_group_id}-default" not in group["UserIds"]
-    swap = [a.call.input for a in procedure.steps[4].actions if a.call.operation == "ModifyUserGroup"][0]
+    swap = [a.call.input for a in procedure.steps[5].actions if a.call.operation == "ModifyUserGroup"][0]
     assert swap["UserIdsToRemove"] == [transitional["UserId"]]
-    assert [bool(s.clients) for s in procedure.steps] == [False, False, False, True, True, False]
+    assert [bool(s.clients) for s in procedure.steps] == [False, False, False, True, True, True, False]
+    assert transitional["Passwords"].values[0].pattern == old.token.pattern  # the old token, by the old rules
     _valid(awscli, _script_commands(new, [procedure], tmp_path))
 
 
@@ -103,7 +105,7 @@ def test_tls_off_to_required_goes_through_preferred(specs, awscli, tmp_path):
     new = specs("tls", "security: {auth: {enabled: false}}\n")
     [procedure] = procedures.plan(old, new)
     assert procedure.id == "transit-encryption" and "in-transit-encryption-enable-existing" in procedure.sources[0]
-    modes = [s.actions[0].call.input for s in procedure.steps]
+    modes = [s.actions[1].call.input for s in procedure.steps]
     assert [m.get("TransitEncryptionMode") for m in modes] == ["preferred", "required"]
     assert modes[0]["TransitEncryptionEnabled"] is True
     assert [bool(s.clients) for s in procedure.steps] == [False, True]
@@ -146,8 +148,9 @@ def test_engine_upgrade_across_families_creates_the_new_group_first(specs, awscl
     [procedure] = procedures.plan(old, new)
     assert procedure.id == "engine" and "VersionManagement" in procedure.sources[0]
     assert _operations(procedure) == ["create:CreateCacheParameterGroup", "run:ModifyCacheParameterGroup",
-                                      "run:ModifyReplicationGroup", "wait:replication-group-available"]
-    upgrade = procedure.steps[-1].actions[0].call.input
+                                      "poll:DescribeReplicationGroups", "run:ModifyReplicationGroup",
+                                      "poll:DescribeReplicationGroups"]
+    upgrade = procedure.steps[-1].actions[1].call.input
     assert upgrade["EngineVersion"] == "7.1" and upgrade["CacheParameterGroupName"] == new.parameter_group_name
     _valid(awscli, _script_commands(new, [procedure], tmp_path))
 
@@ -158,7 +161,7 @@ def test_redis_to_valkey_names_the_engine(specs, awscli, tmp_path):
     old = specs("redis71")
     new = specs("valkey8", 'engine: {name: valkey, version: "8.0"}\nparameters: {name: ai-job-matching-prod-valkey8}\n')
     [procedure] = procedures.plan(old, new)
-    upgrade = procedure.steps[-1].actions[0].call.input
+    upgrade = procedure.steps[-1].actions[1].call.input
     assert (upgrade["Engine"], upgrade["EngineVersion"]) == ("valkey", "8.0") and "cross-engine" in procedure.sources[0]
     _valid(awscli, _script_commands(new, [procedure], tmp_path))
 
@@ -168,7 +171,8 @@ def test_node_type_change_is_one_modify_with_a_stop(specs, awscli, tmp_path):
 
     old, new = specs("small"), specs("medium", "node_type: cache.t4g.medium\n")
     [procedure] = procedures.plan(old, new)
-    assert _operations(procedure) == ["run:ModifyReplicationGroup", "wait:replication-group-available"]
+    assert _operations(procedure) == ["poll:DescribeReplicationGroups", "run:ModifyReplicationGroup",
+                                      "poll:DescribeReplicationGroups"]
     assert procedure.steps[0].clients and "ScaleUp" in procedure.sources[0]
     _valid(awscli, _script_commands(new, [procedure], tmp_path))
 
@@ -179,9 +183,10 @@ def test_replicas_down_to_zero_turns_failover_off_first(specs, awscli, tmp_path)
     old = specs("one-replica")
     new = specs("no-replica", "topology: {replicas_per_shard: 0, multi_az: false}\n")
     [procedure] = procedures.plan(old, new)
-    assert _operations(procedure) == ["run:ModifyReplicationGroup", "wait:replication-group-available",
-                                      "run:DecreaseReplicaCount", "wait:replication-group-available"]
-    assert procedure.steps[0].actions[0].call.input["AutomaticFailoverEnabled"] is False
+    assert _operations(procedure) == ["poll:DescribeReplicationGroups", "run:ModifyReplicationGroup",
+                                      "poll:DescribeReplicationGroups", "run:DecreaseReplicaCount",
+                                      "poll:DescribeReplicationGroups"]
+    assert procedure.steps[0].actions[1].call.input["AutomaticFailoverEnabled"] is False
     _valid(awscli, _script_commands(new, [procedure], tmp_path))
     grow = procedures.plan(new, old)
     assert _operations(grow[0])[0] == "run:IncreaseReplicaCount" and "replica" in grow[0].sources[0]
@@ -220,7 +225,7 @@ def test_a_replacing_change_builds_a_new_group_from_a_snapshot(specs, awscli, tm
     assert _operations(procedure) == ["create:CreateSnapshot", "poll:DescribeSnapshots",
                                       "capture:DescribeSecurityGroups", "capture:CreateTopic",
                                       "create:CreateReplicationGroup",
-                                      "wait:replication-group-available", "run:DeleteReplicationGroup",
+                                      "poll:DescribeReplicationGroups", "run:DeleteReplicationGroup",
                                       "wait:replication-group-deleted"]
     create = procedure.steps[1].actions[2].call.input
     assert create["SnapshotName"] == procedure.steps[0].actions[0].call.input["SnapshotName"]
@@ -277,7 +282,9 @@ def test_the_plan_command_on_a_git_repository(tmp_path):
     apply = tmp_path / "plan" / "apply.sh"
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "aws").write_text("#!/bin/sh\necho active\n")  # every call succeeds; every status is active
+    # every call succeeds; a group is available, anything else active
+    (fake / "aws").write_text('#!/bin/sh\ncase "$*" in *ReplicationGroups*Status*) echo available ;; '
+                              '*) echo active ;; esac\n')
     (fake / "aws").chmod(0o755)
     env = {"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(tmp_path)}
     first = subprocess.run(["bash", str(apply)], capture_output=True, text=True, env=env, timeout=60)
@@ -285,8 +292,13 @@ def test_the_plan_command_on_a_git_repository(tmp_path):
     second = subprocess.run(["bash", str(apply), "--from", "4"], capture_output=True, text=True, env=env, timeout=60)
     assert second.returncode == 3 and "stopped before step 5" in second.stderr
     spec.write_text(spec.read_text() + "port: 6380\n")
-    blocked = run_cli("plan", spec, "--output", tmp_path / "plan2", cwd=tmp_path)
+    (tmp_path / "plan" / "apply.sh").write_text("an older script\n")
+    blocked = run_cli("plan", spec, "--output", tmp_path / "plan", cwd=tmp_path)
     assert blocked.code == 1 and "replication_group_id" in blocked.err
+    assert not (tmp_path / "plan" / "apply.sh").exists(), "a blocked plan leaves no script to run"
+    assert "Cannot run as the specs stand" in (tmp_path / "plan" / "plan.md").read_text()
+    unwritable = run_cli("plan", spec, "--output", "/dev/null/x", cwd=tmp_path)
+    assert unwritable.code == 2 and "cannot write the plan" in unwritable.err and "Traceback" not in unwritable.err
 
 
 def test_node_type_procedure_on_moto_leaves_no_drift(specs, moto_server, tmp_path, monkeypatch):
@@ -318,3 +330,44 @@ def test_node_type_procedure_on_moto_leaves_no_drift(specs, moto_server, tmp_pat
     assert not [x for x in report.differences if x.resource == "replication group" and x.setting == "CacheNodeType"]
     [group] = elasticache.describe_replication_groups(ReplicationGroupId="plan-moto")["ReplicationGroups"]
     assert group["CacheNodeType"] == "cache.t4g.medium"
+
+
+def test_rbac_access_changes_modify_the_users_after_a_drain(specs, awscli, tmp_path):
+    """Under RBAC, a key prefix that changes and a role turned on: the new user is created and
+    added, the clients drain and roll, then each changed user gets its new access string."""
+    from cachegen import procedures
+
+    old = specs("rbac-a", "security: {auth: {mode: rbac}}\ncelery: {cache: {enabled: false}}\n")
+    new = specs("rbac-b", "security: {auth: {mode: rbac}}\ncelery: {broker: {key_prefix: 'q:'}}\n")
+    [procedure] = procedures.plan(old, new)
+    assert procedure.id == "access"
+    assert [s.title.split()[0] for s in procedure.steps] == ["create", "roll", "give"]
+    assert "cache" in procedure.steps[0].title and procedure.steps[1].clients
+    modified = [a.call.input for a in procedure.steps[2].actions if a.call.operation == "ModifyUser"]
+    assert [m["UserId"] for m in modified] == [f"{new.replication_group_id}-broker"]
+    assert modified[0]["AccessString"].startswith("on ~q:* &q:/0.celery.pidbox")
+    _valid(awscli, _script_commands(new, [procedure], tmp_path))
+    [back] = procedures.plan(new, old)  # the cache role off again: its user leaves the group, then goes
+    assert back.steps[-1].clients and [a.call.operation for a in back.steps[-1].actions][:2] == [
+        "ModifyUserGroup", "DescribeUserGroups"]
+
+
+def test_rbac_to_token_never_leaves_clients_without_a_way_in(specs):
+    """The new token is accepted (as a transitional default user) before the user group goes."""
+    from cachegen import procedures
+
+    old, new = specs("rbac-t", "security: {auth: {mode: rbac}}\n"), specs("token-t")
+    [procedure] = procedures.plan(old, new)
+    operations = _operations(procedure)
+    assert operations.index("run:ModifyUserGroup") < operations.index("run:ModifyReplicationGroup")
+    [transitional] = [a.call.input for a in procedure.steps[1].actions if a.call.operation == "CreateUser"]
+    assert transitional["UserName"] == "default" and transitional["Passwords"].values[0].secret_name == \
+        new.auth_secret_name
+
+
+def test_between_passwords_and_iam_the_plan_says_why_it_stops(specs):
+    from cachegen import procedures
+
+    old, new = specs("rbac-i", "security: {auth: {mode: rbac}}\n"), specs("iam-i", "security: {auth: {mode: iam}}\n")
+    [procedure] = procedures.plan(old, new)
+    assert procedure.blocked and "ModifyUser" in procedure.blocked and not procedure.steps

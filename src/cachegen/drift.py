@@ -105,9 +105,22 @@ def _replication_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) 
         yield Difference("replication group", "LogDeliveryConfigurations", wanted_logs, live_logs)
 
 
+# how DescribeUsers names each authentication of a user
+AUTHENTICATION = {"password": "password", "iam": "iam", "none": "no-password"}
+
+
+def _acl_meaning(access_string: str) -> tuple:
+    """What an access string means: its key and channel patterns as sets (their order is not
+    meaningful, and AWS may write them in its own), its command rules in order (they apply left to
+    right), its on/off."""
+    rules = access_string.split()
+    return (frozenset(r for r in rules if r in ("on", "off")), frozenset(r for r in rules if r.startswith("~")),
+            frozenset(r for r in rules if r.startswith("&")), tuple(r for r in rules if r[:1] in "+-"))
+
+
 def _users(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
-    """Each RBAC user: its name, engine and access string. The rules are compared as a set: the
-    order is not the meaning (AWS adds `on`/`off` and `-@all` when a string leaves them out)."""
+    """Each RBAC or IAM user: its name, engine, authentication and access string (by meaning: the
+    command rules in order, `+@all -@dangerous` is not `-@dangerous +@all`)."""
     elasticache = client("elasticache")
     for resource in plan.of_type("AWS::ElastiCache::User"):
         wanted = resource.calls["CreateUser"]
@@ -119,8 +132,12 @@ def _users(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[
         for key in ("UserName", "Engine"):
             if str(user.get(key, "")).lower() != wanted[key].lower():
                 yield Difference(f"user {wanted['UserId']}", key, wanted[key], user.get(key))
-        if set(user.get("AccessString", "").split()) != set(wanted["AccessString"].split()):
+        if _acl_meaning(user.get("AccessString", "")) != _acl_meaning(wanted["AccessString"]):
             yield Difference(f"user {wanted['UserId']}", "AccessString", wanted["AccessString"], user.get("AccessString"))
+        kind = AUTHENTICATION[next(u.authentication for u in d.users if u.user_id == wanted["UserId"])]
+        live = user.get("Authentication", {}).get("Type")
+        if live is not None and live != kind:
+            yield Difference(f"user {wanted['UserId']}", "Authentication", kind, live)
 
 
 def _user_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:

@@ -342,7 +342,8 @@ def connect_policy(d: Deployment, user: User) -> Resource:
         "Description": f"Connect to {d.replication_group_id} as {user.user_name} ({user.purpose}) with IAM",
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "elasticache:Connect",
-            "Resource": [_arn(d, f"replicationgroup:{d.replication_group_id}"), _arn(d, f"user:{user.user_id}")]}]},
+            # ElastiCache keeps the group's id in lower case, and IAM matches an ARN as written
+            "Resource": [_arn(d, f"replicationgroup:{d.replication_group_id.lower()}"), _arn(d, f"user:{user.user_id}")]}]},
     }})
 
 

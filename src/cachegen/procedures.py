@@ -44,6 +44,7 @@ class Secret:
     to the AWS CLI: never on a command line, never in a file."""
 
     secret_name: str
+    pattern: str  # a regex every valid value matches (the policy of the spec that generated it)
     stage: str = "AWSCURRENT"
 
 
@@ -72,14 +73,16 @@ class Call:
 class Action:
     """One thing a step does.
 
-    run:         the call
+    run:         the call; with a `check`, only while the check's `query` prints `want` (a re-run
+                 skips what is done: a user already deleted, a group already swapped)
     create:      the call, unless `check` (a describe call) finds the resource
     new_secret:  the call (CreateSecret) with a value from `generator`, unless `check` finds the secret
     new_version: the call (PutSecretValue at AWSPENDING) with a value from `generator`, unless `check`
                  finds a pending value (a re-run reuses it)
     capture:     the call's output (its `query`) into the shell variable `variable`
     wait:        an AWS CLI waiter (`call.operation` names it, e.g. replication-group-available)
-    poll:        the call with `query` until it prints `want` (for resources without a waiter)
+    poll:        the call with `query` until it prints `want`, for `minutes` at most (a waiter of
+                 the AWS CLI gives up after 10 minutes; an engine upgrade takes longer)
     """
 
     kind: str
@@ -91,6 +94,7 @@ class Action:
     want: str | None = None
     variable: str | None = None
     placeholder: str | None = None  # what a capture prints with --dry-run (valid where it is used)
+    minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -113,17 +117,56 @@ class Procedure:
 
 # --- building blocks -----------------------------------------------------------------------
 
+def _pattern(d: Deployment) -> str:
+    """What a value this deployment's spec generated looks like (its token policy)."""
+    assert d.token is not None
+    return d.token.pattern
+
+
 def _group(d: Deployment, **members: Any) -> Call:
     return Call("elasticache", "ModifyReplicationGroup",
                 {"ReplicationGroupId": d.replication_group_id, **members, "ApplyImmediately": True})
 
 
+# How long a group may take to become available again (a node type change or an engine upgrade
+# of a large group takes well over the AWS CLI waiter's 10 minutes).
+GROUP_MINUTES = 180
+
+
 def _wait_available(d: Deployment) -> Action:
-    return Action("wait", Call("elasticache", "replication-group-available", {"ReplicationGroupId": d.replication_group_id}))
+    return Action("poll", Call("elasticache", "DescribeReplicationGroups", {"ReplicationGroupId": d.replication_group_id}),
+                  query="ReplicationGroups[0].Status", want="available", minutes=GROUP_MINUTES)
 
 
 def _modify(d: Deployment, title: str, clients: str | None, **members: Any) -> Step:
-    return Step(title, (Action("run", _group(d, **members)), _wait_available(d)), clients)
+    """A modification, between two waits: a group that is still modifying refuses another one."""
+    return Step(title, (_wait_available(d), Action("run", _group(d, **members)), _wait_available(d)), clients)
+
+
+def _delete_user(user_id: str) -> Action:
+    return Action("run", Call("elasticache", "DeleteUser", {"UserId": user_id}),
+                  check=Call("elasticache", "DescribeUsers", {"UserId": user_id}), query="length(Users)", want="1")
+
+
+def _delete_secret(secret_name: str) -> Action:
+    """Scheduled for deletion, unless it is already (DeleteSecret refuses a secret scheduled twice)."""
+    return Action("run", Call("secretsmanager", "DeleteSecret", {
+        "SecretId": secret_name, "RecoveryWindowInDays": catalog.quotas("secretsmanager")["recovery_window_min_days"]}),
+        check=Call("secretsmanager", "DescribeSecret", {"SecretId": secret_name}), query="DeletedDate", want="None")
+
+
+def _drain(old: Deployment, new: Deployment) -> Step | None:
+    """Where the roles' keys move (key prefixes change with RBAC's defaults, or in the spec), queued
+    tasks under the old names are not seen by workers reading the new ones."""
+    if old.key_prefixes == new.key_prefixes:
+        return None
+    moves = ", ".join(f"{role}: `{old.key_prefixes.get(role, '')}` -> `{new.key_prefixes.get(role, '')}`"
+                      for role in sorted(set(old.key_prefixes) | set(new.key_prefixes))
+                      if old.key_prefixes.get(role, "") != new.key_prefixes.get(role, ""))
+    return Step(f"roll every Celery process and the application to the new configuration at once (the keys "
+                f"move: {moves})", (), clients="drain first: stop the producers, let the workers empty the queues "
+                "and finish their tasks, then start every process with the new .env and celeryconfig.py; tasks "
+                "still queued under the old keys would not be seen, and cached entries start empty")
 
 
 def _from_plan(d: Deployment, resource_id: str, operation: str) -> Call:
@@ -141,7 +184,7 @@ def _literal_refs(d: Deployment, value: Any) -> Any:
         if value.attribute == "Name":
             return target.name
         if value.attribute == "SecretString":
-            return Secret(target.name)
+            return Secret(target.name, _pattern(d))
         if (target.type, value.attribute) in CAPTURED:
             return Captured(CAPTURED[(target.type, value.attribute)])
         raise ValueError(f"{value} has no value before the resource exists")
@@ -336,10 +379,15 @@ def authentication(old: Deployment, new: Deployment) -> Procedure | None:
         return _token_to_rbac(old, new)
     if old.auth_mode == "rbac" and new.auth_mode == "token":
         return _rbac_to_token(old, new)
-    return Procedure("authentication", f"Authentication {old.auth_mode or 'off'} -> {new.auth_mode or 'off'}",
-                     (f"{DOCS}/auth.html",), (), "",
-                     blocked="turning authentication on or off in place is not supported by this plan: move through "
-                             "an AUTH token (ElastiCache's ROTATE on a group without a token), or replace the group")
+    before, after = old.auth_mode or "off", new.auth_mode or "off"
+    if "off" in (before, after):
+        why = ("turning authentication on or off in place is not generated: move through an AUTH token "
+               "(ElastiCache's ROTATE on a group without a token), or replace the group")
+    else:  # between passwords (rbac) and IAM, or a token and IAM
+        why = (f"{before} -> {after} is not generated: AWS's ModifyUser changes a user's authentication mode in "
+               "place, but each role's clients must switch at that same moment; go through rbac, or replace the group")
+    return Procedure("authentication", f"Authentication {before} -> {after}", (f"{DOCS}/auth.html", RBAC_MIGRATION),
+                     (), "", blocked=why)
 
 
 # The transitional default user of an AUTH -> RBAC migration: named default, the old AUTH token
@@ -362,7 +410,7 @@ def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
              "send the token keep working)", (
             Action("create", Call("elasticache", "CreateUser", {
                 "UserId": transitional, "UserName": "default", "Engine": new.engine,
-                "AccessString": MIGRATION_DEFAULT_ACCESS, "Passwords": Secrets((Secret(old.auth_secret_name),))}),
+                "AccessString": MIGRATION_DEFAULT_ACCESS, "Passwords": Secrets((Secret(old.auth_secret_name, _pattern(old)),))}),
                 check=Call("elasticache", "DescribeUsers", {"UserId": transitional})),
             _poll_user(transitional))),
         Step("create the user group", (
@@ -370,20 +418,21 @@ def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
                    check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": new.user_group_id})),
             _poll_user_group(new.user_group_id))),
         _modify(new, "attach the user group; the AUTH token stops being the group's password (DELETE strategy)",
-                "clients that send the AUTH token now log in as the transitional default user: they keep working",
+                "a change of the group's authentication: clients sending the AUTH token now authenticate as the "
+                "transitional default user and go on working",
                 UserGroupIdsToAdd=[new.user_group_id], AuthTokenUpdateStrategy="DELETE"),
+        *filter(None, [_drain(old, new)]),
         Step("swap the transitional default user for the switched-off one (after every client uses its role's "
              "URL: `cachegen env` writes them)", _create_users(new, lambda user: user.user_name == "default") + (
             Action("run", Call("elasticache", "ModifyUserGroup", {
                 "UserGroupId": new.user_group_id, **({"UserIdsToAdd": defaults} if defaults else {}),
-                "UserIdsToRemove": [transitional]})),
+                "UserIdsToRemove": [transitional]}),
+                check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": new.user_group_id}),
+                query="contains(UserGroups[0].UserIds, {})", query_values=(transitional,), want="True"),
             _poll_user_group(new.user_group_id),
-            Action("run", Call("elasticache", "DeleteUser", {"UserId": transitional}))),
+            _delete_user(transitional)),
              clients="clients still sending the AUTH token are refused from now on"),
-        Step("schedule the AUTH token's secret for deletion", (
-            Action("run", Call("secretsmanager", "DeleteSecret", {
-                "SecretId": old.auth_secret_name,
-                "RecoveryWindowInDays": catalog.quotas("secretsmanager")["recovery_window_min_days"]})),)),
+        Step("schedule the AUTH token's secret for deletion", (_delete_secret(old.auth_secret_name),)),
     ]
     return Procedure("token-to-rbac", "AUTH token -> RBAC users", (RBAC_MIGRATION,), tuple(steps),
                      "The users, the user group and their secrets now exist outside the stack: import them into it "
@@ -394,26 +443,85 @@ def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
 
 
 def _rbac_to_token(old: Deployment, new: Deployment) -> Procedure:
+    """While the user group is attached, a transitional `default` user holds the new AUTH token, so
+    that clients can move to the token before the users go (no moment when neither works)."""
     assert old.user_group_id and new.auth_secret_name
+    transitional = f"{old.replication_group_id.lower()}-default-token"
+    defaults = [u.user_id for u in old.users if u.user_name == "default"]
+    token = Secret(new.auth_secret_name, _pattern(new))
     steps = [
         Step("generate the AUTH token into its secret", (_create_secret(new, "AuthTokenSecret"),)),
-        _modify(new, "detach the user group and set the AUTH token as optional (ROTATE)",
-                "clients keep logging in as their users until the group is detached; from then on they must send "
-                "the AUTH token (`cachegen env` writes it)",
-                RemoveUserGroups=True, AuthToken=Secret(new.auth_secret_name), AuthTokenUpdateStrategy="ROTATE"),
-        _modify(new, "require the AUTH token (SET)", "clients without the token are refused",
-                AuthToken=Secret(new.auth_secret_name), AuthTokenUpdateStrategy="SET"),
+        Step("put a transitional `default` user holding the new token in the user group, in the switched-off "
+             "default user's place (clients sending the token authenticate as it; the role users still work)", (
+            Action("create", Call("elasticache", "CreateUser", {
+                "UserId": transitional, "UserName": "default", "Engine": old.engine,
+                "AccessString": MIGRATION_DEFAULT_ACCESS, "Passwords": Secrets((token,))}),
+                check=Call("elasticache", "DescribeUsers", {"UserId": transitional})),
+            _poll_user(transitional),
+            Action("run", Call("elasticache", "ModifyUserGroup", {
+                "UserGroupId": old.user_group_id, "UserIdsToAdd": [transitional],
+                **({"UserIdsToRemove": defaults} if defaults else {})}),
+                check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": old.user_group_id}),
+                query="contains(UserGroups[0].UserIds, {})", query_values=(transitional,), want="False"),
+            _poll_user_group(old.user_group_id))),
+        *filter(None, [_drain(old, new)]),
+        _modify(new, "detach the user group and make the AUTH token the group's own (ROTATE), after every client "
+                     "sends the token (`cachegen env` writes it)",
+                "clients still connecting as their role's user are refused from now on",
+                RemoveUserGroups=True, AuthToken=token, AuthTokenUpdateStrategy="ROTATE"),
+        _modify(new, "require the AUTH token (SET)", None, AuthToken=token, AuthTokenUpdateStrategy="SET"),
         Step("delete the user group and the users, and schedule their secrets for deletion", (
-            Action("run", Call("elasticache", "DeleteUserGroup", {"UserGroupId": old.user_group_id})),
-            *[Action("run", Call("elasticache", "DeleteUser", {"UserId": u.user_id})) for u in old.users],
-            *[Action("run", Call("secretsmanager", "DeleteSecret", {
-                "SecretId": u.credential.secret_name,
-                "RecoveryWindowInDays": catalog.quotas("secretsmanager")["recovery_window_min_days"]}))
-              for u in old.users if u.credential])),
+            Action("run", Call("elasticache", "DeleteUserGroup", {"UserGroupId": old.user_group_id}),
+                   check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": old.user_group_id}),
+                   query="length(UserGroups)", want="1"),
+            *[_delete_user(user_id) for user_id in [transitional, *(u.user_id for u in old.users)]],
+            *[_delete_secret(u.credential.secret_name) for u in old.users if u.credential])),
     ]
     return Procedure("rbac-to-token", "RBAC users -> AUTH token", (AUTH_ROTATION, RBAC_MIGRATION), tuple(steps),
                      "Import the AUTH token's secret into the stack before the next deploy.sh; the users and user "
                      "group it still lists are gone and leave the stack with that update.")
+
+
+def access(old: Deployment, new: Deployment) -> Procedure | None:
+    """Users on both sides (RBAC or IAM, unchanged): access strings that change (a key prefix, a role's
+    database, a newer engine's commands), users of roles turned on or off."""
+    if not (old.users and new.users and old.auth_mode == new.auth_mode):
+        return None
+    before, after = {u.user_id: u for u in old.users}, {u.user_id: u for u in new.users}
+    added = [u for user_id, u in after.items() if user_id not in before]
+    removed = [u for user_id, u in before.items() if user_id not in after]
+    changed = [u for user_id, u in after.items() if user_id in before and before[user_id].access_string != u.access_string]
+    if not (added or removed or changed):
+        return None
+    steps: list[Step] = []
+    if added:
+        steps.append(Step(f"create the users of the roles turned on ({', '.join(u.role for u in added)}) and add "
+                          f"them to the user group", _create_users(new, lambda user: user in added) + (
+            Action("run", Call("elasticache", "ModifyUserGroup", {
+                "UserGroupId": new.user_group_id, "UserIdsToAdd": [u.user_id for u in added]})),
+            _poll_user_group(new.user_group_id))))
+    drain = _drain(old, new)
+    if drain:
+        steps.append(drain)
+    if changed:
+        steps.append(Step("give each user its new access string", tuple(
+            action for user in changed for action in (
+                Action("run", Call("elasticache", "ModifyUser", {"UserId": user.user_id,
+                                                                 "AccessString": user.access_string})),
+                _poll_user(user.user_id))),
+            clients=None if drain else "clients of a role whose rules narrow may be refused a command"))
+    if removed:
+        steps.append(Step(f"take the users of the roles turned off ({', '.join(u.role for u in removed)}) out of the "
+                          f"user group and delete them", (
+            Action("run", Call("elasticache", "ModifyUserGroup", {
+                "UserGroupId": old.user_group_id, "UserIdsToRemove": [u.user_id for u in removed]})),
+            _poll_user_group(old.user_group_id),
+            *[_delete_user(u.user_id) for u in removed],
+            *[_delete_secret(u.credential.secret_name) for u in removed if u.credential]),
+            clients=f"clients still connecting as {', '.join(u.user_name for u in removed)} are refused"))
+    return Procedure("access", "Users and access strings", (RBAC_MIGRATION,), tuple(steps),
+                     "The stack update that follows finds the users as it describes them (import the users created "
+                     "here first).")
 
 
 def node_type(old: Deployment, new: Deployment) -> Procedure | None:
@@ -466,7 +574,7 @@ def shards(old: Deployment, new: Deployment) -> Procedure | None:
 # change with it), the engine before encryption in transit (modes need 7.0+), encryption before
 # RBAC (a user group needs TLS required), then the size of the group.
 PROCEDURES: list[Callable[[Deployment, Deployment], Procedure | None]] = [
-    replacement, engine, transit_encryption, authentication, node_type, replicas, shards,
+    replacement, engine, transit_encryption, authentication, access, node_type, replicas, shards,
 ]
 
 
@@ -488,10 +596,10 @@ def rotation(d: Deployment) -> Procedure | None:
         steps = [
             Step("generate a new token into the secret (stage AWSPENDING)", (_generate(d, "AuthTokenSecret"),)),
             _modify(d, "accept the new token beside the current one (ROTATE)", None,
-                    AuthToken=Secret(name, "AWSPENDING"), AuthTokenUpdateStrategy="ROTATE"),
+                    AuthToken=Secret(name, _pattern(d), "AWSPENDING"), AuthTokenUpdateStrategy="ROTATE"),
             _promote(name),
             _modify(d, "accept only the new token (SET), after every client uses it (`cachegen env` writes it)",
-                    "clients still sending the old token are refused", AuthToken=Secret(name),
+                    "clients still sending the old token are refused", AuthToken=Secret(name, _pattern(d)),
                     AuthTokenUpdateStrategy="SET"),
         ]
         return Procedure("rotate-token", "Rotate the AUTH token", (AUTH_ROTATION, SECRET_STAGES), tuple(steps),
@@ -508,13 +616,13 @@ def rotation(d: Deployment) -> Procedure | None:
                      (_generate(d, user_secret_id(user)),)),
                 Step(f"{user.user_name}: accept the new password beside the current one", (
                     Action("run", Call("elasticache", "ModifyUser", {
-                        "UserId": user.user_id, "Passwords": Secrets((Secret(name), Secret(name, "AWSPENDING")))})),
+                        "UserId": user.user_id, "Passwords": Secrets((Secret(name, _pattern(d)), Secret(name, _pattern(d), "AWSPENDING")))})),
                     _poll_user(user.user_id))),
                 _promote(name),
                 Step(f"{user.user_name}: accept only the new password (after every client of the role uses it: "
                      f"`cachegen env` writes it)", (
                     Action("run", Call("elasticache", "ModifyUser", {
-                        "UserId": user.user_id, "Passwords": Secrets((Secret(name),))})),
+                        "UserId": user.user_id, "Passwords": Secrets((Secret(name, _pattern(d)),))})),
                     _poll_user(user.user_id)), clients=f"clients still sending {user.user_name}'s old password "
                                                        f"are refused"),
             ]

@@ -167,9 +167,13 @@ def key_prefixes(spec: Spec) -> dict[str, str]:
 
 
 def users(spec: Spec, group_id: str) -> tuple[User, ...]:
-    """RBAC: the switched-off default user, one user per Celery role served, and the operator."""
+    """RBAC: the switched-off default user, one user per Celery role served, and the operator.
+
+    Ids from the group's id in lower case: ElastiCache stores user ids (and group ids) in lower
+    case, CloudFormation's schema takes only lower case, and an IAM ARN is matched as written."""
     if not rbac(spec):
         return ()
+    group_id = group_id.lower()
     prefixes = key_prefixes(spec)
     out = []
     if spec.engine.name == "redis":  # AWS requires a user named default in a Redis OSS user group, not in Valkey's
@@ -331,7 +335,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         secret_kms_key_id=security.auth.secret_kms_key_id if security.auth.enabled else None,
         token=token_policy(spec),
         users=group_users,
-        user_group_id=f"{group_id}-users" if group_users else None,
+        user_group_id=f"{group_id.lower()}-users" if group_users else None,
         key_prefixes=key_prefixes(spec),
         subnet_group_name=subnet_group_name(spec),
         security_group_name=security_group_name(spec),

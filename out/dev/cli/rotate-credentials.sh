@@ -4,8 +4,9 @@
 #
 # Rotate the AUTH token: run it periodically (no spec change).
 # Runs the steps in order and stops before each step that clients notice, saying what they will
-# see: roll the clients, then run it again with --from N. Each step can run again (it checks what
-# exists), and --dry-run prints every command without AWS access.
+# see: roll the clients, then run it again with --from N. After a failure, run it again with
+# --from the failed step: creations check what exists and deletions what is gone, so a step can
+# run twice. --dry-run prints every command without AWS access.
 #
 # Usage: rotate-credentials.sh [--dry-run] [--skip STEP]... [--from N]
 #   --dry-run          print the aws commands instead of running them (needs no AWS access)
@@ -80,11 +81,11 @@ skipped() {
   done
   return 1
 }
-# Waits until a describe query prints WANT (10 minutes at most); --dry-run prints it once.
+# Waits until a describe query prints WANT, for MINUTES at most; --dry-run prints it once.
 wait_for() {
-  local want=$1 status
-  shift
-  for _ in {1..60}; do
+  local want=$1 minutes=$2 status
+  shift 2
+  for ((i = 0; i < minutes * 6; i++)); do
     status=$(aws_value "$want" "$@")
     if [[ $status == "$want" ]]; then
       return 0
@@ -92,7 +93,7 @@ wait_for() {
     log "status $status, waiting for $want"
     sleep 10
   done
-  printf 'still not %s after 10 minutes\n' "$want" >&2
+  printf 'still not %s after %s minutes\n' "$want" "$minutes" >&2
   exit 1
 }
 # Before a step clients notice: says what they will see and stops, unless the run started there.
@@ -136,6 +137,9 @@ fi
 #      (Rotate the AUTH token)
 if ((start <= 2)) && ! skipped 2; then
   log 'step 2: accept the new token beside the current one (ROTATE)'
+  wait_for available 180 elasticache describe-replication-groups \
+    --replication-group-id=ai-job-matching-dev \
+    --query='ReplicationGroups[0].Status' --output=text
   pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_1=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/dev/auth-token \
@@ -151,8 +155,9 @@ if ((start <= 2)) && ! skipped 2; then
     --auth-token-update-strategy=ROTATE \
     --apply-immediately >/dev/null
   unset value_1
-  aws_run elasticache wait replication-group-available \
-    --replication-group-id=ai-job-matching-dev
+  wait_for available 180 elasticache describe-replication-groups \
+    --replication-group-id=ai-job-matching-dev \
+    --query='ReplicationGroups[0].Status' --output=text
 fi
 
 # ---- 3. make the new value the secret's current one (clients reading the secret get it from now on)
@@ -183,6 +188,9 @@ fi
 if ((start <= 4)) && ! skipped 4; then
   stop_for_clients 4 'clients still sending the old token are refused'
   log 'step 4: accept only the new token (SET), after every client uses it (`cachegen env` writes it)'
+  wait_for available 180 elasticache describe-replication-groups \
+    --replication-group-id=ai-job-matching-dev \
+    --query='ReplicationGroups[0].Status' --output=text
   pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_1=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/dev/auth-token \
@@ -198,7 +206,8 @@ if ((start <= 4)) && ! skipped 4; then
     --auth-token-update-strategy=SET \
     --apply-immediately >/dev/null
   unset value_1
-  aws_run elasticache wait replication-group-available \
-    --replication-group-id=ai-job-matching-dev
+  wait_for available 180 elasticache describe-replication-groups \
+    --replication-group-id=ai-job-matching-dev \
+    --query='ReplicationGroups[0].Status' --output=text
 fi
 log "done"

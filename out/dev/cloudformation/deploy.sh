@@ -88,17 +88,20 @@ skipped() {
 here=$(cd "$(dirname "$0")" && pwd)
 
 deploy() {
-  local file=$1 name=$2 s3=$3
-  local upload=()
+  local file=$1 name=$2 s3=$3 iam=$4
+  local upload=() capabilities=()
   if ((s3)); then
     upload=(--s3-bucket="${bucket:-<bucket>}" --s3-prefix="cachegen/$name")
   fi
+  if ((iam)); then # the stack creates IAM policies with names of their own
+    capabilities=(--capabilities=CAPABILITY_NAMED_IAM)
+  fi
   log "deploying $file as stack $name"
   aws_run cloudformation deploy --template-file="$here/$file" --stack-name="$name" \
-    --no-fail-on-empty-changeset "${upload[@]+"${upload[@]}"}"
+    --no-fail-on-empty-changeset "${upload[@]+"${upload[@]}"}" "${capabilities[@]+"${capabilities[@]}"}"
 }
 
 if ! skipped main; then
-  deploy stack.yaml "$stack_name" 0
+  deploy stack.yaml "$stack_name" 0 0
 fi
 log "done"

@@ -164,7 +164,10 @@ if ! skipped users; then
   log "user" ai-job-matching-prod-default
   if exists elasticache describe-users \
     --user-id=ai-job-matching-prod-default; then
-    log "user exists"
+    log "user exists: setting its access string"
+    aws_run elasticache modify-user \
+      --user-id=ai-job-matching-prod-default \
+      --access-string='off -@all' >/dev/null
   else
     aws_run elasticache create-user \
       --user-id=ai-job-matching-prod-default \
@@ -198,7 +201,10 @@ if ! skipped users; then
   log "user" ai-job-matching-prod-broker
   if exists elasticache describe-users \
     --user-id=ai-job-matching-prod-broker; then
-    log "user exists"
+    log "user exists: setting its access string"
+    aws_run elasticache modify-user \
+      --user-id=ai-job-matching-prod-broker \
+      --access-string='on ~broker:* &broker:/0.celery.pidbox &broker:/0.celeryev/* &broker:/0.celeryev/worker.* -@all +ping +brpop +lpush +rpush +llen +del +sadd +srem +smembers +hset +hget +hdel +zadd +zrem +zrange +zrangebyscore +set +get +exists +time +multi +exec +watch +unwatch +evalsha +script|load +script|exists +publish +psubscribe +punsubscribe' >/dev/null
   else
     password=$(aws_value "<password-from-secrets-manager>" secretsmanager get-secret-value \
         --secret-id=ai-job-matching/prod/users/broker \
@@ -242,7 +248,10 @@ if ! skipped users; then
   log "user" ai-job-matching-prod-results
   if exists elasticache describe-users \
     --user-id=ai-job-matching-prod-results; then
-    log "user exists"
+    log "user exists: setting its access string"
+    aws_run elasticache modify-user \
+      --user-id=ai-job-matching-prod-results \
+      --access-string='on ~results:* &results:celery-task-meta-* &results:celery-taskset-meta-* -@all +ping +get +mget +set +setex +del +exists +expire +publish +subscribe +unsubscribe +multi +exec +zrange +zadd +zcount +sadd +sismember +evalsha +script|load +select' >/dev/null
   else
     password=$(aws_value "<password-from-secrets-manager>" secretsmanager get-secret-value \
         --secret-id=ai-job-matching/prod/users/results \
@@ -286,7 +295,10 @@ if ! skipped users; then
   log "user" ai-job-matching-prod-cache
   if exists elasticache describe-users \
     --user-id=ai-job-matching-prod-cache; then
-    log "user exists"
+    log "user exists: setting its access string"
+    aws_run elasticache modify-user \
+      --user-id=ai-job-matching-prod-cache \
+      --access-string='on ~cache:* -@all +ping +get +set +mget +mset +del +exists +expire +persist +incrby +multi +exec +select' >/dev/null
   else
     password=$(aws_value "<password-from-secrets-manager>" secretsmanager get-secret-value \
         --secret-id=ai-job-matching/prod/users/cache \
@@ -330,7 +342,10 @@ if ! skipped users; then
   log "user" ai-job-matching-prod-operator
   if exists elasticache describe-users \
     --user-id=ai-job-matching-prod-operator; then
-    log "user exists"
+    log "user exists: setting its access string"
+    aws_run elasticache modify-user \
+      --user-id=ai-job-matching-prod-operator \
+      --access-string='on ~* &* +@all -@dangerous +info +slowlog|get +client|list' >/dev/null
   else
     password=$(aws_value "<password-from-secrets-manager>" secretsmanager get-secret-value \
         --secret-id=ai-job-matching/prod/users/operator \

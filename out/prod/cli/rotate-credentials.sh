@@ -4,8 +4,9 @@
 #
 # Rotate the RBAC users' passwords: run it periodically (no spec change).
 # Runs the steps in order and stops before each step that clients notice, saying what they will
-# see: roll the clients, then run it again with --from N. Each step can run again (it checks what
-# exists), and --dry-run prints every command without AWS access.
+# see: roll the clients, then run it again with --from N. After a failure, run it again with
+# --from the failed step: creations check what exists and deletions what is gone, so a step can
+# run twice. --dry-run prints every command without AWS access.
 #
 # Usage: rotate-credentials.sh [--dry-run] [--skip STEP]... [--from N]
 #   --dry-run          print the aws commands instead of running them (needs no AWS access)
@@ -80,11 +81,11 @@ skipped() {
   done
   return 1
 }
-# Waits until a describe query prints WANT (10 minutes at most); --dry-run prints it once.
+# Waits until a describe query prints WANT, for MINUTES at most; --dry-run prints it once.
 wait_for() {
-  local want=$1 status
-  shift
-  for _ in {1..60}; do
+  local want=$1 minutes=$2 status
+  shift 2
+  for ((i = 0; i < minutes * 6; i++)); do
     status=$(aws_value "$want" "$@")
     if [[ $status == "$want" ]]; then
       return 0
@@ -92,7 +93,7 @@ wait_for() {
     log "status $status, waiting for $want"
     sleep 10
   done
-  printf 'still not %s after 10 minutes\n' "$want" >&2
+  printf 'still not %s after %s minutes\n' "$want" "$minutes" >&2
   exit 1
 }
 # Before a step clients notice: says what they will see and stops, unless the run started there.
@@ -145,6 +146,7 @@ if ((start <= 2)) && ! skipped 2; then
     printf 'the secret %s does not hold a valid value\n' 'ai-job-matching/prod/users/broker (AWSCURRENT)' >&2
     exit 1
   fi
+  pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_2=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/broker \
     --version-stage=AWSPENDING \
@@ -157,7 +159,7 @@ if ((start <= 2)) && ! skipped 2; then
     --user-id=ai-job-matching-prod-broker \
     --passwords=file:///dev/stdin >/dev/null
   unset value_1 value_2
-  wait_for active elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
     --user-id=ai-job-matching-prod-broker \
     --query='Users[0].Status' --output=text
 fi
@@ -203,7 +205,7 @@ if ((start <= 4)) && ! skipped 4; then
     --user-id=ai-job-matching-prod-broker \
     --passwords=file:///dev/stdin >/dev/null
   unset value_1
-  wait_for active elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
     --user-id=ai-job-matching-prod-broker \
     --query='Users[0].Status' --output=text
 fi
@@ -243,6 +245,7 @@ if ((start <= 6)) && ! skipped 6; then
     printf 'the secret %s does not hold a valid value\n' 'ai-job-matching/prod/users/results (AWSCURRENT)' >&2
     exit 1
   fi
+  pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_2=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/results \
     --version-stage=AWSPENDING \
@@ -255,7 +258,7 @@ if ((start <= 6)) && ! skipped 6; then
     --user-id=ai-job-matching-prod-results \
     --passwords=file:///dev/stdin >/dev/null
   unset value_1 value_2
-  wait_for active elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
     --user-id=ai-job-matching-prod-results \
     --query='Users[0].Status' --output=text
 fi
@@ -301,7 +304,7 @@ if ((start <= 8)) && ! skipped 8; then
     --user-id=ai-job-matching-prod-results \
     --passwords=file:///dev/stdin >/dev/null
   unset value_1
-  wait_for active elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
     --user-id=ai-job-matching-prod-results \
     --query='Users[0].Status' --output=text
 fi
@@ -341,6 +344,7 @@ if ((start <= 10)) && ! skipped 10; then
     printf 'the secret %s does not hold a valid value\n' 'ai-job-matching/prod/users/cache (AWSCURRENT)' >&2
     exit 1
   fi
+  pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_2=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/cache \
     --version-stage=AWSPENDING \
@@ -353,7 +357,7 @@ if ((start <= 10)) && ! skipped 10; then
     --user-id=ai-job-matching-prod-cache \
     --passwords=file:///dev/stdin >/dev/null
   unset value_1 value_2
-  wait_for active elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
     --user-id=ai-job-matching-prod-cache \
     --query='Users[0].Status' --output=text
 fi
@@ -399,7 +403,7 @@ if ((start <= 12)) && ! skipped 12; then
     --user-id=ai-job-matching-prod-cache \
     --passwords=file:///dev/stdin >/dev/null
   unset value_1
-  wait_for active elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
     --user-id=ai-job-matching-prod-cache \
     --query='Users[0].Status' --output=text
 fi
@@ -439,6 +443,7 @@ if ((start <= 14)) && ! skipped 14; then
     printf 'the secret %s does not hold a valid value\n' 'ai-job-matching/prod/users/operator (AWSCURRENT)' >&2
     exit 1
   fi
+  pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_2=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/operator \
     --version-stage=AWSPENDING \
@@ -451,7 +456,7 @@ if ((start <= 14)) && ! skipped 14; then
     --user-id=ai-job-matching-prod-operator \
     --passwords=file:///dev/stdin >/dev/null
   unset value_1 value_2
-  wait_for active elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
     --user-id=ai-job-matching-prod-operator \
     --query='Users[0].Status' --output=text
 fi
@@ -497,7 +502,7 @@ if ((start <= 16)) && ! skipped 16; then
     --user-id=ai-job-matching-prod-operator \
     --passwords=file:///dev/stdin >/dev/null
   unset value_1
-  wait_for active elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
     --user-id=ai-job-matching-prod-operator \
     --query='Users[0].Status' --output=text
 fi

@@ -29,23 +29,31 @@ def run(spec: Path, against: str, output: Path | None) -> int:
         return 2
     found = procedures.plan(old, new)
     target = output or Path("plans") / new.environment
-    target.mkdir(parents=True, exist_ok=True)
     old_label, new_label = f"{spec}@{against}", f"{spec} (working tree)"
-    files = {"plan.md": render.markdown(new, found, old_label, new_label),
-             "apply.sh": render.script(new, found, f"Change procedure: {old_label} -> {new_label}.")}
-    for name, text in files.items():
-        path = target / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            temporary = path.with_name(f".{name}.tmp")
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(path)
-    (target / "apply.sh").chmod(0o755)
     blocked = [p for p in found if p.blocked]
+    files = {"plan.md": render.markdown(new, found, old_label, new_label)}
+    if not blocked:  # a blocked procedure gets no script: half of one could delete the only group
+        files["apply.sh"] = render.script(new, found, f"Change procedure: {old_label} -> {new_label}.")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            path = target / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                temporary = path.with_name(f".{name}.tmp")
+                temporary.write_text(text, encoding="utf-8")
+                temporary.replace(path)
+        if blocked:
+            (target / "apply.sh").unlink(missing_ok=True)  # an older script must not outlive its plan
+        else:
+            (target / "apply.sh").chmod(0o755)
+    except OSError as error:
+        print(f"cannot write the plan into {target}: {error.strerror or error}", file=sys.stderr)
+        return 2
     for procedure in found:
         count = len(procedure.steps)
         status = f"cannot run: {procedure.blocked}" if procedure.blocked else f"{count} step{'s' if count != 1 else ''}"
         print(f"{procedure.title}: {status}", file=sys.stderr)
     if not found:
         print("nothing to do outside CloudFormation: deploy.sh applies the change", file=sys.stderr)
-    print(f"wrote {target / 'plan.md'} and {target / 'apply.sh'}", file=sys.stderr)
+    print(f"wrote {' and '.join(str(target / name) for name in files)}", file=sys.stderr)
     return 1 if blocked else 0

@@ -103,25 +103,29 @@ def _with_account(text: str) -> Shell:
     return Shell(f'"${ACCOUNT.name}"'.join(shell_word(part) if part else "''" for part in text.split(marker)))
 
 
-def _json(plan: Plan | None, value: Any) -> str:
-    """A structure as compact JSON, each reference inside it replaced by the name it stands for;
-    TypeError for a value only known when the script runs (a ShellVar, a file)."""
+def _json(plan: Plan | None, value: Any) -> Shell:
+    """A structure as compact JSON in one shell word, each reference inside it replaced by the
+    name it stands for and an ARN's account by "$ACCOUNT_ID"; TypeError for a value only known
+    when the script runs (a ShellVar, a file)."""
     try:
-        return _COMPACT_JSON.encode(value)  # most structures hold no reference
+        return shell_word(_COMPACT_JSON.encode(value))  # most structures hold no reference
     except TypeError:
-        if plan is None:
-            raise
+        pass
+    accounts = []
 
     def reference(item: Any) -> str:
-        if type(item) is Ref:
+        if type(item) is Ref and plan is not None:
             target = _reference(plan, item)
             if type(target) is str:
                 return target
         if type(item) is Join and all(type(p) is str or type(p) is AccountId for p in item.parts):
+            accounts.append(item)
             return "".join(ACCOUNT_SENTINEL if type(p) is AccountId else p for p in item.parts)
         raise TypeError(f"{item!r} has no JSON form")
 
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=reference)
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=reference)
+    # split only where cachegen put an account (a spec value cannot hold the sentinel's NUL bytes)
+    return _with_account(text) if accounts else shell_word(text)
 
 
 def _word(value: Any) -> Shell:
@@ -168,7 +172,7 @@ def cli_args(plan: Plan | None, call: dict[str, Any], operation: tuple[str, str]
             out.append(Shell(f"{option}={shell_word('file://' + value[0].path)}"))
         elif kind is list or kind is dict:
             try:
-                out.append(Shell(f"{option}={_with_account(_json(plan, value))}"))
+                out.append(Shell(f"{option}={_json(plan, value)}"))
             except TypeError:  # a ShellVar: its value exists only when the script runs
                 raise ValueError(f"{key}: a run-time value inside a structure") from None
         else:
@@ -299,6 +303,8 @@ def _users(plan: Plan, d: Deployment) -> dict[str, Any] | None:
             "exists": command("elasticache", "describe-users", [user_id]),
             "create": call(plan, resource, "CreateUser"),
             "status": command("elasticache", "describe-users", [user_id, query("Users[0].Status")]),
+            # an existing user gets the access string of the spec (create.sh converges on a re-run)
+            "modify": command("elasticache", "modify-user", [user_id, *args(AccessString=user.access_string)]),
             "delete": command("elasticache", "delete-user", [user_id]),
         })
     group = plan.get(USER_GROUP)

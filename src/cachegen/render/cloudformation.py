@@ -280,6 +280,8 @@ def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> str:
             "suffix": shell_word(suffix) if suffix else None,
             "bytes": sizes[stack.file],
             "needs_s3": sizes[stack.file] > body_max,
+            # CloudFormation creates a named IAM resource only when told it may (CAPABILITY_NAMED_IAM)
+            "named_iam": any(plan.get(r).type.startswith("AWS::IAM::") for r in stack.resources),
             "resources": len(stack.resources),
         })
     return cli.render_script("deploy.sh", d, "cloudformation/deploy.sh.j2", [s.name for s in plan.stacks], [

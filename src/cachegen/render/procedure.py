@@ -57,13 +57,20 @@ def _action(d: Deployment, action: Action) -> dict[str, Any]:
     if action.kind == "wait":
         return {"kind": "wait", "command": [Shell(f"{call.service} wait {call.operation}"), *cli_args(None, call.input)]}
     if action.kind in ("capture", "poll"):
-        expression = jmespath(action.query or "", *action.query_values) if action.query_values else action.query or ""
-        words, _ = _command(call, [query(expression)])
+        words, _ = _command(call, [query(_expression(action))])
         return {"kind": action.kind, "command": words, "variable": Shell(action.variable or ""),
-                "want": shell_word(action.want or ""), "placeholder": shell_word(action.placeholder or action.want or "")}
+                "want": shell_word(action.want or ""), "placeholder": shell_word(action.placeholder or action.want or ""),
+                "minutes": action.minutes}
     words, piped = _command(call)
+    guarded = action.kind == "run" and action.check is not None
     out: dict[str, Any] = {"kind": action.kind, "command": words, "log": shell_word(_describe(call)),
-                           "block": _block(d, words, piped, 4 if action.kind == "create" else 2)}
+                           "block": _block(d, words, piped, 4 if action.kind == "create" or guarded else 2),
+                           "guard": None}
+    if guarded:
+        assert action.check is not None
+        check, _ = _command(action.check, [query(_expression(action))])
+        out["guard"] = {"check": check, "want": shell_word(action.want or "")}
+        return out
     if action.check:
         out["check"], _ = _command(action.check)
     if action.generator:
@@ -81,12 +88,11 @@ def _block(d: Deployment, words: list[Shell], piped: tuple[str, list[Secret]] | 
     lines = []
     if piped:
         format_, secrets = piped
-        assert d.token is not None
-        lines.append(f"{pad}pattern={shell_word(d.token.pattern)}")
         for number, secret in enumerate(secrets, start=1):
             read = [Shell("secretsmanager get-secret-value"),
                     *cli_args(None, {"SecretId": secret.secret_name, "VersionStage": secret.stage}), query("SecretString")]
-            lines += [f'{pad}value_{number}=$(aws_value "<secret-value>" {_lines(read, indent + 2)})',
+            lines += [f"{pad}pattern={shell_word(secret.pattern)}",
+                      f'{pad}value_{number}=$(aws_value "<secret-value>" {_lines(read, indent + 2)})',
                       f"{pad}if ! ((dry_run)) && [[ ! $value_{number} =~ $pattern ]]; then",
                       f"{pad}  printf 'the secret %s does not hold a valid value\\n' "
                       f"{shell_word(f'{secret.secret_name} ({secret.stage})')} >&2",
@@ -101,6 +107,11 @@ def _block(d: Deployment, words: list[Shell], piped: tuple[str, list[Secret]] | 
 
 def _lines(words: list[Shell], indent: int) -> str:
     return (" \\\n" + " " * indent).join(words)
+
+
+def _expression(action: Action) -> str:
+    """The action's JMESPath query, each {} a JMESPath literal of one of its values."""
+    return jmespath(action.query or "", *action.query_values) if action.query_values else action.query or ""
 
 
 def _describe(call: Call) -> str:
@@ -121,8 +132,9 @@ def script(d: Deployment, procedures: list[Procedure], title: str, name: str = "
     return render_script(name, d, "cli/procedure.sh.j2", numbers, [
         title,
         "Runs the steps in order and stops before each step that clients notice, saying what they will",
-        "see: roll the clients, then run it again with --from N. Each step can run again (it checks what",
-        "exists), and --dry-run prints every command without AWS access.",
+        "see: roll the clients, then run it again with --from N. After a failure, run it again with",
+        "--from the failed step: creations check what exists and deletions what is gone, so a step can",
+        "run twice. --dry-run prints every command without AWS access.",
     ], options=[FROM], steps_list=steps)
 
 

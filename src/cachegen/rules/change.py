@@ -65,6 +65,10 @@ def authentication_change(ctx: Context) -> Iterator[Finding]:
         yield Finding(("security", "auth", "mode" if previous.auth and d.auth else "enabled"),
                       f"authentication changes from {before} to {after}: clients with the old credentials are locked "
                       f"out unless the change follows its migration procedure (`cachegen plan`)")
+    if previous.users and d.users and previous.key_prefixes != d.key_prefixes:
+        yield Finding(("celery",), "the roles' key prefixes change: the users' rules move with them and tasks still "
+                                   "queued under the old keys are stranded unless the queues drain first "
+                                   "(`cachegen plan`)")
     plain_before = not previous.tls or previous.transit_encryption_mode == "preferred"
     if plain_before and d.tls and d.transit_encryption_mode != "preferred":
         yield Finding(("security", "in_transit_encryption"),

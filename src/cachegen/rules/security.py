@@ -45,6 +45,13 @@ def rbac_engine(ctx: Context) -> Iterator[Finding]:
         yield Finding(("security", "auth", "mode"),
                       f"{what} {spec.engine.name} {minimum} or later; the spec runs "
                       f"{spec.engine.version}", expected=f"engine.version {minimum} or later, or auth mode `token`")
+    from ..resolve import serves
+
+    if not serves(spec):
+        yield Finding(("security", "auth", "mode"),
+                      f"{auth.mode} users are made for the Celery roles the group serves, and it serves none: the "
+                      "application would be left the operator's user", expected="a Celery role (celery.cache, for an "
+                      "application cache alone) or auth mode `token`")
     transit = spec.security.in_transit_encryption
     if transit.enabled and transit.mode != "required":
         yield Finding(("security", "in_transit_encryption", "mode"),
