@@ -7,6 +7,7 @@ runs on a real git repository."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -371,3 +372,45 @@ def test_between_passwords_and_iam_the_plan_says_why_it_stops(specs):
     old, new = specs("rbac-i", "security: {auth: {mode: rbac}}\n"), specs("iam-i", "security: {auth: {mode: iam}}\n")
     [procedure] = procedures.plan(old, new)
     assert procedure.blocked and "ModifyUser" in procedure.blocked and not procedure.steps
+
+
+def test_token_rotation_runs_on_moto_and_can_run_again(specs, moto_server, tmp_path, monkeypatch):
+    """rotate-credentials.sh against moto (Secrets Manager stages are real there; moto accepts the
+    group's ROTATE and SET): the secret's current value becomes a new token, the old one stays as
+    AWSPREVIOUS; the script stops before SET, goes on with --from 4, and its promote step run
+    again does nothing."""
+    import boto3
+
+    from cachegen import procedures
+    from cachegen.render.procedure import script
+
+    env = {"AWS_ENDPOINT_URL": moto_server, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    d = specs("rotate-moto", "replication_group_id: rotate-moto\nsecurity: {auth: {secret_name: rotate/moto/token}}\n")
+    old_token = "Old-token-0123456789-abcdef"
+    boto3.client("secretsmanager").create_secret(Name=d.auth_secret_name, SecretString=old_token)
+    boto3.client("elasticache").create_replication_group(
+        ReplicationGroupId="rotate-moto", ReplicationGroupDescription="t", Engine="redis",
+        CacheNodeType=d.node.name, NumCacheClusters=1, TransitEncryptionEnabled=True, AuthToken=old_token)
+    path = tmp_path / "rotate.sh"
+    path.write_text(script(d, [procedures.rotation(d)], "moto"))
+    run_env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+
+    def run(*args):
+        return subprocess.run(["bash", str(path), *args], capture_output=True, text=True, env=run_env, timeout=180)
+
+    stopped = run()
+    assert stopped.returncode == 3 and "stopped before step 4" in stopped.stderr, stopped.stderr
+    secrets = boto3.client("secretsmanager")
+    # by stage: moto's GetSecretValue without one keeps answering the first version (AWS answers AWSCURRENT)
+    current = secrets.get_secret_value(SecretId=d.auth_secret_name, VersionStage="AWSCURRENT")["SecretString"]
+    previous = secrets.get_secret_value(SecretId=d.auth_secret_name, VersionStage="AWSPREVIOUS")["SecretString"]
+    assert previous == old_token and current != old_token and re.fullmatch(d.token.pattern, current), stopped.stderr
+    assert current not in stopped.stdout + stopped.stderr, "the new token reached the output"
+    again = run("--from", "3", "--skip", "4")
+    assert again.returncode == 0 and "already done" in again.stderr, again.stderr
+    assert secrets.get_secret_value(SecretId=d.auth_secret_name, VersionStage="AWSCURRENT")["SecretString"] == current
+    done = run("--from", "4")
+    assert done.returncode == 0, done.stderr

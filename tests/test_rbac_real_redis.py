@@ -253,13 +253,17 @@ def test_the_cache_user_works_within_its_prefix(prod, server):
 def test_the_default_user_cannot_log_in(prod, server):
     import redis
 
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    once = Retry(NoBackoff(), 0)  # redis-py retries an AuthenticationError (a ConnectionError) by default
     anonymous = redis.Redis(host="127.0.0.1", port=server["port"], ssl=True, ssl_ca_certs=str(server["tls"]["ca"]),
-                            ssl_cert_reqs="required", socket_timeout=5)
+                            ssl_cert_reqs="required", socket_timeout=5, retry=once)
     with pytest.raises((redis.exceptions.AuthenticationError, redis.exceptions.ResponseError)):
         anonymous.ping()  # no AUTH: the default user is off
     with pytest.raises(redis.exceptions.AuthenticationError):
         redis.Redis(host="127.0.0.1", port=server["port"], username="default", password="anything-at-all",
-                    ssl=True, ssl_ca_certs=str(server["tls"]["ca"]), ssl_cert_reqs="required").ping()
+                    ssl=True, ssl_ca_certs=str(server["tls"]["ca"]), ssl_cert_reqs="required", retry=once).ping()
     _denials(server)
 
 

@@ -95,6 +95,8 @@ class Action:
     variable: str | None = None
     placeholder: str | None = None  # what a capture prints with --dry-run (valid where it is used)
     minutes: int = 10
+    optional: bool = False  # capture: a call that fails leaves the variable empty (a re-run finds nothing pending)
+    when: tuple[str, ...] = ()  # run: only if the first variable is set and differs from the others
 
 
 @dataclass(frozen=True)
@@ -643,15 +645,18 @@ def _generate(d: Deployment, resource_id: str) -> Action:
 
 
 def _promote(secret_name: str) -> Step:
-    """AWSCURRENT moves to the pending version (the old one becomes AWSPREVIOUS)."""
+    """AWSCURRENT moves to the pending version (the old one becomes AWSPREVIOUS), then AWSPENDING
+    is taken off it. A re-run finds no pending version, or finds it current already, and skips."""
     return Step("make the new value the secret's current one (clients reading the secret get it from now on)", (
         Action("capture", Call("secretsmanager", "GetSecretValue", {"SecretId": secret_name, "VersionStage": "AWSPENDING"}),
-               query="VersionId", variable="pending_version", placeholder="<version-id-at-AWSPENDING-dry-run>"),
+               query="VersionId", variable="pending_version", placeholder="<version-id-at-AWSPENDING-dry-run>",
+               optional=True),
         Action("capture", Call("secretsmanager", "GetSecretValue", {"SecretId": secret_name, "VersionStage": "AWSCURRENT"}),
                query="VersionId", variable="current_version", placeholder="<version-id-at-AWSCURRENT-dry-run>"),
         Action("run", Call("secretsmanager", "UpdateSecretVersionStage", {
             "SecretId": secret_name, "VersionStage": "AWSCURRENT", "MoveToVersionId": Captured("pending_version"),
-            "RemoveFromVersionId": Captured("current_version")})),
+            "RemoveFromVersionId": Captured("current_version")}), when=("pending_version", "current_version")),
         Action("run", Call("secretsmanager", "UpdateSecretVersionStage", {
-            "SecretId": secret_name, "VersionStage": "AWSPENDING", "RemoveFromVersionId": Captured("pending_version")})),
+            "SecretId": secret_name, "VersionStage": "AWSPENDING", "RemoveFromVersionId": Captured("pending_version")}),
+            when=("pending_version",)),
     ))

@@ -11,6 +11,8 @@ version, region, node type and cluster mode, sizes up to AWS's maximum of 500 no
 
 from __future__ import annotations
 
+import re
+
 import types
 import typing
 from typing import Any
@@ -272,10 +274,16 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
                       "final_snapshot": draw(st.booleans())}
     doc["maintenance_window"] = maintenance
     doc.update(draw(_free_text()))
-    doc["security"] = {"auth": {"enabled": draw(st.booleans()), "mode": draw(st.sampled_from(["token", "rbac"])),
+    doc["security"] = {"auth": {"enabled": draw(st.booleans()), "mode": draw(st.sampled_from(["token", "rbac", "iam"])),
                                 "generation": {
         "length": draw(st.integers(16, 128)),
         "special_characters": draw(st.text("!&#$^<>-", max_size=8))}}}
+    if doc["security"]["auth"]["mode"] != "token" and draw(st.integers(0, 9)):
+        # users need tags CloudFormation takes on them (ASCII) and a Celery role to be made for; one
+        # spec in ten keeps what was drawn, for rules V404 and V206 to refuse
+        doc["tags"] = {k: v for k, v in doc["tags"].items() if re.fullmatch(r"[a-zA-Z0-9 _./=+:@-]+", k + v)}
+        doc["celery"]["enabled"] = True
+        doc["celery"]["cache"]["enabled"] = True
     values = draw(st.dictionaries(st.sampled_from(["timeout", "tcp-keepalive"]), st.sampled_from([0, 300, 600]),
                                   max_size=2))
     family = ENGINES[doc["engine"]["name"]]["versions"][doc["engine"]["version"]]["family"]

@@ -167,20 +167,28 @@ if ((start <= 3)) && ! skipped 3; then
   pending_version=$(aws_value '<version-id-at-AWSPENDING-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/perf/auth-token \
     --version-stage=AWSPENDING \
-    --query=VersionId --output=text)
+    --query=VersionId --output=text 2>/dev/null || true)
   current_version=$(aws_value '<version-id-at-AWSCURRENT-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/perf/auth-token \
     --version-stage=AWSCURRENT \
     --query=VersionId --output=text)
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/perf/auth-token \
-    --version-stage=AWSCURRENT \
-    --move-to-version-id="$pending_version" \
-    --remove-from-version-id="$current_version" >/dev/null
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/perf/auth-token \
-    --version-stage=AWSPENDING \
-    --remove-from-version-id="$pending_version" >/dev/null
+  if [[ -n $pending_version && $pending_version != None && $pending_version != "$current_version" ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/perf/auth-token \
+      --version-stage=AWSCURRENT \
+      --move-to-version-id="$pending_version" \
+      --remove-from-version-id="$current_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/perf/auth-token'
+  fi
+  if [[ -n $pending_version && $pending_version != None ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/perf/auth-token \
+      --version-stage=AWSPENDING \
+      --remove-from-version-id="$pending_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/perf/auth-token'
+  fi
 fi
 
 # ---- 4. accept only the new token (SET), after every client uses it (`cachegen env` writes it)

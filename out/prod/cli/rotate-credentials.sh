@@ -171,20 +171,28 @@ if ((start <= 3)) && ! skipped 3; then
   pending_version=$(aws_value '<version-id-at-AWSPENDING-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/broker \
     --version-stage=AWSPENDING \
-    --query=VersionId --output=text)
+    --query=VersionId --output=text 2>/dev/null || true)
   current_version=$(aws_value '<version-id-at-AWSCURRENT-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/broker \
     --version-stage=AWSCURRENT \
     --query=VersionId --output=text)
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/prod/users/broker \
-    --version-stage=AWSCURRENT \
-    --move-to-version-id="$pending_version" \
-    --remove-from-version-id="$current_version" >/dev/null
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/prod/users/broker \
-    --version-stage=AWSPENDING \
-    --remove-from-version-id="$pending_version" >/dev/null
+  if [[ -n $pending_version && $pending_version != None && $pending_version != "$current_version" ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/prod/users/broker \
+      --version-stage=AWSCURRENT \
+      --move-to-version-id="$pending_version" \
+      --remove-from-version-id="$current_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/prod/users/broker'
+  fi
+  if [[ -n $pending_version && $pending_version != None ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/prod/users/broker \
+      --version-stage=AWSPENDING \
+      --remove-from-version-id="$pending_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/prod/users/broker'
+  fi
 fi
 
 # ---- 4. ai-job-matching-prod-broker: accept only the new password (after every client of the role uses it: `cachegen env` writes it)
@@ -270,20 +278,28 @@ if ((start <= 7)) && ! skipped 7; then
   pending_version=$(aws_value '<version-id-at-AWSPENDING-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/results \
     --version-stage=AWSPENDING \
-    --query=VersionId --output=text)
+    --query=VersionId --output=text 2>/dev/null || true)
   current_version=$(aws_value '<version-id-at-AWSCURRENT-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/results \
     --version-stage=AWSCURRENT \
     --query=VersionId --output=text)
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/prod/users/results \
-    --version-stage=AWSCURRENT \
-    --move-to-version-id="$pending_version" \
-    --remove-from-version-id="$current_version" >/dev/null
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/prod/users/results \
-    --version-stage=AWSPENDING \
-    --remove-from-version-id="$pending_version" >/dev/null
+  if [[ -n $pending_version && $pending_version != None && $pending_version != "$current_version" ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/prod/users/results \
+      --version-stage=AWSCURRENT \
+      --move-to-version-id="$pending_version" \
+      --remove-from-version-id="$current_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/prod/users/results'
+  fi
+  if [[ -n $pending_version && $pending_version != None ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/prod/users/results \
+      --version-stage=AWSPENDING \
+      --remove-from-version-id="$pending_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/prod/users/results'
+  fi
 fi
 
 # ---- 8. ai-job-matching-prod-results: accept only the new password (after every client of the role uses it: `cachegen env` writes it)
@@ -369,20 +385,28 @@ if ((start <= 11)) && ! skipped 11; then
   pending_version=$(aws_value '<version-id-at-AWSPENDING-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/cache \
     --version-stage=AWSPENDING \
-    --query=VersionId --output=text)
+    --query=VersionId --output=text 2>/dev/null || true)
   current_version=$(aws_value '<version-id-at-AWSCURRENT-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/cache \
     --version-stage=AWSCURRENT \
     --query=VersionId --output=text)
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/prod/users/cache \
-    --version-stage=AWSCURRENT \
-    --move-to-version-id="$pending_version" \
-    --remove-from-version-id="$current_version" >/dev/null
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/prod/users/cache \
-    --version-stage=AWSPENDING \
-    --remove-from-version-id="$pending_version" >/dev/null
+  if [[ -n $pending_version && $pending_version != None && $pending_version != "$current_version" ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/prod/users/cache \
+      --version-stage=AWSCURRENT \
+      --move-to-version-id="$pending_version" \
+      --remove-from-version-id="$current_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/prod/users/cache'
+  fi
+  if [[ -n $pending_version && $pending_version != None ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/prod/users/cache \
+      --version-stage=AWSPENDING \
+      --remove-from-version-id="$pending_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/prod/users/cache'
+  fi
 fi
 
 # ---- 12. ai-job-matching-prod-cache: accept only the new password (after every client of the role uses it: `cachegen env` writes it)
@@ -468,20 +492,28 @@ if ((start <= 15)) && ! skipped 15; then
   pending_version=$(aws_value '<version-id-at-AWSPENDING-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/operator \
     --version-stage=AWSPENDING \
-    --query=VersionId --output=text)
+    --query=VersionId --output=text 2>/dev/null || true)
   current_version=$(aws_value '<version-id-at-AWSCURRENT-dry-run>' secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/operator \
     --version-stage=AWSCURRENT \
     --query=VersionId --output=text)
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/prod/users/operator \
-    --version-stage=AWSCURRENT \
-    --move-to-version-id="$pending_version" \
-    --remove-from-version-id="$current_version" >/dev/null
-  aws_run secretsmanager update-secret-version-stage \
-    --secret-id=ai-job-matching/prod/users/operator \
-    --version-stage=AWSPENDING \
-    --remove-from-version-id="$pending_version" >/dev/null
+  if [[ -n $pending_version && $pending_version != None && $pending_version != "$current_version" ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/prod/users/operator \
+      --version-stage=AWSCURRENT \
+      --move-to-version-id="$pending_version" \
+      --remove-from-version-id="$current_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/prod/users/operator'
+  fi
+  if [[ -n $pending_version && $pending_version != None ]]; then
+    aws_run secretsmanager update-secret-version-stage \
+      --secret-id=ai-job-matching/prod/users/operator \
+      --version-stage=AWSPENDING \
+      --remove-from-version-id="$pending_version" >/dev/null
+  else
+    log "already done:" 'UpdateSecretVersionStage ai-job-matching/prod/users/operator'
+  fi
 fi
 
 # ---- 16. ai-job-matching-prod-operator: accept only the new password (after every client of the role uses it: `cachegen env` writes it)

@@ -60,12 +60,15 @@ def _action(d: Deployment, action: Action) -> dict[str, Any]:
         words, _ = _command(call, [query(_expression(action))])
         return {"kind": action.kind, "command": words, "variable": Shell(action.variable or ""),
                 "want": shell_word(action.want or ""), "placeholder": shell_word(action.placeholder or action.want or ""),
-                "minutes": action.minutes}
+                "minutes": action.minutes, "optional": action.optional}
     words, piped = _command(call)
     guarded = action.kind == "run" and action.check is not None
     out: dict[str, Any] = {"kind": action.kind, "command": words, "log": shell_word(_describe(call)),
-                           "block": _block(d, words, piped, 4 if action.kind == "create" or guarded else 2),
-                           "guard": None}
+                           "block": _block(d, words, piped, 4 if action.kind == "create" or guarded or action.when else 2),
+                           "guard": None, "when": None}
+    if action.when:  # only with the first variable set, and different from the others
+        first, *others = action.when
+        out["when"] = Shell(" && ".join([f'-n ${first}', f'${first} != None', *(f'${first} != "${o}"' for o in others)]))
     if guarded:
         assert action.check is not None
         check, _ = _command(action.check, [query(_expression(action))])
