@@ -500,7 +500,9 @@ def access(old: Deployment, new: Deployment) -> Procedure | None:
         steps.append(Step(f"create the users of the roles turned on ({', '.join(u.role for u in added)}) and add "
                           f"them to the user group", _create_users(new, lambda user: user in added) + (
             Action("run", Call("elasticache", "ModifyUserGroup", {
-                "UserGroupId": new.user_group_id, "UserIdsToAdd": [u.user_id for u in added]})),
+                "UserGroupId": new.user_group_id, "UserIdsToAdd": [u.user_id for u in added]}),
+                check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": new.user_group_id}),
+                query="contains(UserGroups[0].UserIds, {})", query_values=(added[0].user_id,), want="False"),
             _poll_user_group(new.user_group_id))))
     drain = _drain(old, new)
     if drain:
@@ -516,7 +518,9 @@ def access(old: Deployment, new: Deployment) -> Procedure | None:
         steps.append(Step(f"take the users of the roles turned off ({', '.join(u.role for u in removed)}) out of the "
                           f"user group and delete them", (
             Action("run", Call("elasticache", "ModifyUserGroup", {
-                "UserGroupId": old.user_group_id, "UserIdsToRemove": [u.user_id for u in removed]})),
+                "UserGroupId": old.user_group_id, "UserIdsToRemove": [u.user_id for u in removed]}),
+                check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": old.user_group_id}),
+                query="contains(UserGroups[0].UserIds, {})", query_values=(removed[0].user_id,), want="True"),
             _poll_user_group(old.user_group_id),
             *[_delete_user(u.user_id) for u in removed],
             *[_delete_secret(u.credential.secret_name) for u in removed if u.credential]),
