@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import templates
 from ..model import Deployment
 from ..procedures import Action, Call, Captured, Procedure, Secret, Secrets
 from .cli import FROM_STDIN, Option, ShellVar, cli_args, operation_name, query, render_script
