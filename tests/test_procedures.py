@@ -213,7 +213,11 @@ def test_shards_removed_and_added_online(specs, awscli, tmp_path):
     ("port: 6380\n", "port"),
     ("security: {at_rest_encryption: {kms_key_id: 'arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-1111-2222-3333-"
      "444455556666'}}\n", "KMS key"),
-])
+    ("security: {at_rest_encryption: {enabled: false}}\n", "encryption at rest"),
+    ("network: {subnet_group_name: other-subnets}\n", "subnet group"),
+    ("topology: {cluster_mode: enabled}\ncelery: {broker: {enabled: false}, result_backend: {enabled: false}, "
+     "cache: {db: 0}}\n", "cluster mode"),
+], ids=["port", "kms-key", "at-rest", "subnet-group", "cluster-mode"])
 def test_a_replacing_change_builds_a_new_group_from_a_snapshot(specs, awscli, tmp_path, change, what):
     from cachegen import procedures
 
