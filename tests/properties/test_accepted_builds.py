@@ -394,3 +394,69 @@ def test_the_checks_would_catch_an_injection(tmp_path):
     script.write_text(f"#!/usr/bin/env bash\necho $(touch {CANARY})\n")
     subprocess.run(["bash", str(script)], cwd=tmp_path, check=True)
     assert list(tmp_path.glob(CANARY + "*"))
+
+
+# Changes a team makes to a running environment, each applied to generated specs: the plan
+# between the spec and its changed self must compile, render, run with --dry-run, pass
+# shellcheck and the AWS CLI's parser with botocore's validation, and run no spec text.
+CHANGES = [
+    {"node_type": "cache.r7g.large"},
+    {"topology": {"replicas_per_shard": 2}},
+    {"security": {"auth": {"enabled": True, "mode": "rbac"}, "in_transit_encryption": {"enabled": True, "mode": "required"}}},
+    {"security": {"auth": {"enabled": True, "mode": "token"}, "in_transit_encryption": {"enabled": True, "mode": "required"}}},
+    {"security": {"in_transit_encryption": {"enabled": True, "mode": "required"}}},
+    {"engine": {"name": "valkey", "version": "8.0"}, "parameters": {"name": "changed-valkey8"}},
+    {"port": 6390, "replication_group_id": "changed-group"},
+    {"celery": {"broker": {"key_prefix": "moved:"}}},
+]
+
+
+def _changed(document: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    out = json.loads(json.dumps(document))
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            for inner, item in value.items():
+                merged = out[key].get(inner)
+                out[key][inner] = {**merged, **item} if isinstance(item, dict) and isinstance(merged, dict) else item
+        else:
+            out[key] = value
+    return out
+
+
+def test_plans_between_generated_specs_and_their_changes(corpus, tmp_path):
+    from awscli_check import AwsCli, bash_words
+
+    from cachegen import procedures
+    from cachegen.compiler import compile_spec
+    from cachegen.diagnostics import SpecError
+    from cachegen.render.procedure import markdown, script
+
+    awscli = AwsCli()
+    planned = Counter()
+    for index, built in enumerate(b for b in _slice(corpus) if b.nodes <= DRY_RUN_MAX_NODES):
+        change = CHANGES[index % len(CHANGES)]
+        _, old = compile_spec(built.spec)
+        changed = built.spec.with_name("changed-" + built.spec.name)
+        changed.write_text(yaml.safe_dump(_changed(built.document, change), allow_unicode=True), encoding="utf-8")
+        try:
+            _, new = compile_spec(changed)
+        except SpecError:  # the change does not fit this spec (an engine, a topology): the rules said so
+            continue
+        found = procedures.plan(old, new)
+        markdown(new, found, "old", "new")
+        planned.update(p.id for p in found)
+        if any(p.blocked for p in found) or not found:
+            continue
+        path = built.case / "apply.sh"
+        path.write_text(script(new, found, "generated"), encoding="utf-8")
+        run = subprocess.run(["bash", str(path), "--dry-run"], cwd=built.case, capture_output=True, text=True,
+                             env={"PATH": "/usr/bin:/bin", "HOME": str(built.case)}, timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        check = subprocess.run([str(BIN / "shellcheck"), str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout[:3000]
+        for argv in bash_words([line for line in run.stdout.splitlines() if line.startswith("aws ")]):
+            result = awscli.check(argv)
+            assert result.validated, f"{built.spec}\n{' '.join(argv)[:2000]}\n{result.error}"
+        assert not list(built.case.rglob(CANARY + "*")), "spec text was executed by a plan"
+    print(f"\nplans between generated specs and their changes: {dict(planned)}")
+    assert len(planned) >= 4, planned
