@@ -1,0 +1,45 @@
+"""Change procedures: what to run, in which order, to take a running deployment from one spec
+to the next when CloudFormation alone cannot do it safely.
+
+`plan(old, new)` compares two resolved deployments (the spec at a git revision and the
+working tree) and returns the procedures their differences need, in the order they must run:
+a replacing change first (it builds a new group, which takes every other change with it),
+then the engine, encryption in transit, authentication, users and access strings, node type,
+replicas and shards (one module per kind of change).
+Each procedure is a list of steps in the API's own shape (operation and input, as the
+resource plan holds them), with the waits between them, and with a stop before every step
+that clients notice; `render.procedure` turns it into a readable plan and an AWS CLI script.
+The registry is a literal list; each entry cites the AWS page it follows.
+
+`rotation(d)` is the one procedure without a spec change: the periodic rotation of the AUTH
+token or of the RBAC users' passwords, generated with the other CLI scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..model import Deployment
+from .authentication import access, authentication
+from .encryption import transit_encryption
+from .engine import engine
+from .replacement import replacement
+from .rotation import rotation
+from .size import node_type, replicas, shards
+from .steps import Action, Call, Captured, Procedure, Secret, Secrets, Step
+
+__all__ = ["PROCEDURES", "Action", "Call", "Captured", "Procedure", "Secret", "Secrets", "Step", "plan", "rotation"]
+
+# The registry, in the order procedures run: a replacement first (a new group takes every other
+# change with it), the engine before encryption in transit (modes need 7.0+), encryption before
+# RBAC (a user group needs TLS required), then users and access, then the size of the group.
+PROCEDURES: list[Callable[[Deployment, Deployment], Procedure | None]] = [
+    replacement, engine, transit_encryption, authentication, access, node_type, replicas, shards,
+]
+
+
+def plan(old: Deployment, new: Deployment) -> list[Procedure]:
+    first = replacement(old, new)
+    if first is not None:
+        return [first]
+    return [p for p in (build(old, new) for build in PROCEDURES[1:]) if p is not None]
