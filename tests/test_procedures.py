@@ -72,7 +72,7 @@ def test_token_to_rbac_keeps_token_clients_working_until_they_roll(specs, awscli
     assert procedure.id == "token-to-rbac" and "Clusters.RBAC.html" in procedure.sources[0]
     titles = [s.title for s in procedure.steps]
     assert [t.split()[0] for t in titles] == ["create", "create", "create", "attach", "roll", "swap", "schedule"]
-    assert "broker: `` -> `broker:`" in titles[4] and "drain" in procedure.steps[4].clients
+    assert "broker: (none) -> broker:" in titles[4] and "drain" in procedure.steps[4].clients
     attach = procedure.steps[3].actions[1].call.input
     assert attach["AuthTokenUpdateStrategy"] == "DELETE" and attach["UserGroupIdsToAdd"] == [new.user_group_id]
     transitional = procedure.steps[1].actions[0].call.input

@@ -191,11 +191,11 @@ if ((start <= 3)) && ! skipped 3; then
   fi
 fi
 
-# ---- 4. accept only the new token (SET), after every client uses it (`cachegen env` writes it)
+# ---- 4. accept only the new token (SET), after every client uses it (cachegen env writes it)
 #      (Rotate the AUTH token)
 if ((start <= 4)) && ! skipped 4; then
   stop_for_clients 4 'clients still sending the old token are refused'
-  log 'step 4: accept only the new token (SET), after every client uses it (`cachegen env` writes it)'
+  log 'step 4: accept only the new token (SET), after every client uses it (cachegen env writes it)'
   wait_for available 180 elasticache describe-replication-groups \
     --replication-group-id=ai-job-matching-dev \
     --query='ReplicationGroups[0].Status' --output=text

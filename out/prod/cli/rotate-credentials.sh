@@ -195,11 +195,11 @@ if ((start <= 3)) && ! skipped 3; then
   fi
 fi
 
-# ---- 4. ai-job-matching-prod-broker: accept only the new password (after every client of the role uses it: `cachegen env` writes it)
+# ---- 4. ai-job-matching-prod-broker: accept only the new password (after every client of the role uses it: cachegen env writes it)
 #      (Rotate the RBAC users' passwords)
 if ((start <= 4)) && ! skipped 4; then
   stop_for_clients 4 'clients still sending ai-job-matching-prod-broker'"'"'s old password are refused'
-  log 'step 4: ai-job-matching-prod-broker: accept only the new password (after every client of the role uses it: `cachegen env` writes it)'
+  log 'step 4: ai-job-matching-prod-broker: accept only the new password (after every client of the role uses it: cachegen env writes it)'
   pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_1=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/broker \
@@ -302,11 +302,11 @@ if ((start <= 7)) && ! skipped 7; then
   fi
 fi
 
-# ---- 8. ai-job-matching-prod-results: accept only the new password (after every client of the role uses it: `cachegen env` writes it)
+# ---- 8. ai-job-matching-prod-results: accept only the new password (after every client of the role uses it: cachegen env writes it)
 #      (Rotate the RBAC users' passwords)
 if ((start <= 8)) && ! skipped 8; then
   stop_for_clients 8 'clients still sending ai-job-matching-prod-results'"'"'s old password are refused'
-  log 'step 8: ai-job-matching-prod-results: accept only the new password (after every client of the role uses it: `cachegen env` writes it)'
+  log 'step 8: ai-job-matching-prod-results: accept only the new password (after every client of the role uses it: cachegen env writes it)'
   pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_1=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/results \
@@ -409,11 +409,11 @@ if ((start <= 11)) && ! skipped 11; then
   fi
 fi
 
-# ---- 12. ai-job-matching-prod-cache: accept only the new password (after every client of the role uses it: `cachegen env` writes it)
+# ---- 12. ai-job-matching-prod-cache: accept only the new password (after every client of the role uses it: cachegen env writes it)
 #      (Rotate the RBAC users' passwords)
 if ((start <= 12)) && ! skipped 12; then
   stop_for_clients 12 'clients still sending ai-job-matching-prod-cache'"'"'s old password are refused'
-  log 'step 12: ai-job-matching-prod-cache: accept only the new password (after every client of the role uses it: `cachegen env` writes it)'
+  log 'step 12: ai-job-matching-prod-cache: accept only the new password (after every client of the role uses it: cachegen env writes it)'
   pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_1=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/cache \
@@ -516,11 +516,11 @@ if ((start <= 15)) && ! skipped 15; then
   fi
 fi
 
-# ---- 16. ai-job-matching-prod-operator: accept only the new password (after every client of the role uses it: `cachegen env` writes it)
+# ---- 16. ai-job-matching-prod-operator: accept only the new password (after every client of the role uses it: cachegen env writes it)
 #      (Rotate the RBAC users' passwords)
 if ((start <= 16)) && ! skipped 16; then
   stop_for_clients 16 'clients still sending ai-job-matching-prod-operator'"'"'s old password are refused'
-  log 'step 16: ai-job-matching-prod-operator: accept only the new password (after every client of the role uses it: `cachegen env` writes it)'
+  log 'step 16: ai-job-matching-prod-operator: accept only the new password (after every client of the role uses it: cachegen env writes it)'
   pattern='^[A-Za-z0-9!#$&<>^-]{16,128}$'
   value_1=$(aws_value "<secret-value>" secretsmanager get-secret-value \
     --secret-id=ai-job-matching/prod/users/operator \

@@ -34,6 +34,11 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
             value, origin = getattr(deployment, DERIVED_FIELDS[path]), "derived"
         elif value is None and path[:1] == ("logs",) and path[-1] == "log_group":
             value, origin = logs.get(path[1].replace("_", "-")), "derived"
+        elif path[:1] == ("celery",) and path[-1] == "key_prefix" and len(path) == 3:
+            # the prefix the role's clients really use: RBAC's default, or Celery's normalised form
+            resolved = deployment.key_prefixes.get(path[1])
+            if resolved != value:
+                value, origin = resolved, "derived"
         out.append((format_path(path), value, origin))
     derived = {
         "derived.node_count": deployment.node_count,

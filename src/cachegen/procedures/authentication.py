@@ -42,7 +42,7 @@ def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
     steps = [
         Step("create the role users, each with its generated password, and the operator",
              create_users(new, lambda user: user.user_name != "default")),
-        Step("create a transitional `default` user whose password is the current AUTH token (clients that still "
+        Step("create a transitional user named default whose password is the current AUTH token (clients that still "
              "send the token keep working)", (
             Action("create", Call("elasticache", "CreateUser", {
                 "UserId": transitional, "UserName": "default", "Engine": new.engine,
@@ -59,7 +59,7 @@ def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
                 UserGroupIdsToAdd=[new.user_group_id], AuthTokenUpdateStrategy="DELETE"),
         *filter(None, [drain(old, new)]),
         Step("swap the transitional default user for the switched-off one (after every client uses its role's "
-             "URL: `cachegen env` writes them)", create_users(new, lambda user: user.user_name == "default") + (
+             "URL: cachegen env writes them)", create_users(new, lambda user: user.user_name == "default") + (
             Action("run", Call("elasticache", "ModifyUserGroup", {
                 "UserGroupId": new.user_group_id, **({"UserIdsToAdd": defaults} if defaults else {}),
                 "UserIdsToRemove": [transitional]}),
@@ -79,7 +79,7 @@ def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
 
 
 def _rbac_to_token(old: Deployment, new: Deployment) -> Procedure:
-    """While the user group is attached, a transitional `default` user holds the new AUTH token, so
+    """While the user group is attached, a transitional user named default holds the new AUTH token, so
     that clients can move to the token before the users go (no moment when neither works)."""
     assert old.user_group_id and new.auth_secret_name
     transitional = f"{old.replication_group_id.lower()}-default-token"
@@ -87,7 +87,7 @@ def _rbac_to_token(old: Deployment, new: Deployment) -> Procedure:
     token = Secret(new.auth_secret_name, pattern_of(new))
     steps = [
         Step("generate the AUTH token into its secret", (create_secret(new, "AuthTokenSecret"),)),
-        Step("put a transitional `default` user holding the new token in the user group, in the switched-off "
+        Step("put a transitional user named default holding the new token in the user group, in the switched-off "
              "default user's place (clients sending the token authenticate as it; the role users still work)", (
             Action("create", Call("elasticache", "CreateUser", {
                 "UserId": transitional, "UserName": "default", "Engine": old.engine,
@@ -102,7 +102,7 @@ def _rbac_to_token(old: Deployment, new: Deployment) -> Procedure:
             poll_user_group(old.user_group_id))),
         *filter(None, [drain(old, new)]),
         modify(new, "detach the user group and make the AUTH token the group's own (ROTATE), after every client "
-                     "sends the token (`cachegen env` writes it)",
+                     "sends the token (cachegen env writes it)",
                 "clients still connecting as their role's user are refused from now on",
                 RemoveUserGroups=True, AuthToken=token, AuthTokenUpdateStrategy="ROTATE"),
         modify(new, "require the AUTH token (SET)", None, AuthToken=token, AuthTokenUpdateStrategy="SET"),

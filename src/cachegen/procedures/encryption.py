@@ -1,4 +1,4 @@
-"""Encryption in transit turned on or off, through `preferred`."""
+"""Encryption in transit turned on or off, through preferred."""
 
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ def transit_encryption(old: Deployment, new: Deployment) -> Procedure | None:
         return None
     steps: list[Step] = []
     if before == "off":
-        steps.append(modify(new, "turn encryption in transit on in `preferred` mode (TLS and plain text both accepted)",
+        steps.append(modify(new, "turn encryption in transit on in preferred mode (TLS and plain text both accepted)",
                              None, TransitEncryptionEnabled=True, TransitEncryptionMode="preferred"))
     if after == "required":
-        steps.append(modify(new, "require TLS (after every client uses rediss://: `cachegen env` writes the new URLs)",
+        steps.append(modify(new, "require TLS (after every client uses rediss://: cachegen env writes the new URLs)",
                              "clients still connecting in plain text are refused", TransitEncryptionMode="required"))
     elif after == "preferred" and before == "required":
-        steps.append(modify(new, "accept plain text again (`preferred`)", None, TransitEncryptionMode="preferred"))
+        steps.append(modify(new, "accept plain text again (preferred)", None, TransitEncryptionMode="preferred"))
     elif after == "off":
         if before == "required":
-            steps.append(modify(new, "accept plain text (`preferred`)", None, TransitEncryptionMode="preferred"))
+            steps.append(modify(new, "accept plain text (preferred)", None, TransitEncryptionMode="preferred"))
         steps.append(modify(new, "turn encryption in transit off (after every client uses redis://)",
                              "clients still connecting with TLS are refused", TransitEncryptionEnabled=False))
     return Procedure("transit-encryption", f"Encryption in transit {before} -> {after}", (TLS_MIGRATION,),

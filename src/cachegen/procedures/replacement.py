@@ -32,14 +32,14 @@ def replacement(old: Deployment, new: Deployment) -> Procedure | None:
                    check=Call("elasticache", "DescribeSnapshots", {"SnapshotName": snapshot})),
             Action("poll", Call("elasticache", "DescribeSnapshots", {"SnapshotName": snapshot}),
                    query="Snapshots[0].SnapshotStatus", want="available", minutes=GROUP_MINUTES))),
-        Step("create the new group from the snapshot (`create.sh` of the new spec creates everything around it; "
+        Step("create the new group from the snapshot (create.sh of the new spec creates everything around it; "
              "run it with --skip replication-group first)", (
             *lookups(new),
             Action("create", Call("elasticache", "CreateReplicationGroup", create),
                    check=Call("elasticache", "DescribeReplicationGroups",
                               {"ReplicationGroupId": new.replication_group_id})),
             wait_available(new))),
-        Step("switch the clients to the new group's endpoint (`cachegen env` writes it), then delete the old "
+        Step("switch the clients to the new group's endpoint (cachegen env writes it), then delete the old "
              "group with a final snapshot", (
             Action("run", Call("elasticache", "DeleteReplicationGroup", {
                 "ReplicationGroupId": old.replication_group_id,

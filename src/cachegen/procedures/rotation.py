@@ -13,7 +13,7 @@ def rotation(d: Deployment) -> Procedure | None:
 
     A new value is generated into the secret at stage AWSPENDING; the group (or user) accepts
     both values; the secret's AWSCURRENT moves to the new value and clients roll to it
-    (`cachegen env`, restart); then only the new value is accepted."""
+    (cachegen env, restart); then only the new value is accepted."""
     if d.auth_mode == "token" and d.auth_secret_name:
         name = d.auth_secret_name
         steps = [
@@ -21,7 +21,7 @@ def rotation(d: Deployment) -> Procedure | None:
             modify(d, "accept the new token beside the current one (ROTATE)", None,
                     AuthToken=Secret(name, pattern_of(d), "AWSPENDING"), AuthTokenUpdateStrategy="ROTATE"),
             _promote(name),
-            modify(d, "accept only the new token (SET), after every client uses it (`cachegen env` writes it)",
+            modify(d, "accept only the new token (SET), after every client uses it (cachegen env writes it)",
                     "clients still sending the old token are refused", AuthToken=Secret(name, pattern_of(d)),
                     AuthTokenUpdateStrategy="SET"),
         ]
@@ -43,7 +43,7 @@ def rotation(d: Deployment) -> Procedure | None:
                     poll_user(user.user_id))),
                 _promote(name),
                 Step(f"{user.user_name}: accept only the new password (after every client of the role uses it: "
-                     f"`cachegen env` writes it)", (
+                     f"cachegen env writes it)", (
                     Action("run", Call("elasticache", "ModifyUser", {
                         "UserId": user.user_id, "Passwords": Secrets((Secret(name, pattern_of(d)),))})),
                     poll_user(user.user_id)), clients=f"clients still sending {user.user_name}'s old password "

@@ -148,7 +148,7 @@ def drain(old: Deployment, new: Deployment) -> Step | None:
     tasks under the old names are not seen by workers reading the new ones."""
     if old.key_prefixes == new.key_prefixes:
         return None
-    moves = ", ".join(f"{role}: `{old.key_prefixes.get(role, '')}` -> `{new.key_prefixes.get(role, '')}`"
+    moves = ", ".join(f"{role}: {old.key_prefixes.get(role) or '(none)'} -> {new.key_prefixes.get(role) or '(none)'}"
                       for role in sorted(set(old.key_prefixes) | set(new.key_prefixes))
                       if old.key_prefixes.get(role, "") != new.key_prefixes.get(role, ""))
     return Step(f"roll every Celery process and the application to the new configuration at once (the keys "

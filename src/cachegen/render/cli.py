@@ -464,15 +464,18 @@ def _rotation(d: Deployment) -> dict[str, str]:
     if procedure is None:
         return {}
     return {"rotate-credentials.sh": script(d, [procedure], f"{procedure.title}: run it periodically (no spec change).",
-                                            name="rotate-credentials.sh")}
+                                            name="rotate-credentials.sh",
+                                            regenerate="change the spec and run `cachegen build`")}
 
 
 def render_script(script: str, d: Deployment, template: str, steps: list[str], purpose: list[str],
-                  options: list[Option] | None = None, **context: Any) -> str:
+                  options: list[Option] | None = None, regenerate: str = "change the spec and run `cachegen build`",
+                  **context: Any) -> str:
     """Any of the generated scripts: the shared header, option parsing and helpers, then its body."""
     options = options or []
     return templates.render(
         template, script=comment(script), spec_file=comment(d.spec_file), environment=comment(d.environment),
+        regenerate=comment(regenerate),
         purpose=[comment(line) for line in purpose], steps=comment(", ".join(steps)),
         usage_options=comment("".join(f" [{o.flag}{' ' + o.metavar if o.takes_value else ''}]" for o in options)),
         options=[{"variable": Shell(o.variable), "flag": Shell(o.flag), "takes_value": o.takes_value,

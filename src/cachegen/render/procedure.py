@@ -122,7 +122,8 @@ def _describe(call: Call) -> str:
     return f"{call.operation} {names[0]}" if names else call.operation
 
 
-def script(d: Deployment, procedures: list[Procedure], title: str, name: str = "apply.sh") -> str:
+def script(d: Deployment, procedures: list[Procedure], title: str, name: str = "apply.sh",
+           regenerate: str = "change the specs and run `cachegen plan` again") -> str:
     steps = []
     for procedure in procedures:
         for step in procedure.steps:
@@ -137,7 +138,7 @@ def script(d: Deployment, procedures: list[Procedure], title: str, name: str = "
         "see: roll the clients, then run it again with --from N. After a failure, run it again with",
         "--from the failed step: creations check what exists and deletions what is gone, so a step can",
         "run twice. --dry-run prints every command without AWS access.",
-    ], options=[FROM], steps_list=steps)
+    ], options=[FROM], regenerate=regenerate, steps_list=steps)
 
 
 def markdown(d: Deployment, procedures: list[Procedure], old_label: str, new_label: str) -> str:
@@ -158,9 +159,14 @@ def markdown(d: Deployment, procedures: list[Procedure], old_label: str, new_lab
             if step.clients:
                 lines.append(f"   - **clients:** {md(step.clients)} (the script stops before this step)")
             for action in step.actions:
+                target = _describe(action.call).partition(" ")[2]
                 lines.append(f"   - `{action.call.service} {operation_name(action.call.operation)}`"
+                             + (f" {md(target)}" if target else "")
                              + (" (if missing)" if action.kind in ("create", "new_secret") else "")
                              + (" (until " + md(action.want or "") + ")" if action.kind == "poll" else ""))
-        lines += ["", f"Then CloudFormation: {md(procedure.cloudformation)}", ""]
+        if procedure.cloudformation:
+            lines += ["", f"Then CloudFormation: {md(procedure.cloudformation)}", ""]
+        else:
+            lines.append("")
         lines += [md(note) for note in procedure.notes]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -41,7 +41,9 @@ def rbac_engine(ctx: Context) -> Iterator[Finding]:
         return
     minimum = catalog.features()[f"{auth.mode}_min_{spec.engine.name}_version"]
     if catalog.version_key(spec.engine.version) < catalog.version_key(minimum):
-        what = "RBAC access strings need" if auth.mode == "rbac" else "IAM authentication needs"
+        what = ("cachegen's RBAC access strings (subcommand rules such as +script|load, which AWS documents from "
+                "Redis OSS 7.0; ElastiCache itself has RBAC from 6.0) need" if auth.mode == "rbac"
+                else "IAM authentication needs")
         yield Finding(("security", "auth", "mode"),
                       f"{what} {spec.engine.name} {minimum} or later; the spec runs "
                       f"{spec.engine.version}", expected=f"engine.version {minimum} or later, or auth mode `token`")
@@ -56,7 +58,8 @@ def rbac_engine(ctx: Context) -> Iterator[Finding]:
     if transit.enabled and transit.mode != "required":
         yield Finding(("security", "in_transit_encryption", "mode"),
                       "a user group is attached only when in-transit encryption is required",
-                      expected="mode: required (migrate through `preferred` first, then attach the users)")
+                      expected="mode: required; a running group finishes its move to TLS (through preferred) first, "
+                               "then changes to users")
     if auth.secret_name is not None:
         yield Finding(("security", "auth", "secret_name"),
                       "secret_name names the AUTH token's secret; with RBAC each user has its own "
