@@ -77,3 +77,24 @@ def test_the_production_names_are_documented_where_a_user_reads_them():
 
     description = Spec.model_fields["environment"].description
     assert all(name in description for name in PRODUCTION_NAMES | PRODUCTION_PRESETS), description
+
+
+@pytest.mark.parametrize("roles, expected", [
+    ("celery: {broker: {enabled: false}, cache: {enabled: false}}\n", "result_backend"),
+    ("celery: {cache: {enabled: false}}\n", "broker"),
+    ("", "cache"),
+])
+def test_with_users_the_application_never_gets_the_operator(tmp_path, roles, expected):
+    """REDIS_URL takes the user of the role whose database it points at (the cache's, else the
+    broker's, else the result backend's), and the operator's secret is never among what the
+    application's env needs."""
+    from cachegen.compiler import compile_spec
+    from cachegen.render.app import secrets_needed
+
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    spec = tmp_path / "x.yaml"
+    spec.write_text(f"extends: base.yaml\nenvironment: x\nsecurity: {{auth: {{mode: rbac}}}}\n{roles}")
+    _, d = compile_spec(spec)
+    [user] = [u for u in d.users if u.user_name == d.urls[0].user]
+    assert user.role == expected == d.urls[0].role
+    assert not [name for name in secrets_needed(d) if name.endswith("/operator")]

@@ -135,6 +135,7 @@ class Url:
     credential_provider: str | None = None  # IAM: module.Class of the user's token provider
     query: str = ""  # what the URL ends with: ?ssl_cert_reqs=required, and with IAM the provider
     user_in_url: bool = True  # IAM's REDIS_URL names no user: redis-py refuses one beside a provider
+    role: str | None = None  # the Celery role the URL serves (REDIS_URL: the role whose database it points at)
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,6 @@ class Deployment:
 
     @property
     def app_key_prefix(self) -> str | None:
-        """REDIS_KEY_PREFIX: the prefix of the keys REDIS_URL's role may use (the cache's, else the broker's)."""
-        role = "cache" if "cache" in self.roles else "broker"
-        return self.key_prefixes.get(role)
+        """REDIS_KEY_PREFIX: the prefix of the keys REDIS_URL's role may use."""
+        role = self.urls[0].role
+        return self.key_prefixes.get(role) if role else None

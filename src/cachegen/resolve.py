@@ -144,7 +144,7 @@ def production(spec: Spec, preset: str | None) -> bool:
     return spec.protected or spec.environment in PRODUCTION_NAMES or preset in PRODUCTION_PRESETS
 
 
-def rbac(spec: Spec) -> bool:
+def with_users(spec: Spec) -> bool:
     """Clients connect as users of their own (RBAC with passwords, or IAM)."""
     return spec.security.auth.enabled and spec.security.auth.mode in ("rbac", "iam")
 
@@ -159,7 +159,7 @@ def key_prefixes(spec: Spec) -> dict[str, str]:
     out = {}
     for role in sorted(serves(spec)):
         prefix = getattr(spec.celery, role).key_prefix
-        if prefix is None and rbac(spec):
+        if prefix is None and with_users(spec):
             prefix = access.default_prefix(role)
         if prefix:
             out[role] = access.effective_prefix(role, prefix)
@@ -171,7 +171,7 @@ def users(spec: Spec, group_id: str) -> tuple[User, ...]:
 
     Ids from the group's id in lower case: ElastiCache stores user ids (and group ids) in lower
     case, CloudFormation's schema takes only lower case, and an IAM ARN is matched as written."""
-    if not rbac(spec):
+    if not with_users(spec):
         return ()
     group_id = group_id.lower()
     prefixes = key_prefixes(spec)
@@ -195,12 +195,15 @@ def users(spec: Spec, group_id: str) -> tuple[User, ...]:
 
 
 def urls(spec: Spec, group_users: tuple[User, ...] = ()) -> tuple[Url, ...]:
-    """REDIS_URL (the application's database: the cache's, else the broker's, else 0), then
-    one URL per Celery role that Celery reads from the environment. Each URL carries the
-    credential of the role it serves: the AUTH token, or with RBAC the role's own user (REDIS_URL
-    the user of the role whose database it points at, else the operator)."""
+    """REDIS_URL (the application's database: the cache's, else the broker's, else 0; with users,
+    else the result backend's), then one URL per Celery role that Celery reads from the
+    environment. Each URL carries the credential of the role it serves: the AUTH token, or with
+    RBAC the role's own user (REDIS_URL the user of the role whose database it points at; rule
+    V206 makes sure there is one, so the application is never handed the operator)."""
     roles, celery = serves(spec), spec.celery
-    app_role = "cache" if "cache" in roles else "broker" if "broker" in roles else None
+    app_role = next((role for role in ("cache", "broker") if role in roles), None)
+    if app_role is None and group_users and "result_backend" in roles:  # never the operator's user
+        app_role = "result_backend"
     app_db = getattr(celery, app_role).db if app_role else 0
     by_role = {u.role: u for u in group_users}
     token = Credential(secret_name(spec), TOKEN_PLACEHOLDER) if spec.security.auth.enabled else None
@@ -210,16 +213,16 @@ def urls(spec: Spec, group_users: tuple[User, ...] = ()) -> tuple[Url, ...]:
     def url(variable: str, role: str | None, db: int, purpose: str) -> Url:
         user = by_role.get(role or "operator")
         if user is None:
-            return Url(variable, db, purpose, None, token, query=base_query)
+            return Url(variable, db, purpose, None, token, query=base_query, role=role)
         provider = user.credential_provider
         if provider and variable != "REDIS_URL":
             # IAM: kombu and Celery read the provider from the URL (and drop the user name it shows).
             # REDIS_URL has neither: redis-py's from_url takes no provider and refuses a user beside
             # one (REDIS_CREDENTIAL_PROVIDER and REDIS_USERNAME say them).
             return Url(variable, db, purpose, user.user_name, None, provider,
-                       query=base_query + ("&" if base_query else "?") + f"credential_provider={provider}")
+                       query=base_query + ("&" if base_query else "?") + f"credential_provider={provider}", role=role)
         return Url(variable, db, purpose, user.user_name, user.credential, provider, query=base_query,
-                   user_in_url=provider is None)
+                   user_in_url=provider is None, role=role)
 
     out = [url("REDIS_URL", app_role, app_db, "the application's cache" if "cache" in roles else "the application")]
     if "broker" in roles:
@@ -331,7 +334,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         kms_key_id=security.at_rest_encryption.kms_key_id,
         auth=security.auth.enabled,
         auth_mode=security.auth.mode if security.auth.enabled else None,
-        auth_secret_name=secret_name(spec) if security.auth.enabled and not rbac(spec) else None,
+        auth_secret_name=secret_name(spec) if security.auth.enabled and not with_users(spec) else None,
         secret_kms_key_id=security.auth.secret_kms_key_id if security.auth.enabled else None,
         token=token_policy(spec),
         users=group_users,
