@@ -256,3 +256,23 @@ def test_drift_reads_users_by_meaning_and_authentication(iam):
     assert differences(swapped) == [(f"user {operator.user_id}", "AccessString")]
     password = lambda u: {**u, "Authentication": {"Type": "password"}} if u["UserName"] != "default" else u
     assert {s for _, s in differences(password)} == {"Authentication"}
+
+
+def test_deploy_acknowledges_the_named_iam_policies(iam, tmp_path):
+    """CloudFormation creates a named IAM resource only with CAPABILITY_NAMED_IAM: deploy.sh passes it
+    for a stack that has IAM policies, and only for such a stack."""
+    from cachegen.compiler import compile_spec, render
+
+    from conftest import SPEC_DIR
+
+    def deployed(files) -> str:
+        path = tmp_path / "deploy.sh"
+        path.write_text(files["cloudformation/deploy.sh"])
+        run = subprocess.run(["bash", str(path), "--dry-run", "--s3-bucket", "b"], capture_output=True, text=True,
+                             env={"PATH": "/usr/bin:/bin"})
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    _, files = iam
+    assert "--capabilities=CAPABILITY_NAMED_IAM" in deployed(files)
+    assert "CAPABILITY" not in deployed(render(compile_spec(SPEC_DIR / "prod.yaml")[1]))
