@@ -146,7 +146,7 @@ def test_celery_and_the_check_script_authenticate_through_the_providers(iam, tmp
         if user.authentication == "iam":
             from cachegen import access
 
-            conf = conf.replace(f"__{access.short_name(user.role).upper()}_PASSWORD__", passwords[user.user_name])
+            conf = conf.replace(access.password_placeholder(user.role), passwords[user.user_name])
     assert "__" not in re.sub(r"#.*", "", conf)
     (tmp_path / "redis.conf").write_text(conf + "user probe-admin on >probe-admin-password ~* &* +@all\n")
     port = free_port()

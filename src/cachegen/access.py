@@ -40,6 +40,11 @@ def short_name(role: str) -> str:
     return SHORT_NAMES[role]
 
 
+def password_placeholder(role: str) -> str:
+    """The stand-in for a role's password in .env.example and redis.conf: __BROKER_PASSWORD__."""
+    return f"__{short_name(role).upper()}_PASSWORD__"
+
+
 def purpose(role: str) -> str:
     return _data()["roles"][role]["purpose"]
 

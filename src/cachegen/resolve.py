@@ -166,7 +166,7 @@ def key_prefixes(spec: Spec) -> dict[str, str]:
     return out
 
 
-def users(spec: Spec, group_id: str) -> tuple[User, ...]:
+def users(spec: Spec, group_id: str, prefixes: dict[str, str]) -> tuple[User, ...]:
     """RBAC: the switched-off default user, one user per Celery role served, and the operator.
 
     Ids from the group's id in lower case: ElastiCache stores user ids (and group ids) in lower
@@ -174,7 +174,6 @@ def users(spec: Spec, group_id: str) -> tuple[User, ...]:
     if not with_users(spec):
         return ()
     group_id = group_id.lower()
-    prefixes = key_prefixes(spec)
     out = []
     if spec.engine.name == "redis":  # AWS requires a user named default in a Redis OSS user group, not in Valkey's
         out.append(User("default", f"{group_id}-default", "default", access.default_user_access(), None,
@@ -187,7 +186,7 @@ def users(spec: Spec, group_id: str) -> tuple[User, ...]:
         out.append(User(
             role, f"{group_id}-{short}", f"{group_id}-{short}",
             access.access_string(role, prefixes.get(role, ""), db, spec.engine.name, spec.engine.version),
-            None if iam else Credential(f"{spec.name}/{spec.environment}/users/{short}", f"__{short.upper()}_PASSWORD__"),
+            None if iam else Credential(f"{spec.name}/{spec.environment}/users/{short}", access.password_placeholder(role)),
             access.purpose(role), authentication="iam" if iam else "password",
             credential_provider=f"{IAM_MODULE}.{''.join(p.capitalize() for p in role.split('_'))}Credentials"
             if iam else None))
@@ -292,7 +291,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     known = catalog.family_parameters(family)
     security = spec.security
     roles = serves(spec)
-    group_users = users(spec, group_id)
+    prefixes = key_prefixes(spec)
+    group_users = users(spec, group_id, prefixes)
     return Deployment(
         spec=spec,
         spec_file=merged.path.name,
@@ -339,7 +339,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         token=token_policy(spec),
         users=group_users,
         user_group_id=f"{group_id.lower()}-users" if group_users else None,
-        key_prefixes=key_prefixes(spec),
+        key_prefixes=prefixes,
         subnet_group_name=subnet_group_name(spec),
         security_group_name=security_group_name(spec),
         parameter_group_name=default_group if use_default else parameter_group_name(spec),

@@ -83,7 +83,7 @@ skipped() {
 }
 # Waits until a describe query prints WANT, for MINUTES at most; --dry-run prints it once.
 wait_for() {
-  local want=$1 minutes=$2 status
+  local want=$1 minutes=$2 status i
   shift 2
   for ((i = 0; i < minutes * 6; i++)); do
     status=$(aws_value "$want" "$@")

@@ -145,19 +145,19 @@ fi
 
 # ---- 4. RBAC users: each password generated into its own secret (never echoed, never on disk,
 #      never on a command line: it travels on a pipe), then the user, waited for until active
-# Waits until a describe query answers "active" (10 minutes at most); --dry-run prints it once.
-wait_active() {
-  local what=$1 name=$2 status
+# Waits until a describe query prints WANT, for MINUTES at most; --dry-run prints it once.
+wait_for() {
+  local want=$1 minutes=$2 status i
   shift 2
-  for _ in {1..60}; do
-    status=$(aws_value active "$@")
-    if [[ $status == active ]]; then
+  for ((i = 0; i < minutes * 6; i++)); do
+    status=$(aws_value "$want" "$@")
+    if [[ $status == "$want" ]]; then
       return 0
     fi
-    log "$what $name is $status; waiting"
+    log "status $status, waiting for $want"
     sleep 10
   done
-  printf '%s %s is not active after 10 minutes\n' "$what" "$name" >&2
+  printf 'still not %s after %s minutes\n' "$want" "$minutes" >&2
   exit 1
 }
 if ! skipped users; then
@@ -177,7 +177,7 @@ if ! skipped users; then
       --no-password-required \
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
   fi
-  wait_active "user" ai-job-matching-prod-default elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
   --user-id=ai-job-matching-prod-default \
   --query='Users[0].Status' --output=text
   log "secret" ai-job-matching/prod/users/broker
@@ -224,7 +224,7 @@ if ! skipped users; then
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset password
   fi
-  wait_active "user" ai-job-matching-prod-broker elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
   --user-id=ai-job-matching-prod-broker \
   --query='Users[0].Status' --output=text
   log "secret" ai-job-matching/prod/users/results
@@ -271,7 +271,7 @@ if ! skipped users; then
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset password
   fi
-  wait_active "user" ai-job-matching-prod-results elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
   --user-id=ai-job-matching-prod-results \
   --query='Users[0].Status' --output=text
   log "secret" ai-job-matching/prod/users/cache
@@ -318,7 +318,7 @@ if ! skipped users; then
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset password
   fi
-  wait_active "user" ai-job-matching-prod-cache elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
   --user-id=ai-job-matching-prod-cache \
   --query='Users[0].Status' --output=text
   log "secret" ai-job-matching/prod/users/operator
@@ -365,7 +365,7 @@ if ! skipped users; then
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
     unset password
   fi
-  wait_active "user" ai-job-matching-prod-operator elasticache describe-users \
+  wait_for active 10 elasticache describe-users \
   --user-id=ai-job-matching-prod-operator \
   --query='Users[0].Status' --output=text
 fi
@@ -383,7 +383,7 @@ if ! skipped user-group; then
       --user-ids='["ai-job-matching-prod-default","ai-job-matching-prod-broker","ai-job-matching-prod-results","ai-job-matching-prod-cache","ai-job-matching-prod-operator"]' \
       --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"prod"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]' >/dev/null
   fi
-  wait_active "user group" ai-job-matching-prod-users elasticache describe-user-groups \
+  wait_for active 10 elasticache describe-user-groups \
   --user-group-id=ai-job-matching-prod-users \
   --query='UserGroups[0].Status' --output=text
 fi

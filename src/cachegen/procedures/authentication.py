@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
 from ..model import Deployment
 from ..plan import USER_GROUP
-from .steps import AUTH_ROTATION, Action, Call, DOCS, Procedure, RBAC_MIGRATION, Secret, Secrets, Step, create_secret, create_users, delete_secret, delete_user, drain, from_plan, modify, pattern_of, poll_user, poll_user_group
+from .steps import (
+    AUTH_ROTATION, Action, Call, DOCS, Procedure, RBAC_MIGRATION, Secret, Secrets, Step, create_secret,
+    create_users, delete_secret, delete_user, drain, from_plan, modify, pattern_of, poll_user, poll_user_group)
 
 
 def authentication(old: Deployment, new: Deployment) -> Procedure | None:
@@ -31,6 +34,26 @@ def authentication(old: Deployment, new: Deployment) -> Procedure | None:
 MIGRATION_DEFAULT_ACCESS = "on ~* &* +@all"
 
 
+def _transitional_default(user_id: str, engine: str, token: Secret) -> tuple[Action, ...]:
+    """A user named default whose password is an AUTH token and who may do everything: while it is
+    in the user group, clients that send the token (AUTH <token> names no user) keep working."""
+    return (Action("create", Call("elasticache", "CreateUser", {
+        "UserId": user_id, "UserName": "default", "Engine": engine, "AccessString": MIGRATION_DEFAULT_ACCESS,
+        "Passwords": Secrets((token,))}), check=Call("elasticache", "DescribeUsers", {"UserId": user_id})),
+        poll_user(user_id))
+
+
+def _change_members(group_id: str, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Action:
+    """ModifyUserGroup, skipped on a re-run: while the first user it adds is missing from the group,
+    else while the first user it removes is still in it."""
+    guard, member = (add[0], "False") if add else (remove[0], "True")
+    return Action("run", Call("elasticache", "ModifyUserGroup", {
+        "UserGroupId": group_id, **({"UserIdsToAdd": list(add)} if add else {}),
+        **({"UserIdsToRemove": list(remove)} if remove else {})}),
+        check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": group_id}),
+        query="contains(UserGroups[0].UserIds, {})", query_values=(guard,), want=member)
+
+
 def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
     assert new.user_group_id and old.auth_secret_name
     transitional = f"{new.replication_group_id}-default-token"
@@ -43,12 +66,8 @@ def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
         Step("create the role users, each with its generated password, and the operator",
              create_users(new, lambda user: user.user_name != "default")),
         Step("create a transitional user named default whose password is the current AUTH token (clients that still "
-             "send the token keep working)", (
-            Action("create", Call("elasticache", "CreateUser", {
-                "UserId": transitional, "UserName": "default", "Engine": new.engine,
-                "AccessString": MIGRATION_DEFAULT_ACCESS, "Passwords": Secrets((Secret(old.auth_secret_name, pattern_of(old)),))}),
-                check=Call("elasticache", "DescribeUsers", {"UserId": transitional})),
-            poll_user(transitional))),
+             "send the token keep working)",
+             _transitional_default(transitional, new.engine, Secret(old.auth_secret_name, pattern_of(old)))),
         Step("create the user group", (
             Action("create", Call("elasticache", "CreateUserGroup", group),
                    check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": new.user_group_id})),
@@ -60,11 +79,7 @@ def _token_to_rbac(old: Deployment, new: Deployment) -> Procedure:
         *filter(None, [drain(old, new)]),
         Step("swap the transitional default user for the switched-off one (after every client uses its role's "
              "URL: cachegen env writes them)", create_users(new, lambda user: user.user_name == "default") + (
-            Action("run", Call("elasticache", "ModifyUserGroup", {
-                "UserGroupId": new.user_group_id, **({"UserIdsToAdd": defaults} if defaults else {}),
-                "UserIdsToRemove": [transitional]}),
-                check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": new.user_group_id}),
-                query="contains(UserGroups[0].UserIds, {})", query_values=(transitional,), want="True"),
+            _change_members(new.user_group_id, add=defaults, remove=[transitional]),
             poll_user_group(new.user_group_id),
             delete_user(transitional)),
              clients="clients still sending the AUTH token are refused from now on"),
@@ -89,16 +104,8 @@ def _rbac_to_token(old: Deployment, new: Deployment) -> Procedure:
         Step("generate the AUTH token into its secret", (create_secret(new, "AuthTokenSecret"),)),
         Step("put a transitional user named default holding the new token in the user group, in the switched-off "
              "default user's place (clients sending the token authenticate as it; the role users still work)", (
-            Action("create", Call("elasticache", "CreateUser", {
-                "UserId": transitional, "UserName": "default", "Engine": old.engine,
-                "AccessString": MIGRATION_DEFAULT_ACCESS, "Passwords": Secrets((token,))}),
-                check=Call("elasticache", "DescribeUsers", {"UserId": transitional})),
-            poll_user(transitional),
-            Action("run", Call("elasticache", "ModifyUserGroup", {
-                "UserGroupId": old.user_group_id, "UserIdsToAdd": [transitional],
-                **({"UserIdsToRemove": defaults} if defaults else {})}),
-                check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": old.user_group_id}),
-                query="contains(UserGroups[0].UserIds, {})", query_values=(transitional,), want="False"),
+            *_transitional_default(transitional, old.engine, token),
+            _change_members(old.user_group_id, add=[transitional], remove=defaults),
             poll_user_group(old.user_group_id))),
         *filter(None, [drain(old, new)]),
         modify(new, "detach the user group and make the AUTH token the group's own (ROTATE), after every client "
@@ -133,10 +140,7 @@ def access(old: Deployment, new: Deployment) -> Procedure | None:
     if added:
         steps.append(Step(f"create the users of the roles turned on ({', '.join(u.role for u in added)}) and add "
                           f"them to the user group", create_users(new, lambda user: user in added) + (
-            Action("run", Call("elasticache", "ModifyUserGroup", {
-                "UserGroupId": new.user_group_id, "UserIdsToAdd": [u.user_id for u in added]}),
-                check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": new.user_group_id}),
-                query="contains(UserGroups[0].UserIds, {})", query_values=(added[0].user_id,), want="False"),
+            _change_members(new.user_group_id, add=[u.user_id for u in added]),
             poll_user_group(new.user_group_id))))
     roll = drain(old, new)
     if roll:
@@ -151,10 +155,7 @@ def access(old: Deployment, new: Deployment) -> Procedure | None:
     if removed:
         steps.append(Step(f"take the users of the roles turned off ({', '.join(u.role for u in removed)}) out of the "
                           f"user group and delete them", (
-            Action("run", Call("elasticache", "ModifyUserGroup", {
-                "UserGroupId": old.user_group_id, "UserIdsToRemove": [u.user_id for u in removed]}),
-                check=Call("elasticache", "DescribeUserGroups", {"UserGroupId": old.user_group_id}),
-                query="contains(UserGroups[0].UserIds, {})", query_values=(removed[0].user_id,), want="True"),
+            _change_members(old.user_group_id, remove=[u.user_id for u in removed]),
             poll_user_group(old.user_group_id),
             *[delete_user(u.user_id) for u in removed],
             *[delete_secret(u.credential.secret_name) for u in removed if u.credential]),

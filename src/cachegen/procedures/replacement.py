@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from ..model import Deployment
 from ..rules.change import REPLACING
-from .steps import Action, Call, GROUP_MINUTES, Procedure, RESTORE, Step, literal_refs, lookups, transit_in_place, transit_mode, wait_available
+from .steps import (
+    Action, Call, GROUP_MINUTES, Procedure, RESTORE, Step, literal_refs, lookups, transit_in_place,
+    transit_mode, wait_available)
 
 
 def replacement(old: Deployment, new: Deployment) -> Procedure | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from ..model import Deployment
 from ..plan import user_secret_id
-from .steps import AUTH_ROTATION, Action, Call, Captured, DOCS, Procedure, SECRET_STAGES, Secret, Secrets, Step, modify, pattern_of, poll_user
+from .steps import (
+    AUTH_ROTATION, Action, Call, Captured, DOCS, Procedure, SECRET_STAGES, Secret, Secrets, Step, modify,
+    pattern_of, poll_user)
 
 
 def rotation(d: Deployment) -> Procedure | None:

@@ -119,7 +119,7 @@ def _acl_users(d: Deployment) -> list[tuple[Conf, Conf]]:
 def _local_placeholder(user) -> str:
     from .. import access
 
-    return user.credential.placeholder if user.credential else f"__{access.short_name(user.role).upper()}_PASSWORD__"
+    return user.credential.placeholder if user.credential else access.password_placeholder(user.role)
 
 
 def _iam_module(d: Deployment) -> str:
