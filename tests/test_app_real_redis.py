@@ -118,7 +118,7 @@ def _env_file(token_spec, server, directory: Path, password: str) -> Path:
 
     deployment, _ = token_spec
     path = directory / ".env"
-    path.write_text(env_text(deployment, "127.0.0.1", server["port"], {c.secret_name: password for c in deployment.credentials}))
+    path.write_text(env_text(deployment, {None: ("127.0.0.1", server["port"])}, {c.secret_name: password for c in deployment.credentials}))
     return path
 
 

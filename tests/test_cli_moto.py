@@ -261,3 +261,100 @@ def test_delete_refuses_without_yes_then_tears_down(deployment):
     assert not gone["security_groups"] and not gone["topics"] and not gone["log_groups"] and not gone["alarms"]
     assert not gone["dashboards"]
     assert "DeletedDate" in gone["secret"], "the secret is scheduled for deletion"
+
+
+# --- several groups ------------------------------------------------------------------------
+
+MOTO_GAPS_AUTO_SCALING = ("moto's Application Auto Scaling takes no `elasticache` namespace: the auto-scaling "
+                          "step is skipped here (test_cli_scripts and the generated-spec tests validate its "
+                          "commands with the AWS CLI and botocore)")
+
+
+def test_moto_still_lacks_elasticache_auto_scaling(moto_env):
+    import boto3
+
+    with pytest.raises(Exception) as error:
+        boto3.client("application-autoscaling").register_scalable_target(
+            ServiceNamespace="elasticache", ResourceId="replication-group/probe",
+            ScalableDimension="elasticache:replication-group:NodeGroups", MinCapacity=1, MaxCapacity=2)
+    assert "elasticache" in str(error.value), f"moto now implements it: stop skipping ({MOTO_GAPS_AUTO_SCALING})"
+
+
+@pytest.fixture(scope="module")
+def groups_deployment(moto_env, tmp_path_factory):
+    """Two groups in moto: the broker and result backend on the spec's own group, the cache on a
+    cluster-mode group with Auto Scaling and a hostile description."""
+    import boto3
+    import yaml
+
+    tmp_path = tmp_path_factory.mktemp("moto-groups")
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.43.{i}.0/24", AvailabilityZone=f"us-east-1{az}")
+               ["Subnet"]["SubnetId"] for i, az in ((1, "a"), (2, "b"))]
+    app_sg = ec2.create_security_group(GroupName="celery-workers-2", Description="app", VpcId=vpc)["GroupId"]
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    spec = tmp_path / "split.yaml"
+    spec.write_text("extends: base.yaml\n" + yaml.safe_dump({
+        "environment": "split",
+        "network": {"vpc_id": vpc, "subnets": [{"id": subnets[0], "az": "us-east-1a"},
+                                               {"id": subnets[1], "az": "us-east-1b"}],
+                    "allowed_security_groups": [app_sg]},
+        "celery": {"cache": {"group": "cache", "db": 0}},
+        "groups": {"cache": {"description": HOSTILE["description"], "node_type": "cache.r7g.large",
+                             "topology": {"cluster_mode": "enabled", "shards": 2, "replicas_per_shard": 1},
+                             "parameters": {"values": {"maxmemory-policy": "allkeys-lru"}},
+                             "auto_scaling": {"shards": {"min": 2, "max": 4}}}},
+    }, allow_unicode=True))
+    from cachegen.compiler import compile_spec, render
+
+    _, d = compile_spec(spec)
+    cli = tmp_path / "cli"
+    for name, text in render(d).items():
+        if name.startswith("cli/"):
+            (cli / name[4:]).parent.mkdir(parents=True, exist_ok=True)
+            (cli / name[4:]).write_text(text)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    deployed = {"d": d, "spec": spec, "cli": cli, "scratch": scratch,
+                "env": {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "HOME": str(scratch)}}
+    # the spec's own create.sh creates both groups (its --skip reaches the other group's script)
+    _run(deployed, "create.sh", "--skip", "parameter-group", "--skip", "auto-scaling")
+    return deployed
+
+
+def test_create_makes_every_group_each_with_its_own_resources(groups_deployment):
+    import boto3
+
+    d = groups_deployment["d"]
+    ec = boto3.client("elasticache")
+    for group in d.all_groups:
+        [live] = ec.describe_replication_groups(ReplicationGroupId=group.replication_group_id)["ReplicationGroups"]
+        assert live["Description"] == group.description
+        assert ec.describe_cache_subnet_groups(CacheSubnetGroupName=group.subnet_group_name)["CacheSubnetGroups"]
+        assert boto3.client("secretsmanager").describe_secret(SecretId=group.auth_secret_name)
+    assert d.group("cache").description == HOSTILE["description"]
+    assert len({g.auth_secret_name for g in d.all_groups}) == 2
+
+
+def test_no_drift_in_any_group_and_auto_scaling_said_unchecked(groups_deployment):
+    code, report = _drift(groups_deployment)
+    assert report["differences"] == [], report
+    unchecked = {n["what"] for n in report["not_checked"]}
+    assert "auto scaling of groups.cache" in unchecked, unchecked  # moto's gap, said, not passed silently
+    assert code != 0
+
+
+def test_delete_tears_down_every_group(groups_deployment):
+    import boto3
+
+    _run(groups_deployment, "delete.sh", "--yes", "--no-wait", "--skip", "parameter-group", "--skip", "subnet-group",
+         "--skip", "auto-scaling")
+    ec = boto3.client("elasticache")
+    for group in groups_deployment["d"].all_groups:
+        try:
+            live = ec.describe_replication_groups(ReplicationGroupId=group.replication_group_id)["ReplicationGroups"]
+        except ec.exceptions.ReplicationGroupNotFoundFault:
+            live = []
+        assert [g["Status"] for g in live] in ([], ["deleting"])
+        assert "DeletedDate" in boto3.client("secretsmanager").describe_secret(SecretId=group.auth_secret_name)

@@ -83,8 +83,11 @@ def test_the_validator_rejects_mistakes(awscli):
     assert not awscli.check("aws --region us-east-1 logs put-retention-policy --log-group-name g").validated
 
 
-def _group_params(script_dir: Path, awscli: AwsCli) -> dict:
-    [line] = [c for c in _dry_run(script_dir / "create.sh") if " create-replication-group " in c]
+def _group_params(script: Path, awscli: AwsCli, group_id: str) -> dict:
+    """create-replication-group's parameters for one group (the spec's own create.sh runs the
+    other groups' scripts too)."""
+    [line] = [c for c in _dry_run(script) if " create-replication-group " in c
+              and f" --replication-group-id={group_id} " in f"{c} "]
     return awscli.check(line).params
 
 
@@ -93,12 +96,13 @@ def test_scripts_and_stack_agree_on_the_replication_group(script_dirs, awscli, t
 
     from cachegen.compiler import compile_spec, render
 
-    for spec in SPECS:
-        _, deployment = compile_spec(spec)
-        stack = cfn_yaml.loads(render(deployment)["cloudformation/stack.yaml"])
+    for spec, group in ((spec, group) for spec in SPECS for group in compile_spec(spec)[1].all_groups):
+        folder = f"{group.group_key}/" if group.group_key else ""
+        stack = cfn_yaml.loads(render(compile_spec(spec)[1])[f"cloudformation/{folder}stack.yaml"])
         resources = stack["Resources"]
         properties = resources["ReplicationGroup"]["Properties"]
-        cli = _group_params(script_dirs[spec.stem], awscli)
+        script = script_dirs[spec.stem] / folder / "create.sh"
+        cli = _group_params(script, awscli, group.replication_group_id)
         assert set(properties) == set(cli), spec
         for key, value in properties.items():
             if isinstance(value, dict) and ("Ref" in value or "Fn::Sub" in value):
@@ -106,8 +110,8 @@ def test_scripts_and_stack_agree_on_the_replication_group(script_dirs, awscli, t
                 if key == "CacheSubnetGroupName":
                     assert cli[key] == resources[ref]["Properties"]["CacheSubnetGroupName"]
                 elif key == "CacheParameterGroupName":
-                    modify = [c for c in _dry_run(script_dirs[spec.stem] / "create.sh")
-                              if " modify-cache-parameter-group " in c]
+                    modify = [c for c in _dry_run(script) if " modify-cache-parameter-group " in c
+                              and f" --cache-parameter-group-name={group.parameter_group_name} " in f"{c} "]
                     values = {p["ParameterName"]: p["ParameterValue"] for c in modify
                               for p in awscli.check(c).params["ParameterNameValues"]}
                     assert values == resources[ref]["Properties"]["Properties"]

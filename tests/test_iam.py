@@ -161,7 +161,7 @@ def test_celery_and_the_check_script_authenticate_through_the_providers(iam, tmp
         (tmp_path / "check_connection.py").write_text(files["app/check_connection.py"])
         from cachegen.render.app import env_text
 
-        (tmp_path / ".env").write_text(env_text(d, "127.0.0.1", port, {}))
+        (tmp_path / ".env").write_text(env_text(d, {None: ("127.0.0.1", port)}, {}))
         env = {**os.environ, "SSL_CERT_FILE": str(tls["ca"]), "REDIS_CA_CERTS": str(tls["ca"]),
                "PYTHONPATH": str(tmp_path), "LOCAL_IAM_PASSWORDS": json.dumps(passwords),
                "LOCAL_IAM_CALLS": str(tmp_path / "calls")}

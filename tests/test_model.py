@@ -19,15 +19,19 @@ def test_each_url_points_at_the_same_database_in_the_stack_and_the_env_file(spec
 
     _, d = compile_spec(spec)
     files = render(d)
-    outputs = cfn_yaml.loads(files["cloudformation/stack.yaml"])["Outputs"]
     env = dict(line.split("=", 1) for line in files["app/.env.example"].splitlines() if line and line[0] != "#")
-    for url in d.urls:
-        output = "".join(part.capitalize() for part in url.variable.lower().split("_"))
-        template = outputs[output]["Value"]["Fn::Sub"]
-        assert template.endswith(f":${{ReplicationGroup.{'Configuration' if d.cluster_mode_enabled else 'Primary'}"
-                                 f"EndPoint.Port}}/{url.db}{url.query}"), output
-        assert url.query.startswith(d.url_query)
-        assert re.search(rf":\d+/{url.db}{re.escape(url.query)}'$", env[url.variable]), url.variable
+    assert {url.variable for url in d.urls} <= set(env)
+    for group in d.all_groups:  # each URL is the output of the stack of the group it points at
+        folder = f"{group.group_key}/" if group.group_key else ""
+        outputs = cfn_yaml.loads(files[f"cloudformation/{folder}stack.yaml"])["Outputs"]
+        for url in (url for url in d.urls if url.group == group.group_key):
+            output = "".join(part.capitalize() for part in url.variable.lower().split("_"))
+            template = outputs[output]["Value"]["Fn::Sub"]
+            kind = "Configuration" if group.cluster_mode_enabled else "Primary"
+            assert template.endswith(f":${{ReplicationGroup.{kind}EndPoint.Port}}/{url.db}{url.query}"), output
+            assert url.query.startswith(group.url_query)
+            host = f"__{group.group_key.upper()}_REDIS_HOST__" if group.group_key else "__REDIS_HOST__"
+            assert re.search(rf"@?{host}:\d+/{url.db}{re.escape(url.query)}'$", env[url.variable]), url.variable
 
 
 def test_celeryconfig_without_a_broker_role_reads_no_broker_url(tmp_path):

@@ -133,7 +133,7 @@ def _environment(prod, server, directory: Path) -> dict[str, str]:
 
     deployment, _ = prod
     env_file = directory / ".env"
-    env_file.write_text(env_text(deployment, "127.0.0.1", server["port"], server["passwords"]))
+    env_file.write_text(env_text(deployment, {None: ("127.0.0.1", server["port"])}, server["passwords"]))
     # the throw-away CA, trusted the standard OpenSSL way (ElastiCache's CA is public)
     env = {**os.environ, "SSL_CERT_FILE": str(server["tls"]["ca"]), "PYTHONPATH": str(directory)}
     for line in env_file.read_text().splitlines():

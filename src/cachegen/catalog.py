@@ -31,7 +31,7 @@ def _load(name: str) -> dict[str, Any]:
     return usercache.parsed(source, lambda: _parse(source))
 
 
-DATA_FILES = ("access.yaml", "alarms.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml", "presets.yaml", "pricing.yaml",
+DATA_FILES = ("access.yaml", "alarms.yaml", "auto_scaling.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml", "presets.yaml", "pricing.yaml",
               "quotas.yaml", "regions.yaml")
 
 
@@ -112,6 +112,11 @@ def features() -> dict[str, Any]:
 def access_rules() -> dict[str, Any]:
     """The Redis ACL rules of each Celery role (RBAC), with the source of every command."""
     return _load("access.yaml")
+
+
+def auto_scaling() -> dict[str, Any]:
+    """What Application Auto Scaling supports for ElastiCache: engines, node types, dimensions, metrics."""
+    return _load("auto_scaling.yaml")
 
 
 def presets() -> dict[str, dict[str, Any]]:

@@ -7,6 +7,7 @@ total (`monthly` is None): a sum that silently leaves a component out would be a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -336,3 +337,43 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
             continue  # another family at the same memory is only advice when it saves
         out.append(Alternative(option, delta, None if delta is None else delta * 12))
     return out, unpriced
+
+
+@dataclass(frozen=True)
+class GroupCost:
+    """One group's monthly cost as specified and, with Auto Scaling, at its least and its most."""
+
+    group: Deployment
+    current: Estimate
+    least: Estimate | None = None  # every scaled dimension at its minimum
+    most: Estimate | None = None  # every scaled dimension at its maximum
+
+
+def _resized(d: Deployment, shards: int, replicas: int) -> Deployment:
+    per_shard = replicas + 1
+    return dataclasses.replace(d, shards=shards, replicas_per_shard=replicas, nodes_per_shard=per_shard,
+                               node_count=shards * per_shard)
+
+
+def group_cost(d: Deployment) -> GroupCost:
+    current = estimate(d)
+    if not d.scaling:
+        return GroupCost(d, current)
+    bounds = {s.what: (s.min_capacity, s.max_capacity) for s in d.scaling}
+    shards = bounds.get("shards", (d.shards, d.shards))
+    replicas = bounds.get("replicas", (d.replicas_per_shard, d.replicas_per_shard))
+    least = estimate(_resized(d, shards[0], replicas[0]),
+                     label=f"Auto Scaling's least: {shards[0]} shards x {replicas[0] + 1} nodes")
+    most = estimate(_resized(d, shards[1], replicas[1]),
+                    label=f"Auto Scaling's most: {shards[1]} shards x {replicas[1] + 1} nodes")
+    return GroupCost(d, current, least, most)
+
+
+def total(amounts: list[Decimal | None]) -> Decimal | None:
+    """A sum, or None (unknown) when any part is unknown: never a total that leaves one out."""
+    return None if any(a is None for a in amounts) else sum((a for a in amounts if a is not None), Decimal(0))
+
+
+def environment_costs(d: Deployment) -> tuple[GroupCost, ...]:
+    """Every group of the environment, the spec's own first."""
+    return tuple(group_cost(group) for group in d.all_groups)

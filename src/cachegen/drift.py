@@ -43,17 +43,24 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError  # an endpoint answering HTML (a 500 page)
 
-    plan = d.plan
     report = Report([], [])
     checks = [("replication group", _replication_group), ("subnet group", _subnet_group),
               ("security group", _security_group), ("parameter group", _parameter_group),
               ("users", _users), ("user group", _user_group), ("IAM policies", _iam_policies),
-              ("log groups", _log_groups), ("topic", _topic), ("alarms", _alarms), ("dashboards", _dashboards)]
-    for name, run in checks:
-        try:
-            report.differences.extend(run(d, plan, client))
-        except (BotoCoreError, ClientError, ResponseParserError) as error:
-            report.not_checked.append((name, str(error)))
+              ("log groups", _log_groups), ("topic", _topic), ("auto scaling", _auto_scaling), ("alarms", _alarms),
+              ("dashboards", _dashboards)]
+    for group in d.all_groups:  # each group of the environment against its own plan
+        label = f" of groups.{group.group_key}" if group.group_key else ""
+        # another group's alarms share the prefix when its id extends this one's (<id>-<key>)
+        elsewhere = frozenset(a.name for other in d.all_groups if other is not group for a in other.alarms)
+        for name, run in checks:
+            try:
+                if run is _alarms:
+                    report.differences.extend(_alarms(group, group.plan, client, elsewhere))
+                    continue
+                report.differences.extend(run(group, group.plan, client))
+            except (BotoCoreError, ClientError, ResponseParserError) as error:
+                report.not_checked.append((name + label, str(error)))
     return report
 
 
@@ -284,7 +291,8 @@ ALARM_FIELDS = ("MetricName", "Namespace", "Statistic", "Dimensions", "Period", 
                 "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData")
 
 
-def _alarms(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+def _alarms(d: Deployment, plan: Plan, client: Callable[[str], Any], elsewhere: frozenset[str] = frozenset()
+            ) -> Iterator[Difference]:
     cloudwatch = client("cloudwatch")
     live = {a["AlarmName"]: a for page in cloudwatch.get_paginator("describe_alarms").paginate(
         AlarmNamePrefix=d.replication_group_id + "-") for a in page["MetricAlarms"]}
@@ -297,8 +305,50 @@ def _alarms(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator
         for key in ALARM_FIELDS:
             if found.get(key) != wanted[key]:
                 yield Difference(f"alarm {wanted['AlarmName']}", key, wanted[key], found.get(key))
-    for name in sorted(live):
+    for name in sorted(set(live) - elsewhere):
         yield Difference(f"alarm {name}", "exists", None, "not in the spec")
+
+
+def _auto_scaling(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    """Application Auto Scaling: each scalable target's bounds and its policy's target tracking;
+    a target registered for the group that the spec does not declare is reported too."""
+    from . import catalog
+
+    targets = plan.of_type("AWS::ApplicationAutoScaling::ScalableTarget")
+    policies = plan.of_type("AWS::ApplicationAutoScaling::ScalingPolicy")
+    if not targets and not d.cluster_mode_enabled:
+        return  # only a cluster-mode group can be scaled: nothing to read
+    scaling = client("application-autoscaling")
+    facts = catalog.auto_scaling()
+    resource_id = facts["resource_id_prefix"] + d.replication_group_id
+    live = {t["ScalableDimension"]: t for t in scaling.describe_scalable_targets(
+        ServiceNamespace=facts["service_namespace"], ResourceIds=[resource_id])["ScalableTargets"]}
+    live_policies = {p["PolicyName"]: p for p in scaling.describe_scaling_policies(
+        ServiceNamespace=facts["service_namespace"], ResourceId=resource_id)["ScalingPolicies"]}
+    for target in targets:
+        wanted = target.calls["RegisterScalableTarget"]
+        found = live.pop(wanted["ScalableDimension"], None)
+        where = f"scalable target {resource_id} {wanted['ScalableDimension']}"
+        if found is None:
+            yield Difference(where, "exists", True, None)
+            continue
+        for key in ("MinCapacity", "MaxCapacity"):
+            if found.get(key) != wanted[key]:
+                yield Difference(where, key, wanted[key], found.get(key))
+    for dimension in sorted(live):
+        yield Difference(f"scalable target {resource_id} {dimension}", "exists", None, "not in the spec")
+    for policy in policies:
+        wanted = policy.calls["PutScalingPolicy"]
+        found = live_policies.get(wanted["PolicyName"])
+        if found is None:
+            yield Difference(f"scaling policy {wanted['PolicyName']}", "exists", True, None)
+            continue
+        expected = wanted["TargetTrackingScalingPolicyConfiguration"]
+        actual = found.get("TargetTrackingScalingPolicyConfiguration", {})
+        for key, value in expected.items():
+            if actual.get(key, False if key == "DisableScaleIn" else None) != value:
+                yield Difference(f"scaling policy {wanted['PolicyName']}", key, value, actual.get(key))
+
 
 
 def _dashboards(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:

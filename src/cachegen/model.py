@@ -17,11 +17,16 @@ from .spec import Celery, Cost, Spec
 if TYPE_CHECKING:
     from .plan import Plan
 
-Service = Literal["elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch", "iam"]
+Service = Literal["elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch", "iam", "application-autoscaling"]
 # the services whose resources cachegen tags (an IAM managed policy takes no tags in CloudFormation)
 SERVICES: tuple[Service, ...] = ("elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch")
 # The AUTH token's stand-in in .env.example and redis.conf (the app scripts look for it too).
 TOKEN_PLACEHOLDER = "__REDIS_PASSWORD__"
+
+
+def token_placeholder(group_key: str | None) -> str:
+    """The AUTH token's stand-in; another group's token carries its key: __CACHE_REDIS_PASSWORD__."""
+    return f"__{group_key.upper().replace('-', '_')}_REDIS_PASSWORD__" if group_key else TOKEN_PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,23 @@ class Url:
     query: str = ""  # what the URL ends with: ?ssl_cert_reqs=required, and with IAM the provider
     user_in_url: bool = True  # IAM's REDIS_URL names no user: redis-py refuses one beside a provider
     role: str | None = None  # the Celery role the URL serves (REDIS_URL: the role whose database it points at)
+    group: str | None = None  # the key of the group whose endpoint it points at (None: the spec's own group)
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Application Auto Scaling of one dimension of a cluster-mode group: a scalable target and
+    its target-tracking policy."""
+
+    dimension: str  # the scalable dimension, e.g. elasticache:replication-group:NodeGroups
+    what: str  # shards | replicas
+    min_capacity: int
+    max_capacity: int
+    metric: str  # the predefined metric, e.g. ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage
+    target: float
+    scale_in_cooldown: int | None
+    scale_out_cooldown: int | None
+    disable_scale_in: bool
 
 
 @dataclass(frozen=True)
@@ -242,6 +264,11 @@ class Deployment:
     server_idle_timeout: int  # seconds the engine keeps an idle client (the `timeout` parameter); 0: never
     cost: Cost  # the spec's cost assumptions (snapshot size, cross-AZ traffic, reservation)
 
+    # the environment's groups
+    group_key: str | None = None  # None: the spec's own group; else its key under `groups`
+    other_groups: tuple[Deployment, ...] = ()  # the spec's own group holds the environment's other groups
+    scaling: tuple[Scaling, ...] = ()  # Application Auto Scaling of the group's shards and/or replicas
+
     @cached_property
     def plan(self) -> Plan:
         """The AWS resources of this deployment (built once: the stack limits rule and the
@@ -256,8 +283,22 @@ class Deployment:
         if self.users:
             return tuple(u.credential for u in self.users if u.credential)
         if self.auth_secret_name:
-            return (Credential(self.auth_secret_name, TOKEN_PLACEHOLDER),)
+            return (Credential(self.auth_secret_name, token_placeholder(self.group_key)),)
         return ()
+
+    @property
+    def all_groups(self) -> tuple[Deployment, ...]:
+        """Every group of the environment, the spec's own first (of another group: itself)."""
+        return (self, *self.other_groups)
+
+    def group(self, key: str | None) -> Deployment:
+        """The group with this key (None: the spec's own)."""
+        return next(g for g in self.all_groups if g.group_key == key)
+
+    @property
+    def own_urls(self) -> tuple[Url, ...]:
+        """The URLs that point at this group's endpoint (its stack's outputs)."""
+        return tuple(url for url in self.urls if url.group == self.group_key)
 
     @property
     def app_db(self) -> int:
@@ -267,5 +308,5 @@ class Deployment:
     @property
     def app_key_prefix(self) -> str | None:
         """REDIS_KEY_PREFIX: the prefix of the keys REDIS_URL's role may use."""
-        role = self.urls[0].role
-        return self.key_prefixes.get(role) if role else None
+        url = self.urls[0]
+        return self.group(url.group).key_prefixes.get(url.role) if url.role else None

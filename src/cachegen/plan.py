@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import catalog
-from .model import Alarm, Credential, Deployment, Service, User
+from .model import Alarm, Credential, Deployment, Scaling, Service, User
 
 # A cheap upper bound of a CloudFormation template's size, from the API inputs the plan holds:
 # YAML_PER_JSON_BYTE bytes of YAML per byte of a resource's input as compact JSON (quoting,
@@ -160,6 +160,8 @@ CREATE = {
     "AWS::ElastiCache::User": "CreateUser",
     "AWS::ElastiCache::UserGroup": "CreateUserGroup",
     "AWS::IAM::ManagedPolicy": "CreatePolicy",
+    "AWS::ApplicationAutoScaling::ScalableTarget": "RegisterScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy": "PutScalingPolicy",
 }
 NAME_MEMBER = {
     "AWS::ElastiCache::SubnetGroup": "CacheSubnetGroupName",
@@ -174,6 +176,8 @@ NAME_MEMBER = {
     "AWS::ElastiCache::User": "UserId",
     "AWS::ElastiCache::UserGroup": "UserGroupId",
     "AWS::IAM::ManagedPolicy": "PolicyName",
+    "AWS::ApplicationAutoScaling::ScalableTarget": "ScalableDimension",  # one target per dimension of the group
+    "AWS::ApplicationAutoScaling::ScalingPolicy": "PolicyName",
 }
 
 GROUP = "ReplicationGroup"
@@ -188,6 +192,15 @@ USER_GROUP = "UserGroup"
 
 def _camel(word: str) -> str:
     return "".join(part.capitalize() for part in word.split("_"))
+
+
+def scalable_target_id(scaling: Scaling) -> str:
+    """ShardsScalableTarget, ReplicasScalableTarget."""
+    return f"{scaling.what.capitalize()}ScalableTarget"
+
+
+def scaling_policy_id(scaling: Scaling) -> str:
+    return f"{scaling.what.capitalize()}ScalingPolicy"
 
 
 def user_resource_id(user: User) -> str:
@@ -225,6 +238,8 @@ def build(d: Deployment) -> Plan:
     if d.topic_name:
         resources.append(topic(d))
     resources.append(replication_group(d))
+    for scaling in d.scaling:
+        resources += [scalable_target(d, scaling), scaling_policy(d, scaling)]
     stacks = [Stack("main", "stack.yaml", f"cachegen: {d.name} {d.environment} - {d.description}",
                     tuple(r.id for r in resources))]
     monitoring, monitoring_stacks = _monitoring(d)
@@ -441,6 +456,45 @@ def replication_group(d: Deployment) -> Resource:
                     final_snapshot=d.final_snapshot_name is not None, scanner_skips=_group_skips(d))
 
 
+def _scaling_resource_id(d: Deployment) -> str:
+    return catalog.auto_scaling()["resource_id_prefix"] + d.replication_group_id
+
+
+def scalable_target(d: Deployment, scaling: Scaling) -> Resource:
+    """RegisterScalableTarget: the group's shards or replicas, within the spec's bounds. No role is
+    named: Application Auto Scaling uses its service-linked role for ElastiCache."""
+    return Resource(scalable_target_id(scaling), "AWS::ApplicationAutoScaling::ScalableTarget", "application-autoscaling",
+                    {"RegisterScalableTarget": {
+                        "ServiceNamespace": catalog.auto_scaling()["service_namespace"],
+                        "ResourceId": _scaling_resource_id(d),
+                        "ScalableDimension": scaling.dimension,
+                        "MinCapacity": scaling.min_capacity,
+                        "MaxCapacity": scaling.max_capacity,
+                    }}, depends_on=(GROUP,))
+
+
+def scaling_policy(d: Deployment, scaling: Scaling) -> Resource:
+    """PutScalingPolicy: target tracking on the predefined metric."""
+    configuration: dict[str, Any] = {
+        "TargetValue": scaling.target,
+        "PredefinedMetricSpecification": {"PredefinedMetricType": scaling.metric},
+    }
+    if scaling.scale_out_cooldown is not None:
+        configuration["ScaleOutCooldown"] = scaling.scale_out_cooldown
+    if scaling.scale_in_cooldown is not None:
+        configuration["ScaleInCooldown"] = scaling.scale_in_cooldown
+    configuration["DisableScaleIn"] = scaling.disable_scale_in
+    return Resource(scaling_policy_id(scaling), "AWS::ApplicationAutoScaling::ScalingPolicy", "application-autoscaling",
+                    {"PutScalingPolicy": {
+                        "PolicyName": f"{d.replication_group_id}-{scaling.what}",
+                        "ServiceNamespace": catalog.auto_scaling()["service_namespace"],
+                        "ResourceId": _scaling_resource_id(d),
+                        "ScalableDimension": scaling.dimension,
+                        "PolicyType": "TargetTrackingScaling",
+                        "TargetTrackingScalingPolicyConfiguration": configuration,
+                    }}, depends_on=(scalable_target_id(scaling),))
+
+
 # checkov's replication-group checks, the cachegen lint rule that asks the same, and what the
 # spec turned off: a spec that turns it off and says why in its lint suppression gets that reason
 GROUP_CHECKS = (("CKV_AWS_29", "CG001", "at_rest_encryption", "encryption at rest is off"),
@@ -623,7 +677,7 @@ def outputs(d: Deployment) -> tuple[Output, ...]:
         out.append(Output("ReaderEndpoint", "Reader endpoint (spreads reads over the replicas)",
                           Ref(GROUP, "ReaderEndPoint.Address")))
     out.append(Output("Port", "Port of the endpoints", port))
-    for url in d.urls:
+    for url in d.own_urls:
         credentials, note = f"{url.user}@" if url.user and url.user_in_url else "", ""
         if url.credential_provider:
             note = f" (user {url.user} authenticates with IAM tokens: {url.credential_provider} makes them)"

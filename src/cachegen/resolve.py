@@ -8,14 +8,16 @@ version); the rules that check them (V501, V502) run before it.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import string
 
 from . import catalog
 from .inherit import MergedSpec
 from . import access
-from .model import (SERVICES, TOKEN_PLACEHOLDER, Alarm, Credential, Deployment, Ingress, Keepalive, LogDestination, Member,
-                    NodeType, SourceFile, Subnet, TokenPolicy, Url, User)
+from .groups import group_key as view_group_key
+from .model import (SERVICES, Alarm, Credential, Deployment, Ingress, Keepalive, LogDestination, Member, NodeType,
+                    Scaling, SourceFile, Subnet, TokenPolicy, Url, User, token_placeholder)
 from .spec import Spec
 
 # Environments that count as production even without `protected: true` or a production preset.
@@ -30,8 +32,14 @@ class Unresolvable(Exception):
     """The catalogue lacks what the spec names; the rules have said so."""
 
 
-def replication_group_id(spec: Spec) -> str:
-    return spec.replication_group_id or f"{spec.name}-{spec.environment}"
+def replication_group_id(spec: Spec, group_key: str | None = None) -> str:
+    """The spec's own group: <name>-<environment>; another group: <name>-<environment>-<key>."""
+    return spec.replication_group_id or "-".join(p for p in (spec.name, spec.environment, group_key) if p)
+
+
+def secrets_prefix(spec: Spec, group_key: str | None = None) -> str:
+    """Where a group's secrets live in Secrets Manager: <name>/<environment>[/<key>]."""
+    return "/".join(p for p in (spec.name, spec.environment, group_key) if p)
 
 
 def cluster_mode_enabled(spec: Spec) -> bool:
@@ -68,8 +76,8 @@ def parameter_group_name(spec: Spec) -> str:
     return spec.parameters.name or f"{replication_group_id(spec)}-params"
 
 
-def secret_name(spec: Spec) -> str:
-    return spec.security.auth.secret_name or f"{spec.name}/{spec.environment}/auth-token"
+def secret_name(spec: Spec, group_key: str | None = None) -> str:
+    return spec.security.auth.secret_name or f"{secrets_prefix(spec, group_key)}/auth-token"
 
 
 def log_group_name(spec: Spec, log_type: str) -> str:
@@ -166,7 +174,7 @@ def key_prefixes(spec: Spec) -> dict[str, str]:
     return out
 
 
-def users(spec: Spec, group_id: str, prefixes: dict[str, str]) -> tuple[User, ...]:
+def users(spec: Spec, group_id: str, prefixes: dict[str, str], group_key: str | None = None) -> tuple[User, ...]:
     """RBAC: the switched-off default user, one user per Celery role served, and the operator.
 
     Ids from the group's id in lower case: ElastiCache stores user ids (and group ids) in lower
@@ -186,14 +194,23 @@ def users(spec: Spec, group_id: str, prefixes: dict[str, str]) -> tuple[User, ..
         out.append(User(
             role, f"{group_id}-{short}", f"{group_id}-{short}",
             access.access_string(role, prefixes.get(role, ""), db, spec.engine.name, spec.engine.version),
-            None if iam else Credential(f"{spec.name}/{spec.environment}/users/{short}", access.password_placeholder(role)),
+            None if iam else Credential(f"{secrets_prefix(spec, group_key)}/users/{short}",
+                                        access.password_placeholder(role, group_key)),
             access.purpose(role), authentication="iam" if iam else "password",
-            credential_provider=f"{IAM_MODULE}.{''.join(p.capitalize() for p in role.split('_'))}Credentials"
-            if iam else None))
+            credential_provider=f"{IAM_MODULE}.{provider_class(role, group_key)}" if iam else None))
     return tuple(out)
 
 
-def urls(spec: Spec, group_users: tuple[User, ...] = ()) -> tuple[Url, ...]:
+def provider_class(role: str, group_key: str | None) -> str:
+    """BrokerCredentials, ...; another group's operator carries the group's key (CacheOperatorCredentials):
+    an application role has one group in the environment, every group has an operator."""
+    words = role.split("_")
+    if group_key and role == "operator":
+        words = [*group_key.split("-"), *words]
+    return "".join(word.capitalize() for word in words) + "Credentials"
+
+
+def urls(spec: Spec, group_users: tuple[User, ...] = (), group_key: str | None = None) -> tuple[Url, ...]:
     """REDIS_URL (the application's database: the cache's, else the broker's, else 0; with users,
     else the result backend's), then one URL per Celery role that Celery reads from the
     environment. Each URL carries the credential of the role it serves: the AUTH token, or with
@@ -205,23 +222,25 @@ def urls(spec: Spec, group_users: tuple[User, ...] = ()) -> tuple[Url, ...]:
         app_role = "result_backend"
     app_db = getattr(celery, app_role).db if app_role else 0
     by_role = {u.role: u for u in group_users}
-    token = Credential(secret_name(spec), TOKEN_PLACEHOLDER) if spec.security.auth.enabled else None
+    token = Credential(secret_name(spec, group_key), token_placeholder(group_key)) if spec.security.auth.enabled \
+        else None
 
     base_query = TLS_QUERY if spec.security.in_transit_encryption.enabled else ""
 
     def url(variable: str, role: str | None, db: int, purpose: str) -> Url:
         user = by_role.get(role or "operator")
         if user is None:
-            return Url(variable, db, purpose, None, token, query=base_query, role=role)
+            return Url(variable, db, purpose, None, token, query=base_query, role=role, group=group_key)
         provider = user.credential_provider
         if provider and variable != "REDIS_URL":
             # IAM: kombu and Celery read the provider from the URL (and drop the user name it shows).
             # REDIS_URL has neither: redis-py's from_url takes no provider and refuses a user beside
             # one (REDIS_CREDENTIAL_PROVIDER and REDIS_USERNAME say them).
             return Url(variable, db, purpose, user.user_name, None, provider,
-                       query=base_query + ("&" if base_query else "?") + f"credential_provider={provider}", role=role)
+                       query=base_query + ("&" if base_query else "?") + f"credential_provider={provider}", role=role,
+                       group=group_key)
         return Url(variable, db, purpose, user.user_name, user.credential, provider, query=base_query,
-                   user_in_url=provider is None, role=role)
+                   user_in_url=provider is None, role=role, group=group_key)
 
     out = [url("REDIS_URL", app_role, app_db, "the application's cache" if "cache" in roles else "the application")]
     if "broker" in roles:
@@ -292,7 +311,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     security = spec.security
     roles = serves(spec)
     prefixes = key_prefixes(spec)
-    group_users = users(spec, group_id, prefixes)
+    key = view_group_key(merged)
+    group_users = users(spec, group_id, prefixes, key)
     return Deployment(
         spec=spec,
         spec_file=merged.path.name,
@@ -334,7 +354,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         kms_key_id=security.at_rest_encryption.kms_key_id,
         auth=security.auth.enabled,
         auth_mode=security.auth.mode if security.auth.enabled else None,
-        auth_secret_name=secret_name(spec) if security.auth.enabled and not with_users(spec) else None,
+        auth_secret_name=secret_name(spec, key) if security.auth.enabled and not with_users(spec) else None,
         secret_kms_key_id=security.auth.secret_kms_key_id if security.auth.enabled else None,
         token=token_policy(spec),
         users=group_users,
@@ -367,14 +387,52 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         client_keepalive=Keepalive(idle=60, interval=10, count=3),
         server_idle_timeout=int(running.get("timeout", "0")),
         roles=roles,
-        urls=urls(spec, group_users),
+        urls=urls(spec, group_users, key),
         endpoint_kind="configuration" if cluster_mode else "primary",
         reader_endpoint=not cluster_mode and spec.topology.replicas_per_shard > 0,
         url_scheme="rediss" if security.in_transit_encryption.enabled else "redis",
         url_query=TLS_QUERY if security.in_transit_encryption.enabled else "",
         connection_budget=connection_budget(spec),
         cost=spec.cost,
+        group_key=key,
+        scaling=scaling(spec),
     )
+
+
+def scaling(spec: Spec) -> tuple[Scaling, ...]:
+    """The scalable targets and their target-tracking policies (rules V9xx check AWS's preconditions)."""
+    if spec.auto_scaling is None:
+        return ()
+    facts = catalog.auto_scaling()["dimensions"]
+    out = []
+    for what in ("shards", "replicas"):
+        policy = getattr(spec.auto_scaling, what)
+        if policy is None:
+            continue
+        metric = getattr(policy, "metric", "engine_cpu")
+        out.append(Scaling(facts[what]["dimension"], what, policy.min, policy.max, facts[what]["metrics"][metric],
+                           policy.target, policy.scale_in_cooldown_seconds, policy.scale_out_cooldown_seconds,
+                           policy.disable_scale_in))
+    return tuple(out)
+
+
+# Each role's URL comes from the group that serves it; REDIS_URL from the group serving the
+# application's cache, else the broker's (as within one group, see urls).
+APP_URL_ROLES = ("cache", "broker", "result_backend")
+
+
+def environment(groups: list[Deployment], spec: Spec) -> Deployment:
+    """The spec's own group, holding the environment's other groups and the application's URLs:
+    each one from the group that serves its role. Its `spec` is the whole spec (`groups` included)."""
+    own, others = groups[0], groups[1:]
+    if not others:
+        return own
+    redis_urls = {group.urls[0].role: group.urls[0] for group in groups if group.urls[0].role}
+    app = next((redis_urls[role] for role in APP_URL_ROLES if role in redis_urls), own.urls[0])
+    served = [url for group in groups for url in group.urls[1:]]
+    order = {"CELERY_BROKER_URL": 0, "CELERY_RESULT_BACKEND": 1}
+    return dataclasses.replace(own, urls=(app, *sorted(served, key=lambda url: order[url.variable])),
+                               other_groups=tuple(others), spec=spec)
 
 
 def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node: dict, max_clients: int

@@ -35,6 +35,8 @@ LIMITS = catalog.limits()
 # connections than maxclients allows, and a year is longer than any Celery timeout in use.
 MAX_CLIENTS = catalog.node_catalogue_max_clients()
 YEAR = 365 * 24 * 3600
+# A group's key is part of its derived names (<name>-<environment>-<key>), so it stays short.
+GROUP_KEY_MAX = 16
 
 
 def _integral(value: object) -> object:
@@ -223,8 +225,15 @@ def key_prefix_field(role: str, default: str) -> object:
                  examples=[default])
 
 
+def group_field(role: str) -> object:
+    return Field(None, pattern=NAME, max_length=GROUP_KEY_MAX,
+                 description=f"The group that serves the {role}: a key of `groups`; default: the spec's own group.",
+                 examples=["queue"])
+
+
 class BrokerRole(Section):
     enabled: bool = True
+    group: str | None = group_field("broker")
     db: Int = Field(0, ge=0, le=15)
     key_prefix: str | None = key_prefix_field("broker (kombu's global_keyprefix)", "broker:")
     pool_limit: Int = Field(10, ge=1, le=MAX_CLIENTS, description="Celery broker_pool_limit: connections per worker process.")
@@ -232,6 +241,7 @@ class BrokerRole(Section):
 
 class ResultBackendRole(Section):
     enabled: bool = True
+    group: str | None = group_field("result backend")
     db: Int = Field(1, ge=0, le=15)
     key_prefix: str | None = key_prefix_field("result backend (its global_keyprefix)", "results:")
     max_connections: Int = Field(10, ge=1, le=MAX_CLIENTS, description="redis_max_connections of the result backend pool.")
@@ -239,6 +249,7 @@ class ResultBackendRole(Section):
 
 class CacheRole(Section):
     enabled: bool = True
+    group: str | None = group_field("application cache")
     db: Int = Field(2, ge=0, le=15)
     key_prefix: str | None = key_prefix_field("application cache (REDIS_KEY_PREFIX)", "cache:")
     max_connections: Int = Field(10, ge=1, le=MAX_CLIENTS, description="Connection pool size of the application cache client.")
@@ -293,6 +304,58 @@ class Lint(Section):
     ignore: list[Suppression] = Field(default_factory=list)
 
 
+class ShardScaling(Section):
+    min: bounded(ge=1, le=LIMITS["shards_max"]) = Field(description="Fewest shards Auto Scaling keeps.")
+    max: bounded(ge=1, le=LIMITS["shards_max"]) = Field(description="Most shards Auto Scaling adds.")
+    metric: Literal["engine_cpu", "memory", "capacity"] = Field(
+        "memory", description="What the target tracks, averaged over the primaries: `engine_cpu` "
+                              "(EngineCPUUtilization), `memory` (DatabaseMemoryUsageCountedForEvictPercentage) or, "
+                              "with data tiering, `capacity` (DatabaseCapacityUsageCountedForEvictPercentage).")
+    target: float = Field(60, ge=1, le=100, description="The metric's target value, in percent.")
+    scale_in_cooldown_seconds: bounded(ge=0, le=YEAR) | None = Field(
+        None, description="Seconds after a scale-in before another; default: Application Auto Scaling's.")
+    scale_out_cooldown_seconds: bounded(ge=0, le=YEAR) | None = Field(
+        None, description="Seconds after a scale-out before another; default: Application Auto Scaling's.")
+    disable_scale_in: bool = Field(False, description="Only ever add shards (removing one moves its slots).")
+
+
+class ReplicaScaling(Section):
+    min: bounded(ge=LIMITS["replicas_per_shard"]["min"], le=LIMITS["replicas_per_shard"]["max"]) = Field(
+        description="Fewest replicas per shard Auto Scaling keeps.")
+    max: bounded(ge=LIMITS["replicas_per_shard"]["min"], le=LIMITS["replicas_per_shard"]["max"]) = Field(
+        description="Most replicas per shard Auto Scaling adds.")
+    target: float = Field(50, ge=1, le=100, description="Target of the replicas' average EngineCPUUtilization, in "
+                                                        "percent (AWS accepts 35-70).")
+    scale_in_cooldown_seconds: bounded(ge=0, le=YEAR) | None = None
+    scale_out_cooldown_seconds: bounded(ge=0, le=YEAR) | None = None
+    disable_scale_in: bool = False
+
+
+class AutoScaling(Section):
+    shards: ShardScaling | None = Field(None, description="Add and remove shards (cluster mode only).")
+    replicas: ReplicaScaling | None = Field(None, description="Add and remove replicas in every shard.")
+
+
+class Group(Section):
+    """Another cache resource of the environment. What it leaves out is the spec's own value,
+    merged key by key as `extends` merges; the names of the spec's own group's resources are not
+    inherited (each group's default to <its replication group id>-...)."""
+
+    replication_group_id: str | None = Field(None, description="Default: <name>-<environment>-<key>.")
+    description: str | None = Field(None, max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$")
+    engine: Engine | None = None
+    port: bounded(ge=1024, le=65535) | None = None
+    topology: Topology | None = None
+    node_type: str | None = Field(None, pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    parameters: Parameters | None = None
+    backups: Backups | None = None
+    maintenance_window: str | None = Field(None, pattern=WEEKLY_WINDOW)
+    logs: Logs | None = None
+    alarms: Alarms | None = None
+    auto_scaling: AutoScaling | None = None
+    cost: Cost | None = None
+
+
 class Spec(Section):
     """One ElastiCache deployment (replication group) for one environment."""
 
@@ -329,6 +392,13 @@ class Spec(Section):
     logs: Logs = Logs.model_construct()
     notifications: Notifications = Notifications.model_construct()
     alarms: Alarms = Alarms.model_construct()
+    auto_scaling: AutoScaling | None = Field(
+        None, description="Application Auto Scaling of the spec's own group (cluster mode, and no Celery broker "
+                          "or result backend on it).")
+    groups: dict[Annotated[str, Field(pattern=NAME, max_length=GROUP_KEY_MAX)], Group] = Field(
+        default_factory=dict,
+        description="More cache resources beside the spec's own group, each serving the Celery roles that name "
+                    "it (`celery.<role>.group`): e.g. a cluster-mode cache group beside a non-cluster broker group.")
     celery: Celery = Celery.model_construct()
     cost: Cost = Cost.model_construct()
     peak_hours: list[Annotated[str, Field(pattern=WINDOW)]] = Field(

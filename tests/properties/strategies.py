@@ -246,11 +246,76 @@ def _free_text(draw) -> dict[str, Any]:
     return out
 
 
+AUTO_SCALING = catalog.auto_scaling()
+
+
+def _scalable(node_type: str, engine: dict[str, str]) -> bool:
+    info, (_, family, size) = NODE_TYPES[node_type], node_type.split(".")
+    return (family in AUTO_SCALING["node_families"] and size in AUTO_SCALING["node_sizes"]
+            and engine["name"] in info.get("engines", ["redis", "valkey"])
+            and (engine["name"] != "redis" or catalog.version_key(engine["version"]) >=
+                 catalog.version_key(info.get("min_redis_version", "0"))))
+
+
+@st.composite
+def _auto_scaling(draw, topology: dict[str, Any], engine: dict[str, str]) -> tuple[dict[str, Any], str] | None:
+    """Auto Scaling of a cluster-mode group and a node type it supports (one draw in ten breaks a
+    bound, for rules V912 and V913 to refuse); None when the engine is too old for it."""
+    nodes = [n for n in sorted(NODE_TYPES) if _scalable(n, engine)]
+    if not nodes or catalog.version_key(engine["version"]) < catalog.version_key(
+            AUTO_SCALING["min_engine_versions"][engine["name"]]):
+        return None
+    shards, replicas = topology["shards"], topology["replicas_per_shard"]
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        top = max(shards, min(250 // (replicas + 1), shards + draw(st.integers(0, 8))))
+        out["shards"] = {"min": draw(st.integers(1, shards)), "max": top if draw(st.integers(0, 9)) != 5 else shards - 1,
+                         "metric": draw(st.sampled_from(["engine_cpu", "memory"])), "target": draw(st.floats(20, 90)),
+                         "disable_scale_in": draw(st.booleans())}
+        if draw(st.booleans()):
+            out["shards"]["scale_in_cooldown_seconds"] = draw(st.integers(0, 3600))
+    if not out or draw(st.booleans()):
+        out["replicas"] = {"min": draw(st.integers(0, replicas)), "max": draw(st.integers(replicas, 5)),
+                           "target": draw(st.floats(1, 100) if draw(st.integers(0, 9)) == 5 else st.sampled_from([35, 50, 70]))}
+    return out, draw(st.sampled_from(nodes))
+
+
+@st.composite
+def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
+    """Other groups beside the spec's own, and the roles moved to them: the broker and the result
+    backend only to a group without cluster mode (one draw in ten anywhere, for V601 to refuse)."""
+    groups: dict[str, Any] = {}
+    for key in draw(st.lists(st.from_regex(r"^[a-z][a-z0-9-]{0,6}[a-z0-9]$", fullmatch=True), min_size=1, max_size=2,
+                                unique=True)):
+        topology, _ = draw(_topology())
+        group: dict[str, Any] = {"topology": topology}
+        if topology["cluster_mode"] == "enabled" and draw(st.booleans()):
+            scaling = draw(_auto_scaling(topology, doc["engine"]))
+            if scaling is not None:
+                group["auto_scaling"], group["node_type"] = scaling
+        if draw(st.booleans()):
+            group["parameters"] = {"values": {"maxmemory-policy": draw(st.sampled_from(
+                ["noeviction", "allkeys-lru", "volatile-ttl"]))}}
+        if draw(st.integers(0, 4)) == 0:
+            group["description"] = draw(hostile_text.map(lambda t: "".join(c for c in t if c >= " " and c != "\x7f")[:255]))
+        groups[key] = group
+    celery = doc["celery"]
+    for role in ("broker", "result_backend", "cache"):
+        if not groups or not draw(st.booleans()):
+            continue
+        key = draw(st.sampled_from(sorted(groups)))
+        clustered = groups[key]["topology"]["cluster_mode"] == "enabled"
+        if role != "cache" and clustered and draw(st.integers(0, 9)):
+            continue
+        celery.setdefault(role, {}).update({"group": key, "enabled": True, **({"db": 0} if clustered else {})})
+    return groups
+
+
 # The fields `coherent()` draws together; the others come from the models as they are.
 REDRAWN = frozenset({"name", "environment", "port", "protected", "region", "engine", "node_type", "topology", "celery",
                      "network", "logs", "backups", "maintenance_window", "description", "notifications", "tags",
                      "security", "parameters", "alarms", "replication_group_id", "preset", "lint", "peak_hours",
-                     "cost", "extends", "abstract"})
+                     "cost", "extends", "abstract", "groups", "auto_scaling"})
 
 
 @st.composite
@@ -292,6 +357,12 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
     names = st.sampled_from(settable) if draw(st.integers(0, 9)) else st.sampled_from(PARAMETER_NAMES)  # V508
     values.update(draw(st.dictionaries(names, st.sampled_from(["yes", "no", 0, 128]), max_size=1)))
     doc["parameters"] = {"values": values}
+    if doc["topology"]["cluster_mode"] == "enabled" and draw(st.integers(0, 3)) == 0:
+        scaling = draw(_auto_scaling(doc["topology"], doc["engine"]))
+        if scaling is not None:
+            doc["auto_scaling"], doc["node_type"] = scaling
+    if draw(st.integers(0, 2)) == 0:
+        doc["groups"] = draw(_groups(doc))
     nodes = doc["topology"]["shards"] * (doc["topology"]["replicas_per_shard"] + 1)
     doc["alarms"] = {"stack": "separate" if nodes > 30 else draw(st.sampled_from(["main", "separate"])),
                      "enabled": draw(st.integers(0, 9)) > 0,

@@ -181,13 +181,15 @@ def _check_size_bound(built: Built) -> None:
     from cachegen.rules.stacks import stack_size_bound
 
     _, deployment = compile_spec(built.spec)
-    for stack in deployment.plan.stacks:
-        written = (built.out / "cloudformation" / stack.file).read_text(encoding="utf-8")
-        size = len(written.encode("utf-8"))
-        assert stack_size_bound(deployment.plan, stack) >= size, (stack.file, size)
-        body = stack_body(deployment.plan, stack)
-        assert body in written
-        assert size - len(body.encode("utf-8")) <= HEADER_MAX_BYTES, stack.file
+    for group in deployment.all_groups:
+        folder = built.out / "cloudformation" / (group.group_key or "")
+        for stack in group.plan.stacks:
+            written = (folder / stack.file).read_text(encoding="utf-8")
+            size = len(written.encode("utf-8"))
+            assert stack_size_bound(group.plan, stack) >= size, (stack.file, size)
+            body = stack_body(group.plan, stack)
+            assert body in written
+            assert size - len(body.encode("utf-8")) <= HEADER_MAX_BYTES, stack.file
 
 
 def _nodes(document: dict[str, Any]) -> int:
@@ -216,8 +218,14 @@ def corpus(tmp_path_factory) -> list[Built]:
     if SEED is not None:
         generate = seed(int(SEED))(generate)
     generate()
-    print(f"\ngenerated specs: {dict(outcomes)}; largest accepted: {max((b.nodes for b in accepted), default=0)} nodes")
+    several = sum(1 for b in accepted if b.document.get("groups"))
+    scaled = sum(1 for b in accepted if b.document.get("auto_scaling")
+                 or any(g.get("auto_scaling") for g in (b.document.get("groups") or {}).values()))
+    print(f"\ngenerated specs: {dict(outcomes)}; largest accepted: {max((b.nodes for b in accepted), default=0)} nodes"
+          f"; accepted with several groups: {several}, with Auto Scaling: {scaled}")
     assert outcomes["accepted"] >= EXAMPLES // 4 and outcomes["rejected"] >= EXAMPLES // 10, outcomes
+    # the language's new shapes reach the peers too, not only the one-group specs
+    assert several >= EXAMPLES // 30 and scaled >= EXAMPLES // 60, (several, scaled)
     return accepted
 
 
@@ -249,7 +257,7 @@ def _cfn_lint_false_positive(line: str, tag_keys: dict[str, list[list[str]]]) ->
 def test_cfn_lint_passes_every_generated_stack(corpus):
     from cfnlint.decode import cfn_yaml
 
-    stacks = [str(p) for b in _slice(corpus) for p in sorted((b.out / "cloudformation").glob("*.yaml"))]
+    stacks = [str(p) for b in _slice(corpus) for p in sorted((b.out / "cloudformation").rglob("*.yaml"))]
     result = subprocess.run([str(BIN / "cfn-lint"), "--format", "parseable", *stacks], capture_output=True, text=True)
     errors = [line for line in result.stdout.splitlines() if ":E" in line or ":W" in line]
     tag_keys: dict[str, list[list[str]]] = {}
@@ -274,7 +282,8 @@ def _verbatim(built: Built, calls: list[tuple[str, dict[str, Any]]]) -> None:
     by_operation: dict[str, list[dict[str, Any]]] = {}
     for operation, params in calls:
         by_operation.setdefault(operation, []).append(params)
-    [group] = by_operation["CreateReplicationGroup"]
+    group = by_operation["CreateReplicationGroup"][0]  # the spec's own; its create.sh then runs the other groups'
+    assert len(by_operation["CreateReplicationGroup"]) == 1 + len(document.get("groups") or {})
     assert group["ReplicationGroupDescription"] == document.get("description", "Redis for Celery and caching")
     name = document.get("network", {}).get("security_group_name")
     if name:
@@ -306,8 +315,9 @@ def test_every_generated_command_passes_the_aws_cli(corpus):
         lines = built.commands
         assert lines is not None
         calls = []
-        alarms = {a["AlarmName"]: a for a in json.loads((built.out / "alarms" / "alarms.json").read_text())} \
-            if (built.out / "alarms" / "alarms.json").exists() else {}
+        # every group's alarms (the spec's own create.sh runs the other groups' scripts too)
+        alarms = {a["AlarmName"]: a for path in sorted((built.out / "alarms").rglob("alarms.json"))
+                  for a in json.loads(path.read_text())} if (built.out / "alarms").exists() else {}
         for argv in bash_words(_sample(lines)):
             result = awscli.check(argv)
             assert result.validated, f"{built.spec}\n{' '.join(argv)[:3000]}\n{result.error}"
@@ -362,8 +372,8 @@ def test_every_generated_user_is_accepted_by_redis_and_kept_to_its_prefix(corpus
         _, d = compile_spec(built.spec)
         if not d.users:
             continue
-        prefixes = d.key_prefixes
-        for user in d.users:
+        for group, user in ((group, user) for group in d.all_groups for user in group.users):
+            prefixes = group.key_prefixes
             name = f"{user.user_name}-{checked}"
             acl_server.execute_command("ACL", "SETUSER", name, "reset", *_known_rules(acl_server, user.access_string))
             mine = prefixes.get(user.role)

@@ -25,23 +25,33 @@ def awscli() -> AwsCli:
     return AwsCli()
 
 
-def _artifacts(spec: Path, tmp: Path) -> tuple[dict[str, Any], list[str]]:
+def _artifacts(spec: Path, tmp: Path) -> list[tuple[dict[str, Any], list[str]]]:
+    """Per group of the environment: its stacks' resources and the commands its create.sh runs
+    (the spec's own create.sh with each other group's script skipped: each is read on its own)."""
     from cfnlint.decode import cfn_yaml
 
     from cachegen.compiler import compile_spec, render
 
     _, d = compile_spec(spec)
     files = render(d)
-    resources: dict[str, Any] = {}
     for name, text in files.items():
-        if name.startswith("cloudformation/") and name.endswith(".yaml"):
-            resources.update(cfn_yaml.loads(text)["Resources"])
-    script = tmp / "create.sh"
-    script.write_text(files["cli/create.sh"])
-    run = subprocess.run(["bash", str(script), "--dry-run"], capture_output=True, text=True,
-                         env={"PATH": "/usr/bin:/bin"})
-    assert run.returncode == 0, run.stderr
-    return resources, [line for line in run.stdout.splitlines() if line.startswith("aws ")]
+        if name.startswith("cli/"):
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_text(text)
+    out = []
+    for group in d.all_groups:
+        folder = f"{group.group_key}/" if group.group_key else ""
+        resources: dict[str, Any] = {}
+        for name, text in files.items():
+            if name.startswith(f"cloudformation/{folder}") and name.endswith(".yaml") and \
+                    "/" not in name[len(f"cloudformation/{folder}"):]:
+                resources.update(cfn_yaml.loads(text)["Resources"])
+        skips = [arg for other in d.other_groups if other is not group for arg in ("--skip", f"group-{other.group_key}")]
+        run = subprocess.run(["bash", str(tmp / "cli" / folder / "create.sh"), "--dry-run", *skips],
+                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+        assert run.returncode == 0, run.stderr
+        out.append((resources, [line for line in run.stdout.splitlines() if line.startswith("aws ")]))
+    return out
 
 
 def _cli_calls(awscli: AwsCli, commands: list[str]) -> list[tuple[str, dict[str, Any]]]:
@@ -173,6 +183,15 @@ def expected_from_stack(resources: dict[str, Any]) -> dict[tuple[str, str], Any]
             out[("CreatePolicy", p["ManagedPolicyName"])] = {
                 "PolicyName": p["ManagedPolicyName"], "Description": p["Description"],
                 "PolicyDocument": _unsub(json.loads(raw))}
+        elif kind == "AWS::ApplicationAutoScaling::ScalableTarget":
+            out[("RegisterScalableTarget", p["ScalableDimension"])] = p
+        elif kind == "AWS::ApplicationAutoScaling::ScalingPolicy":
+            target = resources[resource["Properties"]["ScalingTargetId"]["Ref"]]["Properties"]
+            out[("PutScalingPolicy", p["PolicyName"])] = {
+                "PolicyName": p["PolicyName"], **{k: target[k] for k in ("ServiceNamespace", "ResourceId",
+                                                                          "ScalableDimension")},
+                "PolicyType": p["PolicyType"],
+                "TargetTrackingScalingPolicyConfiguration": p["TargetTrackingScalingPolicyConfiguration"]}
         elif kind == "AWS::CloudWatch::Dashboard":
             out[("PutDashboard", p["DashboardName"])] = {"DashboardName": p["DashboardName"],
                                                          "DashboardBody": json.loads(p["DashboardBody"])}
@@ -186,7 +205,8 @@ NAMES = {"CreateCacheSubnetGroup": "CacheSubnetGroupName", "CreateSecurityGroup"
          "CreateSecret": "Name", "CreateTopic": "Name", "CreateLogGroup": "logGroupName",
          "PutRetentionPolicy": "logGroupName", "CreateReplicationGroup": "ReplicationGroupId",
          "PutMetricAlarm": "AlarmName", "PutDashboard": "DashboardName", "CreateUser": "UserId",
-         "CreateUserGroup": "UserGroupId", "CreatePolicy": "PolicyName"}
+         "CreateUserGroup": "UserGroupId", "CreatePolicy": "PolicyName",
+         "RegisterScalableTarget": "ScalableDimension", "PutScalingPolicy": "PolicyName"}
 
 
 def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[str, str], Any]) -> dict:
@@ -233,11 +253,11 @@ def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.stem for s in SPECS])
 def test_stack_and_scripts_agree_on_every_resource(spec, awscli, tmp_path):
-    resources, commands = _artifacts(spec, tmp_path)
-    stack = expected_from_stack(resources)
-    scripts = found_in_scripts(_cli_calls(awscli, commands), stack)
-    assert set(stack) == set(scripts), (set(stack) ^ set(scripts))
-    kinds = {resource["Type"] for resource in resources.values()}
-    assert {"AWS::ElastiCache::SubnetGroup", "AWS::EC2::SecurityGroup", "AWS::ElastiCache::ReplicationGroup"} <= kinds
-    for key in sorted(stack):
-        assert stack[key] == scripts[key], f"{spec.stem}: {key}"
+    for resources, commands in _artifacts(spec, tmp_path):
+        stack = expected_from_stack(resources)
+        scripts = found_in_scripts(_cli_calls(awscli, commands), stack)
+        assert set(stack) == set(scripts), (set(stack) ^ set(scripts))
+        kinds = {resource["Type"] for resource in resources.values()}
+        assert {"AWS::ElastiCache::SubnetGroup", "AWS::EC2::SecurityGroup", "AWS::ElastiCache::ReplicationGroup"} <= kinds
+        for key in sorted(stack):
+            assert stack[key] == scripts[key], f"{spec.stem}: {key}"

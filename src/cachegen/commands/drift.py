@@ -40,7 +40,7 @@ def run(spec: Path, region: str | None, output_format: str) -> int:
         for reason, parts in reasons.items():
             print(f"could not check {', '.join(parts)}: {reason}", file=sys.stderr)
         summary = (f"{len(report.differences)} difference{'s' if len(report.differences) != 1 else ''} "
-                   f"({deployment.replication_group_id})")
+                   f"({', '.join(g.replication_group_id for g in deployment.all_groups)})")
         if not report.complete:
             summary += (f"; {len(report.not_checked)} part{'s' if len(report.not_checked) != 1 else ''} not checked, "
                         "so this is not a clean bill")

@@ -42,17 +42,19 @@ def run(spec: Path, output: Path | None, stack: str | None, region: str | None, 
         print(f"refusing: {refusal}", file=sys.stderr)
         return 2
     try:
-        host, port, passwords = _read_aws(deployment, stack, region or deployment.region)
+        endpoints, passwords = _read_aws(deployment, stack, region or deployment.region)
     except _AwsProblem as problem:
         print(f"cannot read the deployment from AWS: {problem}", file=sys.stderr)
         return EXIT_AWS
     try:
-        text = env_text(deployment, host, port, passwords)
+        text = env_text(deployment, endpoints, passwords)
     except UnsafeValue as problem:
         print(f"refusing: {problem}", file=sys.stderr)
         return EXIT_AWS
     _write_private(target, text)
-    print(f"wrote {target} (mode 0600; git-ignored): endpoint {host}:{port}", file=sys.stderr)
+    shown = ", ".join(f"{host}:{port}" for host, port in endpoints.values())
+    print(f"wrote {target} (mode 0600; git-ignored): endpoint{'s' if len(endpoints) > 1 else ''} {shown}",
+          file=sys.stderr)
     return 0
 
 
@@ -91,13 +93,19 @@ class _AwsProblem(Exception):
     pass
 
 
-def _read_aws(d: Deployment, stack: str | None, region: str) -> tuple[str, int, dict[str, str]]:
+def _read_aws(d: Deployment, stack: str | None, region: str
+              ) -> tuple[dict[str | None, tuple[str, int]], dict[str, str]]:
+    """Each group's endpoint (from its group, or its stack: <stack>-<key> for another group, as
+    deploy.sh names it) and the secrets the application's URLs need."""
     boto3 = aws.boto3("env")  # only this command talks to AWS
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         session = boto3.session.Session(region_name=region)
-        host, port = _endpoint_from_stack(session, stack) if stack else _endpoint_from_group(session, d)
+        endpoints = {
+            group.group_key: _endpoint_from_stack(session, "-".join(p for p in (stack, group.group_key) if p))
+            if stack else _endpoint_from_group(session, group)
+            for group in d.all_groups}
         passwords = {}
         needed = secrets_needed(d)
         if needed:
@@ -105,7 +113,7 @@ def _read_aws(d: Deployment, stack: str | None, region: str) -> tuple[str, int, 
             passwords = {name: secrets.get_secret_value(SecretId=name)["SecretString"] for name in needed}
     except (BotoCoreError, ClientError) as error:
         raise _AwsProblem(str(error)) from None
-    return host, port, passwords
+    return endpoints, passwords
 
 
 def _endpoint_from_group(session, d: Deployment) -> tuple[str, int]:

@@ -40,28 +40,40 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
             if resolved != value:
                 value, origin = resolved, "derived"
         out.append((format_path(path), value, origin))
-    derived = {
-        "derived.node_count": deployment.node_count,
-        "derived.members": [m.cluster_id for m in deployment.members],
-        "derived.node": f"{deployment.node.vcpu} vCPU, {deployment.node.memory_gib} GiB, "
-                        f"{deployment.node.network_performance}",
-        "derived.parameter_group": deployment.parameter_group_name,
-        "derived.parameters": dict(deployment.parameters),
-        "derived.availability_zones": list(deployment.availability_zones),
-        "derived.final_snapshot_name": deployment.final_snapshot_name,
-        "derived.tags": dict(deployment.tags["elasticache"]),
-        "derived.production": deployment.production,
-        "derived.roles": sorted(deployment.roles),
-        "derived.urls": {url.variable: f"{deployment.url_scheme}://HOST:{deployment.port}/{url.db}{url.query}"
-                         for url in deployment.urls},
-        "derived.endpoint": deployment.endpoint_kind,
-        "derived.eviction_forbidden": deployment.evicting_forbidden,
-        "derived.ingress": {"security_groups": list(deployment.ingress.security_groups),
-                            "ipv4": list(deployment.ingress.ipv4_cidrs), "ipv6": list(deployment.ingress.ipv6_cidrs)},
-        "derived.alarms": len(deployment.alarms),
-    }
-    out.extend((name, value, "derived") for name, value in derived.items())
+    for group in deployment.all_groups:
+        prefix = f"groups.{group.group_key}.derived" if group.group_key else "derived"
+        out.extend((f"{prefix}.{name}", value, "derived") for name, value in _derived(group).items())
+    # each URL at its group's endpoint (HOST, or HOST(<key>) for another group's)
+    out.append(("derived.urls", {
+        url.variable: f"{deployment.group(url.group).url_scheme}://HOST{f'({url.group})' if url.group else ''}:"
+                      f"{deployment.group(url.group).port}/{url.db}{url.query}" for url in deployment.urls},
+        "derived"))
     return out
+
+
+def _derived(deployment: Deployment) -> dict[str, Any]:
+    """What one group's model derives."""
+    return {
+        "replication_group_id": deployment.replication_group_id,
+        "node_count": deployment.node_count,
+        "members": [m.cluster_id for m in deployment.members],
+        "node": f"{deployment.node.vcpu} vCPU, {deployment.node.memory_gib} GiB, "
+                f"{deployment.node.network_performance}",
+        "parameter_group": deployment.parameter_group_name,
+        "parameters": dict(deployment.parameters),
+        "availability_zones": list(deployment.availability_zones),
+        "final_snapshot_name": deployment.final_snapshot_name,
+        "tags": dict(deployment.tags["elasticache"]),
+        "production": deployment.production,
+        "roles": sorted(deployment.roles),
+        "endpoint": deployment.endpoint_kind,
+        "eviction_forbidden": deployment.evicting_forbidden,
+        "ingress": {"security_groups": list(deployment.ingress.security_groups),
+                    "ipv4": list(deployment.ingress.ipv4_cidrs), "ipv6": list(deployment.ingress.ipv6_cidrs)},
+        "alarms": len(deployment.alarms),
+        **({"auto_scaling": {s.what: f"{s.min_capacity}-{s.max_capacity}, {s.metric} at {s.target:g}"
+                             for s in deployment.scaling}} if deployment.scaling else {}),
+    }
 
 
 def _leaves(value: Any, prefix: SpecPath = ()) -> list[tuple[SpecPath, Any]]:

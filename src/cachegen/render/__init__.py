@@ -22,13 +22,22 @@ RENDERERS = {
 }
 
 
+# Families the environment has once, whatever its groups: the application's files.
+ENVIRONMENT_FAMILIES = frozenset({"app"})
+
+
 def render_all(deployment: Deployment) -> dict[str, str]:
+    """Every file of the environment. Each group's own files go to its family's folder (the
+    spec's own group) or a folder named by its key inside it (`cloudformation/cache/`)."""
     from . import manifest
 
-    plan = deployment.plan
     files: dict[str, str] = {}
-    for family, module in RENDERERS.items():
-        for name, text in import_module(f"{__name__}.{module}").emit(deployment, plan).items():
-            files[f"{family}/{name}"] = text
+    for group in deployment.all_groups:
+        folder = f"{group.group_key}/" if group.group_key else ""
+        for family, module in RENDERERS.items():
+            if folder and family in ENVIRONMENT_FAMILIES:
+                continue
+            for name, text in import_module(f"{__name__}.{module}").emit(group, group.plan).items():
+                files[f"{family}/{folder}{name}"] = text
     files[manifest.FILE_NAME] = manifest.emit(deployment, files)
     return dict(sorted(files.items()))

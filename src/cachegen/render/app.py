@@ -12,21 +12,34 @@ from functools import cache
 from urllib.parse import quote
 
 from .. import templates
-from ..model import Deployment
+from ..model import Deployment, token_placeholder
 from ..plan import Plan
 from .escape import Conf, Python, comment, conf_value, dotenv_name, dotenv_value, python_literal
 
 HOST_PLACEHOLDER = "__REDIS_HOST__"
+# An endpoint per group: its key (None: the spec's own group) -> (host, port)
+Endpoints = Mapping[str | None, tuple[str, int]]
+
+
+def host_placeholder(group_key: str | None) -> str:
+    """The endpoint's stand-in; another group's carries its key: __CACHE_REDIS_HOST__."""
+    return f"__{group_key.upper().replace('-', '_')}_REDIS_HOST__" if group_key else HOST_PLACEHOLDER
+
+
+def placeholder_endpoints(d: Deployment) -> dict[str | None, tuple[str, int]]:
+    """Every group's endpoint as .env.example shows it: a placeholder host and the spec's port."""
+    return {group.group_key: (host_placeholder(group.group_key), group.port) for group in d.all_groups}
 SCRIPTS = ("check_connection.py", "redis_health.py")
 ENVIRONMENT_LINE = "\nENVIRONMENT = None\n"
 
 
 def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     files = {
-        ".env.example": env_text(d, HOST_PLACEHOLDER, d.port, placeholders(d), placeholders=True),
-        "redis.conf": _redis_conf(d),
+        ".env.example": env_text(d, placeholder_endpoints(d), placeholders(d), placeholders=True),
     }
-    if d.roles & {"broker", "result_backend"}:
+    for group in d.all_groups:  # a local server per group: redis.conf, redis-<key>.conf
+        files[f"redis-{group.group_key}.conf" if group.group_key else "redis.conf"] = _redis_conf(group)
+    if _roles(d) & {"broker", "result_backend"}:
         files["celeryconfig.py"] = _celeryconfig(d)
     if d.auth_mode == "iam":
         files["elasticache_iam.py"] = _iam_module(d)
@@ -38,8 +51,13 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
 
 
 def placeholders(d: Deployment) -> dict[str, str]:
-    """Each secret's stand-in in the committed files: secret name -> placeholder."""
-    return {c.secret_name: c.placeholder for c in d.credentials}
+    """Each secret's stand-in in the committed files, of every group: secret name -> placeholder."""
+    return {c.secret_name: c.placeholder for group in d.all_groups for c in group.credentials}
+
+
+def _roles(d: Deployment) -> frozenset[str]:
+    """The Celery roles the environment's groups serve."""
+    return frozenset(role for group in d.all_groups for role in group.roles)
 
 
 def secrets_needed(d: Deployment) -> tuple[str, ...]:
@@ -47,27 +65,31 @@ def secrets_needed(d: Deployment) -> tuple[str, ...]:
     return tuple(dict.fromkeys(url.credential.secret_name for url in d.urls if url.credential))
 
 
-def urls(d: Deployment, host: str, port: int, passwords: Mapping[str, str]) -> dict[str, str]:
-    """Each URL of the model with its user and password (secret name -> value), both
-    percent-encoded (`! # $ ^` and friends)."""
+def urls(d: Deployment, endpoints: Endpoints, passwords: Mapping[str, str]) -> dict[str, str]:
+    """Each URL of the model at its group's endpoint, with its user and password (secret name ->
+    value), both percent-encoded (`! # $ ^` and friends)."""
     out = {}
     for url in d.urls:
+        host, port = endpoints[url.group]
         credentials = ""
         user = quote(url.user, safe="") if url.user and url.user_in_url else ""
         if url.credential and passwords.get(url.credential.secret_name):
             credentials = f"{user}:{quote(passwords[url.credential.secret_name], safe='')}@"
         elif user:  # IAM: the user is named, its token comes from the provider
             credentials = f"{user}@"
-        out[url.variable] = f"{d.url_scheme}://{credentials}{host}:{port}/{url.db}{url.query}"
+        out[url.variable] = f"{d.group(url.group).url_scheme}://{credentials}{host}:{port}/{url.db}{url.query}"
     return out
 
 
-def env_text(d: Deployment, host: str, port: int, passwords: Mapping[str, str], placeholders: bool = False) -> str:
-    """The .env file; raises escape.UnsafeValue for a value a .env file cannot hold."""
-    variables = [("REDIS_HOST", host), ("REDIS_PORT", str(port)), ("REDIS_DB", str(d.app_db)),
-                 ("REDIS_SSL", "true" if d.tls else "false"),
-                 ("REDIS_CLUSTER", "true" if d.cluster_mode_enabled else "false")]
+def env_text(d: Deployment, endpoints: Endpoints, passwords: Mapping[str, str], placeholders: bool = False) -> str:
+    """The .env file; raises escape.UnsafeValue for a value a .env file cannot hold. REDIS_HOST and
+    its neighbours describe the group REDIS_URL points at."""
     app = d.urls[0]
+    group = d.group(app.group)
+    host, port = endpoints[app.group]
+    variables = [("REDIS_HOST", host), ("REDIS_PORT", str(port)), ("REDIS_DB", str(d.app_db)),
+                 ("REDIS_SSL", "true" if group.tls else "false"),
+                 ("REDIS_CLUSTER", "true" if group.cluster_mode_enabled else "false")]
     if app.user:
         variables.append(("REDIS_USERNAME", app.user))
     if app.credential:
@@ -76,7 +98,7 @@ def env_text(d: Deployment, host: str, port: int, passwords: Mapping[str, str], 
         variables.append(("REDIS_CREDENTIAL_PROVIDER", app.credential_provider))
     if d.app_key_prefix:
         variables.append(("REDIS_KEY_PREFIX", d.app_key_prefix))
-    variables += list(urls(d, host, port, passwords).items())
+    variables += list(urls(d, endpoints, passwords).items())
     return templates.render("app/env.env.j2", spec_file=comment(d.spec_file), environment=comment(d.environment),
                             placeholders=placeholders, rbac=d.auth_mode == "rbac", iam=d.auth_mode == "iam",
                             variables=[(dotenv_name(name), dotenv_value(name, value)) for name, value in variables])
@@ -94,6 +116,7 @@ def _redis_conf(d: Deployment) -> str:
                                    "iam": "its users (with passwords here: IAM exists only on AWS), "}
                                   .get(d.auth_mode or "", "")])),
         tls=d.tls, token=d.auth_mode == "token", users=_acl_users(d), port=d.port, parameters=parameters, skipped=skipped,
+        token_placeholder=conf_value(token_placeholder(d.group_key)),
         group=comment(f"{d.parameter_group_name} ({d.engine_family})"),
         node=comment(f"{d.node.name} has {d.node.memory_gib} GiB; ElastiCache sets maxmemory to "
                      f"{d.node.maxmemory_bytes} bytes"))
@@ -126,12 +149,15 @@ def _iam_module(d: Deployment) -> str:
     from .. import access, catalog
 
     minimums = access.iam_client_minimums()
-    providers = [(Python(u.credential_provider.rsplit(".", 1)[1]), python_literal(u.user_name))
-                 for u in d.users if u.credential_provider and u.credential_provider.rsplit(".", 1)[1].isidentifier()]
+    providers = [(Python(u.credential_provider.rsplit(".", 1)[1]), python_literal(u.user_name),
+                  python_literal(group.replication_group_id.lower()))
+                 for group in d.all_groups for u in group.users
+                 if u.credential_provider and u.credential_provider.rsplit(".", 1)[1].isidentifier()]
     return templates.render(
         "app/elasticache_iam.py.j2", title=comment(f"IAM token providers for {d.name} ({d.environment}), generated by "
                                                    f"cachegen from {d.spec_file}."),
-        group_comment=comment(d.replication_group_id), group=python_literal(d.replication_group_id.lower()),
+        group_comment=comment(("Replication groups " if d.other_groups else "Replication group ")
+                              + ", ".join(g.replication_group_id for g in d.all_groups)),
         region=python_literal(d.region), token_seconds=catalog.features()["iam_token_seconds"],
         kombu_minimum=comment(minimums["kombu"]), celery_minimum=comment(minimums["celery"]),
         kombu_tuple=Python(repr(catalog.version_key(minimums["kombu"]))),
@@ -139,20 +165,23 @@ def _iam_module(d: Deployment) -> str:
 
 
 def _celeryconfig(d: Deployment) -> str:
-    celery = d.celery
+    roles = _roles(d)
+    # the group of the broker, else of the result backend: its settings (TLS, idle timeout) apply
+    group = next(g for role in ("broker", "result_backend") for g in d.all_groups if role in g.roles)
+    celery = group.celery
     assert celery is not None
     return templates.render(
-        "app/celeryconfig.py.j2", c=celery, broker="broker" in d.roles, result_backend="result_backend" in d.roles,
-        tls=d.tls, title=comment(f"Celery configuration for {d.name} ({d.environment}), generated by cachegen from "
-                                 f"{d.spec_file}."),
-        keepalive=d.client_keepalive,
-        server_timeout=comment(f"{d.server_idle_timeout} s" if d.server_idle_timeout else "off"),
+        "app/celeryconfig.py.j2", c=celery, broker="broker" in roles, result_backend="result_backend" in roles,
+        tls=group.tls, title=comment(f"Celery configuration for {d.name} ({d.environment}), generated by cachegen "
+                                     f"from {d.spec_file}."),
+        keepalive=group.client_keepalive,
+        server_timeout=comment(f"{group.server_idle_timeout} s" if group.server_idle_timeout else "off"),
         broker_url=python_literal("CELERY_BROKER_URL"), result_backend_url=python_literal("CELERY_RESULT_BACKEND"),
         broker_prefix=_prefix(d, "broker"), result_prefix=_prefix(d, "result_backend"), iam=d.auth_mode == "iam")
 
 
 def _prefix(d: Deployment, role: str):
-    prefix = d.key_prefixes.get(role)
+    prefix = next((g.key_prefixes[role] for g in d.all_groups if role in g.key_prefixes), None)
     return python_literal(prefix) if prefix else None
 
 

@@ -415,6 +415,33 @@ def _monitoring(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _scaling(plan: Plan) -> list[dict[str, Any]]:
+    out = []
+    for target in plan.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
+        register = target.calls["RegisterScalableTarget"]
+        [policy] = [p for p in plan.of_type("AWS::ApplicationAutoScaling::ScalingPolicy") if target.id in p.depends_on]
+        key = {k: register[k] for k in ("ServiceNamespace", "ResourceId", "ScalableDimension")}
+        bounds = f"{register['MinCapacity']}-{register['MaxCapacity']}"
+        out.append({
+            "log": shell_word(f"auto scaling {register['ScalableDimension']}: {bounds}, "
+                              f"{policy.calls['PutScalingPolicy']['PolicyName']}"),
+            "log_deleted": shell_word(f"deregistered {register['ScalableDimension']}"),
+            "register": call(plan, target, "RegisterScalableTarget"),
+            "policy": call(plan, policy, "PutScalingPolicy"),
+            "count": command("application-autoscaling", "describe-scalable-targets", [
+                *args(ServiceNamespace=key["ServiceNamespace"], ResourceIds=[key["ResourceId"]],
+                      ScalableDimension=key["ScalableDimension"]), query("length(ScalableTargets)")]),
+            "deregister": command("application-autoscaling", "deregister-scalable-target", args(**key)),
+        })
+    return out
+
+
+def _other_groups(d: Deployment, script: str) -> list[dict[str, Any]]:
+    """The spec's own group's scripts run each other group's (cli/<key>/<script>)."""
+    return [{"step": shell_word(f"group-{g.group_key}"), "script": shell_word(f"{g.group_key}/{script}"),
+             "log": shell_word(f"group {g.group_key}: {g.group_key}/{script}")} for g in d.other_groups]
+
+
 def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     context = {
         "sg": _security_group(plan, d),
@@ -426,11 +453,13 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
         "log_groups": _log_groups(plan),
         "group": _replication_group(plan, d),
         "monitoring": _monitoring(plan),
+        "scaling": _scaling(plan),
     }
     create_steps = ["security-group", "subnet-group", "parameter-group",
                     *(["users", "user-group"] if context["rbac"] else ["secret"]),
                     *(["iam-policies"] if context["rbac"] and context["rbac"]["policies"] else []),
-                    "topic", "log-groups", "replication-group", "alarms"]
+                    "topic", "log-groups", "replication-group", *(["auto-scaling"] if context["scaling"] else []),
+                    "alarms", *(f"group-{g.group_key}" for g in d.other_groups)]
     shards = [f"{s:04d}" for s in range(1, d.shards + 1)]
     return {
         "create.sh": render_script("create.sh", d, "cli/create.sh.j2", create_steps, [
@@ -441,12 +470,15 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
             "it is available, puts the CloudWatch alarms and dashboards and prints the endpoints. Safe",
             "to re-run: each step checks whether its resource exists, so a second run picks up where a",
             "failed one stopped.",
-        ], options=[NO_WAIT], **context),
+            *(["Then runs each other group's create.sh (" + ", ".join(f"{g.group_key}/create.sh" for g in d.other_groups)
+               + ")."] if d.other_groups else []),
+        ], options=[NO_WAIT], other_groups=_other_groups(d, "create.sh"), **context),
         "delete.sh": render_script("delete.sh", d, "cli/delete.sh.j2", list(reversed(create_steps)), [
             "Tears the deployment down in reverse order"
             + (", keeping a final snapshot." if d.final_snapshot_name else "."),
             "Refuses without --yes, and always for a protected environment.",
-        ], options=[YES, NO_WAIT], **context),
+            *(["Runs each other group's delete.sh first."] if d.other_groups else []),
+        ], options=[YES, NO_WAIT], other_groups=_other_groups(d, "delete.sh"), forward_yes=True, **context),
         **_rotation(d),
         "failover-test.sh": render_script("failover-test.sh", d, "cli/failover-test.sh.j2", shards, [
             "Failover drill: promotes a replica in every shard with `test-failover`, waits, and",

@@ -26,7 +26,7 @@ from .escape import Yaml, comment, shell_word
 
 def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     files = {stack.file: stack_text(d, plan, stack) for stack in plan.stacks}
-    files["deploy.sh"] = deploy_script(d, plan, {name: len(text.encode("utf-8")) for name, text in files.items()})
+    files.update(deploy_script(d, plan, {name: len(text.encode("utf-8")) for name, text in files.items()}))
     return files
 
 
@@ -153,6 +153,14 @@ def _managed_policy(r: Resource) -> dict[str, Any]:
             "PolicyDocument": create["PolicyDocument"]}
 
 
+def _scaling_policy(r: Resource) -> dict[str, Any]:
+    """The policy names its target (ScalingTargetId) instead of repeating the target's keys."""
+    put = r.calls["PutScalingPolicy"]
+    return {"PolicyName": put["PolicyName"], "PolicyType": put["PolicyType"],
+            "ScalingTargetId": Ref(r.depends_on[0], "Id"),
+            "TargetTrackingScalingPolicyConfiguration": put["TargetTrackingScalingPolicyConfiguration"]}
+
+
 def _as_is(operation: str) -> Callable[[Resource], dict[str, Any]]:
     return lambda r: dict(r.calls[operation])
 
@@ -170,6 +178,8 @@ TRANSFORMS: dict[str, Callable[[Resource], dict[str, Any]]] = {
     "AWS::ElastiCache::User": _as_is("CreateUser"),
     "AWS::ElastiCache::UserGroup": _as_is("CreateUserGroup"),
     "AWS::IAM::ManagedPolicy": _managed_policy,
+    "AWS::ApplicationAutoScaling::ScalableTarget": _as_is("RegisterScalableTarget"),
+    "AWS::ApplicationAutoScaling::ScalingPolicy": _scaling_policy,
 }
 
 
@@ -177,7 +187,9 @@ def resource(plan: Plan, stack: Stack, r: Resource) -> dict[str, Any]:
     out: dict[str, Any] = {"Type": r.type}
     if r.scanner_skips:  # checkov's own format: https://www.checkov.io/2.Basics/Suppressing%20and%20Skipping%20Policies.html
         out["Metadata"] = {"checkov": {"skip": [{"id": check, "comment": why} for check, why in r.scanner_skips]}}
-    depends = [other for other in r.depends_on if other in stack.resources]
+    properties = TRANSFORMS[r.type](r)
+    # a Ref already orders the two (cfn-lint W3005): DependsOn only for the others
+    depends = [other for other in r.depends_on if other in stack.resources and not _refers_to(properties, other)]
     if depends:
         out["DependsOn"] = depends[0] if len(depends) == 1 else depends
     if r.type == "AWS::ElastiCache::ReplicationGroup":
@@ -185,8 +197,18 @@ def resource(plan: Plan, stack: Stack, r: Resource) -> dict[str, Any]:
         # data; deletion keeps a final snapshot when the spec asks for one.
         out["DeletionPolicy"] = "Snapshot" if r.final_snapshot else "Delete"
         out["UpdateReplacePolicy"] = "Snapshot"
-    out["Properties"] = _value(plan, stack, TRANSFORMS[r.type](r))
+    out["Properties"] = _value(plan, stack, properties)
     return out
+
+
+def _refers_to(value: Any, resource_id: str) -> bool:
+    if isinstance(value, Ref):
+        return value.resource == resource_id
+    if isinstance(value, dict):
+        return any(_refers_to(item, resource_id) for item in value.values())
+    if isinstance(value, list):
+        return any(_refers_to(item, resource_id) for item in value)
+    return False
 
 
 # --- references --------------------------------------------------------------------------
@@ -199,6 +221,7 @@ INTRINSICS: dict[tuple[str, str], Callable[[str, str], tuple[Any, str]]] = {
     ("AWS::ElastiCache::User", "Name"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::ElastiCache::UserGroup", "Name"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::IAM::ManagedPolicy", "Arn"): lambda rid, _: (CfnRef(rid), rid),
+    ("AWS::ApplicationAutoScaling::ScalableTarget", "Id"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SNS::Topic", "Arn"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SecretsManager::Secret", "Arn"): lambda rid, _: (CfnRef(rid), rid),
     ("AWS::SecretsManager::Secret", "SecretString"):
@@ -267,26 +290,47 @@ def _output(plan: Plan, stack: Stack, output) -> dict[str, Any]:
 
 # --- deploy.sh ---------------------------------------------------------------------------
 
-def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> str:
+def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> dict[str, str]:
     from . import cli  # the scripts' shared header and option parsing
 
+    if d.group_key is not None:  # another group's stacks are deployed by the spec's own deploy.sh
+        return {}
     body_max = catalog.quotas("cloudformation")["template_body_max_bytes"]
     stacks = []
-    for stack in plan.stacks:
-        suffix = "" if stack.name == "main" else f"-{stack.name}"
-        stacks.append({
-            "file": shell_word(stack.file),
-            "step": shell_word(stack.name),
-            "suffix": shell_word(suffix) if suffix else None,
-            "bytes": sizes[stack.file],
-            "needs_s3": sizes[stack.file] > body_max,
-            # CloudFormation creates a named IAM resource only when told it may (CAPABILITY_NAMED_IAM)
-            "named_iam": any(plan.get(r).type.startswith("AWS::IAM::") for r in stack.resources),
-            "resources": len(stack.resources),
-        })
-    return cli.render_script("deploy.sh", d, "cloudformation/deploy.sh.j2", [s.name for s in plan.stacks], [
+    # the spec's own group deploys every group's stacks: <stack name>-<key>[-alarms...] for another group
+    for group in d.all_groups:
+        group_plan = plan if group is d else group.plan
+        folder = f"{group.group_key}/" if group.group_key else ""
+        for stack in group_plan.stacks:
+            suffix = "".join(f"-{part}" for part in (group.group_key, stack.name if stack.name != "main" else None)
+                             if part)
+            file = folder + stack.file
+            size = sizes[stack.file] if group is d else _stack_size(group, group_plan, stack)
+            stacks.append({
+                "file": shell_word(file),
+                "step": shell_word(suffix[1:] or "main"),
+                "suffix": shell_word(suffix) if suffix else None,
+                "bytes": size,
+                "needs_s3": size > body_max,
+                # CloudFormation creates a named IAM resource only when told it may (CAPABILITY_NAMED_IAM)
+                "named_iam": any(group_plan.get(r).type.startswith("AWS::IAM::") for r in stack.resources),
+                "resources": len(stack.resources),
+            })
+    return {"deploy.sh": _deploy_text(d, plan, stacks, body_max)}
+
+
+def _stack_size(d: Deployment, plan: Plan, stack: Stack) -> int:
+    return len(stack_text(d, plan, stack).encode("utf-8"))
+
+
+def _deploy_text(d: Deployment, plan: Plan, stacks: list[dict[str, Any]], body_max: int) -> str:
+    from . import cli
+
+    return cli.render_script("deploy.sh", d, "cloudformation/deploy.sh.j2", [s["step"] for s in stacks], [
         "Deploys the CloudFormation stacks of this environment in order (`aws cloudformation deploy`):",
-        "stack.yaml first, then the alarm stacks. A template above the 51,200 bytes that",
+        "stack.yaml first, then the alarm stacks" + (", then each other group's (<key>/stack.yaml, as stack"
+                                                     if d.other_groups else ". A template above the 51,200 bytes that"),
+        *(["<stack name>-<key>). A template above the 51,200 bytes that"] if d.other_groups else []),
         "--template-body takes is uploaded to S3 first (--s3-bucket, or $CACHEGEN_TEMPLATE_BUCKET).",
     ], options=[cli.Option("stack_name", "--stack-name", "the main stack's name", metavar="NAME",
                            default=d.replication_group_id),

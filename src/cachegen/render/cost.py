@@ -36,9 +36,36 @@ def qty(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _amount(estimate: cost.Estimate | None, fallback: cost.Estimate) -> Decimal | None:
+    return (estimate or fallback).monthly
+
+
+def _environment(d: Deployment) -> tuple[list[dict[str, Any]], dict[str, Decimal | None]]:
+    """The spec's own group's file sums up the environment: each group's cost and the totals (as
+    specified, and at Auto Scaling's least and most: a group without Auto Scaling stays as it is)."""
+    rows, amounts = [], {"current": [], "least": [], "most": []}
+    for group_cost in cost.environment_costs(d):
+        group = group_cost.group
+        values = {"current": group_cost.current.monthly, "least": _amount(group_cost.least, group_cost.current),
+                  "most": _amount(group_cost.most, group_cost.current)}
+        for key, value in values.items():
+            amounts[key].append(value)
+        rows.append({"group": group.replication_group_id + (f" (groups.{group.group_key})" if group.group_key else ""),
+                     "nodes": f"{group.node_count}" + (f" ({group_cost.least.nodes}-{group_cost.most.nodes})"
+                                                       if group_cost.least and group_cost.most else ""),
+                     **values})
+    return rows, {key: cost.total(values) for key, values in amounts.items()}
+
+
 def emit(d: Deployment, plan: Plan) -> dict[str, str]:
-    current = cost.estimate(d)
+    scaled = cost.group_cost(d)
+    current = scaled.current
     alternatives, unpriced = cost.advice(d, current)
+    environment_rows, environment_total = _environment(d) if d.other_groups else ([], {})
+
+    def shown(value: Decimal | None) -> str:
+        return money(value) if value is not None else "unknown"
+
     pricing = catalog.pricing()
     others = cost.other_options(d.region, d.engine)
     sources = ", ".join(f"{s['id']} {s['taken']}" for s in pricing.get("sources", []))
@@ -48,9 +75,19 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
                                     others=others, until=cost.until(current),
                                     taken=cost.catalogue_taken(),
                                     sources=sources, hours=cost.hours_per_month(), money=money, signed=signed,
-                                    qty=qty),
+                                    qty=qty, scaled=scaled,
+                                    environment_costs=[{k: shown(v) if k in ("current", "least", "most") else v
+                                                        for k, v in row.items()} for row in environment_rows],
+                                    environment_total={k: shown(v) for k, v in environment_total.items()},
+                                    group_files=", ".join(f"cost/{g.group_key}/cost.md" for g in d.other_groups)),
         "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced,
-                                      "other_options": _other_options_json(others)})
+                                      "other_options": _other_options_json(others),
+                                      **_scaling_json(scaled),
+                                      **({"environment": {
+                                          "groups": [{k: decimal_text(v) if k in ("current", "least", "most") else v
+                                                      for k, v in row.items()} for row in environment_rows],
+                                          "total": {k: decimal_text(v) for k, v in environment_total.items()}}}
+                                         if environment_rows else {})})
         + "\n",
         "cost.svg": svg([current] + [alt.estimate for alt in alternatives], f"{d.replication_group_id}: per month"),
     }
@@ -79,6 +116,12 @@ def _estimate_json(estimate: cost.Estimate) -> dict[str, Any]:
                            "monthly_total_from_then": decimal_text(estimate.monthly_from(charge)), "note": charge.note}
                           for charge in estimate.dated],
     }
+
+
+def _scaling_json(scaled: cost.GroupCost) -> dict[str, Any]:
+    if scaled.least is None or scaled.most is None:
+        return {}
+    return {"auto_scaling": {"least": _estimate_json(scaled.least), "most": _estimate_json(scaled.most)}}
 
 
 def _other_options_json(others: cost.OtherOptions) -> dict[str, Any]:

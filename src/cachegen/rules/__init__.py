@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..diagnostics import Diagnostic, SpecError
+from ..groups import real_path, views
 from ..inherit import MergedSpec
 from ..model import Deployment
-from ..resolve import resolve
+from ..resolve import environment, resolve
 from ..spec import Spec
-from . import alarms, catalogue, celery, change, names, network, schedule, security, stacks, tags, topology
+from . import (alarms, catalogue, celery, change, groups, names, network, schedule, scaling, security, stacks, tags,
+               topology)
 from .base import Context, Finding, Rule
 
 REGISTRY: list[Rule] = [
@@ -32,6 +34,8 @@ REGISTRY: list[Rule] = [
     *alarms.RULES,
     *stacks.RULES,
     *change.RULES,
+    *groups.RULES,
+    *scaling.RULES,
 ]
 SUPPRESSION_ID = "CG000"
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
@@ -47,15 +51,27 @@ def _diagnostics(rules: Iterable[Rule], ctx: Context) -> list[Diagnostic]:
             notes = (f"source: {rule.source}",) if rule.blocking else (rule.summary, f"source: {rule.source}")
             out.append(Diagnostic(
                 finding.message, finding.location or ctx.merged.location(finding.path, prefer_key=finding.at_key),
-                finding.path,
+                real_path(ctx.merged, finding.path),
                 expected=finding.expected,
                 suggestion=finding.suggestion, severity=rule.severity, code=rule.id, notes=notes))
     return out
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    return sorted(diagnostics, key=lambda d: (d.location.file, d.location.line, d.location.column, d.code)
+    """By position, each finding once (a rule may find the same shared value in several groups' views)."""
+    unique = {(str(d.location), d.code, d.message, repr(d.path)): d for d in diagnostics}
+    return sorted(unique.values(), key=lambda d: (d.location.file, d.location.line, d.location.column, d.code)
                   if d.location else ("", 0, 0, d.code))
+
+
+def _run(stage: str, blocking: bool, whole: Context, groups_ctx: list[Context], skip: frozenset[str] = frozenset()
+         ) -> list[Diagnostic]:
+    """The rules of a stage: environment rules once on the whole spec, group rules on each group's view."""
+    chosen = [r for r in REGISTRY if r.blocking == blocking and r.stage == stage and r.id not in skip]
+    out = _diagnostics((r for r in chosen if r.scope == "environment"), whole)
+    for ctx in groups_ctx:
+        out += _diagnostics((r for r in chosen if r.scope == "group"), ctx)
+    return out
 
 
 def check_documents(merged: MergedSpec) -> None:
@@ -67,17 +83,21 @@ def check_documents(merged: MergedSpec) -> None:
 
 
 def validate(spec: Spec, merged: MergedSpec) -> Deployment:
-    """Run every blocking rule and resolve the model; raise SpecError with all the errors found."""
-    ctx = Context(spec, merged)
-    blocking = [r for r in REGISTRY if r.blocking]
-    diagnostics = _diagnostics((r for r in blocking if r.stage == "spec"), ctx)
+    """Run every blocking rule on every group and resolve the model; raise SpecError with all the
+    errors found. The Deployment is the spec's own group's, holding the others (other_groups)."""
+    whole = Context(spec, merged)
+    group_contexts = [Context(view_spec, view) for view_spec, view in views(spec, merged)]
+    diagnostics = _run("spec", True, whole, group_contexts)
     if diagnostics:  # resolve relies on everything the spec-stage rules check
         raise SpecError(_sorted(diagnostics))
-    ctx.deployment_or_none = resolve(spec, merged)
-    diagnostics = _diagnostics((r for r in blocking if r.stage == "model"), ctx)
+    for ctx in group_contexts:
+        ctx.deployment_or_none = resolve(ctx.spec, ctx.merged)
+    whole.deployment_or_none = environment([ctx.deployment for ctx in group_contexts], spec)
+    group_contexts[0].deployment_or_none = whole.deployment
+    diagnostics = _run("model", True, whole, group_contexts)
     if diagnostics:
         raise SpecError(_sorted(diagnostics))
-    return ctx.deployment
+    return whole.deployment
 
 
 def advise(merged: MergedSpec, deployment: Deployment, previous: Deployment | None = None) -> list[Diagnostic]:
@@ -96,6 +116,15 @@ def advise(merged: MergedSpec, deployment: Deployment, previous: Deployment | No
             out.append(Diagnostic(f"suppression of {suppression.id} has no reason, so it does not apply",
                                   merged.location(path), path, severity="warning", code=SUPPRESSION_ID,
                                   suggestion="say why: `reason: ...`"))
-    silenced = {s.id for s in ignore if s.reason}
-    out += _diagnostics((r for r in REGISTRY if not r.blocking and r.id not in silenced), ctx)
+    silenced = frozenset(s.id for s in ignore if s.reason)
+    group_contexts = [Context(view_spec, view, group, _previous_group(previous, group.group_key))
+                      for (view_spec, view), group in zip(views(deployment.spec, merged), deployment.all_groups)]
+    out += _run("model", False, ctx, group_contexts, silenced)
     return _sorted(out)
+
+
+def _previous_group(previous: Deployment | None, key: str | None) -> Deployment | None:
+    """The same group in the last committed deployment (None: it is new, or nothing was committed)."""
+    if previous is None:
+        return None
+    return next((g for g in previous.all_groups if g.group_key == key), None)

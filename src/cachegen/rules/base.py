@@ -63,16 +63,20 @@ class Rule:
     # schema; "spec": before the model is resolved (resolve relies on it); "model": after
     stage: str
     rationale: str = ""
+    # "group": runs on each group's view of the spec (see cachegen.groups), with that group's
+    # model; "environment": once, on the whole spec, with the spec's own group's model (whose
+    # other_groups holds the rest)
+    scope: str = "group"
 
 
 def rule(registry: list[Rule], id: str, summary: str, source: str, *, severity: Severity = "error",
-         blocking: bool = True, stage: str = "model", rationale: str = ""):
+         blocking: bool = True, stage: str = "model", rationale: str = "", scope: str = "group"):
     """Register a check function as a rule of `registry` (its module's RULES list)."""
     assert blocking is False or severity == "error", id
     assert source.startswith("https://"), id
 
     def decorate(fn: Callable[[Context], Iterable[Finding]]) -> Callable[[Context], Iterable[Finding]]:
-        registry.append(Rule(id, summary, source, fn, blocking, severity, stage, rationale))
+        registry.append(Rule(id, summary, source, fn, blocking, severity, stage, rationale, scope))
         return fn
 
     return decorate

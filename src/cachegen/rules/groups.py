@@ -1,0 +1,65 @@
+"""Several groups in one environment: each role served by a group that exists, no two
+groups claiming one name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..diagnostics import did_you_mean
+from ..groups import assignment
+from .base import Context, Finding, Rule, rule
+
+RULES: list[Rule] = []
+NAMES = "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html"
+
+
+@rule(RULES, "V901", "A Celery role's `group` names a group of `groups`",
+      "https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-url", stage="spec", scope="environment",
+      rationale="Each role's URL points at the endpoint of the group that serves it; a group the spec does not "
+                "declare has no endpoint.")
+def role_groups_exist(ctx: Context) -> Iterator[Finding]:
+    declared = sorted(ctx.spec.groups)
+    for role, key in assignment(ctx.spec).items():
+        if key is not None and key not in ctx.spec.groups:
+            yield Finding(("celery", role, "group"), f"no group `{key}` in `groups`",
+                          expected=f"one of: {', '.join(declared)}" if declared else
+                          "a key of `groups` (the spec declares none: leave `group` out for the spec's own group)",
+                          suggestion=did_you_mean(key, declared))
+
+
+# (what, the model's attribute) of every name a group's resources take in the account and region
+GROUP_NAMES = (("replication group id", "replication_group_id"), ("subnet group", "subnet_group_name"),
+               ("security group", "security_group_name"), ("parameter group", "parameter_group_name"),
+               ("SNS topic", "topic_name"), ("AUTH token secret", "auth_secret_name"),
+               ("user group", "user_group_id"))
+
+
+@rule(RULES, "V902", "No two groups of the environment name one resource alike", NAMES, scope="environment",
+      rationale="Replication group ids, subnet, security and parameter group names, topics, secrets and log groups "
+                "are unique per account and region: the second group's create call would fail, or (a stack) two "
+                "stacks would fight over one resource.")
+def names_apart(ctx: Context) -> Iterator[Finding]:
+    d = ctx.deployment
+    if not d.other_groups:
+        return
+    seen: dict[tuple[str, str], str] = {}
+    for group in d.all_groups:
+        names = [(what, getattr(group, attribute)) for what, attribute in GROUP_NAMES]
+        if group.uses_default_parameter_group:  # AWS's default group is shared by design
+            names = [(what, name) for what, name in names if what != "parameter group"]
+        names += [("log group", log.log_group) for log in group.log_destinations]
+        names += [("ElastiCache user", user.user_id) for user in group.users]
+        label = f"groups.{group.group_key}" if group.group_key else "the spec's own group"
+        for what, name in names:
+            if name is None:
+                continue
+            first = seen.setdefault((what, name.lower()), label)
+            if first != label:
+                path = ("groups", group.group_key) if group.group_key else ("replication_group_id",)
+                yield Finding(path, f"{label} and {first} both name a {what} `{name}`",
+                              expected="names of their own: a different replication_group_id, or leave the "
+                                       "explicit name out so that it derives from the group's id")
+                if what == "replication group id":
+                    break  # the group's other names derive from its id: one finding says it
+
+
