@@ -300,11 +300,13 @@ def groups_deployment(moto_env, tmp_path_factory):
         "network": {"vpc_id": vpc, "subnets": [{"id": subnets[0], "az": "us-east-1a"},
                                                {"id": subnets[1], "az": "us-east-1b"}],
                     "allowed_security_groups": [app_sg]},
+        # one node per group: each create.sh runs an AWS CLI process per alarm
+        "topology": {"replicas_per_shard": 0, "multi_az": False},
         "celery": {"cache": {"group": "cache", "db": 0}},
         "groups": {"cache": {"description": HOSTILE["description"], "node_type": "cache.r7g.large",
-                             "topology": {"cluster_mode": "enabled", "shards": 2, "replicas_per_shard": 1},
+                             "topology": {"cluster_mode": "enabled", "shards": 1},
                              "parameters": {"values": {"maxmemory-policy": "allkeys-lru"}},
-                             "auto_scaling": {"shards": {"min": 2, "max": 4}}}},
+                             "auto_scaling": {"shards": {"min": 1, "max": 4}}}},
     }, allow_unicode=True))
     from cachegen.compiler import compile_spec, render
 
@@ -343,6 +345,26 @@ def test_no_drift_in_any_group_and_auto_scaling_said_unchecked(groups_deployment
     unchecked = {n["what"] for n in report["not_checked"]}
     assert "auto scaling of groups.cache" in unchecked, unchecked  # moto's gap, said, not passed silently
     assert code != 0
+
+
+def test_env_points_each_role_at_its_groups_endpoint(groups_deployment, tmp_path):
+    import boto3
+
+    d = groups_deployment["d"]
+    result = run_cli("env", groups_deployment["spec"], cwd=tmp_path)
+    assert result.code == 0, result.err
+    text = (tmp_path / ".cachegen" / "split.env").read_text()
+    env = dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    ec = boto3.client("elasticache")
+    for url in d.urls:
+        group = d.group(url.group)
+        [live] = ec.describe_replication_groups(ReplicationGroupId=group.replication_group_id)["ReplicationGroups"]
+        endpoint = live["ConfigurationEndpoint"] if group.cluster_mode_enabled else live["NodeGroups"][0]["PrimaryEndpoint"]
+        assert f"@{endpoint['Address']}:{endpoint['Port']}/{url.db}" in env[url.variable], url.variable
+    assert "__" not in text, "a placeholder was left in the real file"
+    for group in d.all_groups:  # each group's own AUTH token, never printed
+        token = boto3.client("secretsmanager").get_secret_value(SecretId=group.auth_secret_name)["SecretString"]
+        assert token not in result.out + result.err
 
 
 def test_delete_tears_down_every_group(groups_deployment):

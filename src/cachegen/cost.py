@@ -377,3 +377,10 @@ def total(amounts: list[Decimal | None]) -> Decimal | None:
 def environment_costs(d: Deployment) -> tuple[GroupCost, ...]:
     """Every group of the environment, the spec's own first."""
     return tuple(group_cost(group) for group in d.all_groups)
+
+
+def environment_estimates(d: Deployment) -> tuple[Decimal | None, tuple[str, ...]]:
+    """The environment's monthly cost as specified (every group's, summed; None when any part is
+    unknown) and every figure the catalogue lacks for it."""
+    estimates = [estimate(group) for group in d.all_groups]
+    return total([e.monthly for e in estimates]), tuple(dict.fromkeys(m for e in estimates for m in e.missing))

@@ -101,6 +101,12 @@ def _replication_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) 
     expected["UserGroupIds"] = [_name(plan, ref) for ref in wanted.get("UserGroupIds", [])]
     expected["MemberClusters"] = sorted(m.cluster_id for m in d.members)
     actual = dict(group, MemberClusters=sorted(group.get("MemberClusters", [])), UserGroupIds=group.get("UserGroupIds", []))
+    if d.scaling:  # Auto Scaling moves the size: only a count outside its bounds is drift
+        least, most = _node_bounds(d)
+        count = len(actual["MemberClusters"])
+        del expected["MemberClusters"]
+        if not least <= count <= most:
+            yield Difference("replication group", "MemberClusters (count)", f"{least}-{most}", count)
     for key, value in expected.items():
         if actual.get(key) != value:
             yield Difference("replication group", key, value, actual.get(key))
@@ -110,6 +116,14 @@ def _replication_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) 
                         c["LogFormat"]) for c in group.get("LogDeliveryConfigurations", []))
     if wanted_logs != live_logs:
         yield Difference("replication group", "LogDeliveryConfigurations", wanted_logs, live_logs)
+
+
+def _node_bounds(d: Deployment) -> tuple[int, int]:
+    """The fewest and most nodes Auto Scaling may leave the group with."""
+    bounds = {s.what: (s.min_capacity, s.max_capacity) for s in d.scaling}
+    shards = bounds.get("shards", (d.shards, d.shards))
+    replicas = bounds.get("replicas", (d.replicas_per_shard, d.replicas_per_shard))
+    return shards[0] * (replicas[0] + 1), shards[1] * (replicas[1] + 1)
 
 
 # how DescribeUsers names each authentication of a user

@@ -289,7 +289,7 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
                                 unique=True)):
         topology, _ = draw(_topology())
         group: dict[str, Any] = {"topology": topology}
-        if topology["cluster_mode"] == "enabled" and draw(st.booleans()):
+        if topology["cluster_mode"] == "enabled" and draw(st.integers(0, 3)) > 0:
             scaling = draw(_auto_scaling(topology, doc["engine"]))
             if scaling is not None:
                 group["auto_scaling"], group["node_type"] = scaling
@@ -357,7 +357,7 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
     names = st.sampled_from(settable) if draw(st.integers(0, 9)) else st.sampled_from(PARAMETER_NAMES)  # V508
     values.update(draw(st.dictionaries(names, st.sampled_from(["yes", "no", 0, 128]), max_size=1)))
     doc["parameters"] = {"values": values}
-    if doc["topology"]["cluster_mode"] == "enabled" and draw(st.integers(0, 3)) == 0:
+    if doc["topology"]["cluster_mode"] == "enabled" and draw(st.booleans()):
         scaling = draw(_auto_scaling(doc["topology"], doc["engine"]))
         if scaling is not None:
             doc["auto_scaling"], doc["node_type"] = scaling

@@ -18,12 +18,15 @@ from ..render.escape import markdown
 
 
 def run(paths: list[Path], output_format: str = "text", allow_partial: bool = False) -> int:
-    deployments = [d for _, d in compile_valid(paths) if d is not None]
-    estimates = {d.environment: cost.estimate(d, label=d.environment) for d in deployments}
+    environments = [d for _, d in compile_valid(paths) if d is not None]
+    # a column per group: an environment of several groups has several (its total is in the notes)
+    deployments = [group for d in environments for group in d.all_groups]
+    labels = [group.environment + (f" groups.{group.group_key}" if group.group_key else "") for group in deployments]
+    estimates = {label: cost.estimate(group, label=label) for label, group in zip(labels, deployments)}
     partial = [env for env, e in estimates.items() if not e.fully_priced]
     status = 1 if partial and not allow_partial else 0
     if output_format == "json":
-        print(json.dumps({d.environment: {"region": d.region, "engine": f"{d.engine} {d.engine_version}",
+        print(json.dumps({label: {"region": d.region, "engine": f"{d.engine} {d.engine_version}",
                                           "purchase_option": cost.purchase_option(e), "complete": e.complete,
                                           "fully_priced": e.fully_priced,
                                           "monthly": decimal_text(e.monthly), "yearly": decimal_text(e.yearly),
@@ -34,7 +37,7 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
                                                              "ends": c.ends, "monthly": decimal_text(c.monthly)}
                                                             for c in e.dated],
                                           "missing": list(e.missing)}
-                          for d, e in zip(deployments, estimates.values())}, indent=2))
+                          for label, d, e in zip(labels, deployments, estimates.values())}, indent=2))
         return status
     if output_format == "svg":
         print(svg(list(estimates.values()), "Monthly cost by environment"), end="")
@@ -47,7 +50,7 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
         print("|---|" + "---:|" * (len(table[0]) - 1))
         for row in table[1:]:
             print("| " + " | ".join(markdown(cell) for cell in row) + " |")
-        notes = _notes(estimates, status)
+        notes = _notes(estimates, status) + _environment_totals(environments, estimates)
         if notes:
             print()
             for note in notes:
@@ -57,7 +60,7 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         print("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
-    for note in _notes(estimates, status):
+    for note in _notes(estimates, status) + _environment_totals(environments, estimates):
         print(note)
     return status
 
@@ -95,6 +98,20 @@ def _dated_cell(estimate: cost.Estimate, label: str) -> str:
         if f"from {charge.starts}: {charge.component}" == label:
             return "unknown" if charge.monthly is None else money(charge.monthly)
     return "none"
+
+
+def _environment_totals(environments: list, estimates: dict[str, cost.Estimate]) -> list[str]:
+    """An environment of several groups: its total per month, unknown when any group's is."""
+    notes = []
+    for d in environments:
+        if not d.other_groups:
+            continue
+        parts = [estimates[d.environment + (f" groups.{g.group_key}" if g.group_key else "")].monthly
+                 for g in d.all_groups]
+        total = cost.total(parts)
+        notes.append(f"{d.environment}: {len(parts)} groups, {money(total) if total is not None else 'unknown'} "
+                     f"per month together")
+    return notes
 
 
 def _notes(estimates: dict[str, cost.Estimate], status: int) -> list[str]:

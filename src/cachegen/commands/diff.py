@@ -46,13 +46,14 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
     settings = [{"path": path, "old": before.get(path, absent)[0], "old_origin": before.get(path, absent)[1],
                  "new": after.get(path, absent)[0], "new_origin": after.get(path, absent)[1]}
                 for path in sorted(set(before) | set(after)) if before.get(path, absent)[0] != after.get(path, absent)[0]]
-    old_estimate, new_estimate = cost.estimate(old), cost.estimate(new)
-    old_cost, new_cost = old_estimate.monthly, new_estimate.monthly
+    # every group of each environment: a total that left one out would be a false number
+    (old_cost, old_missing), (new_cost, new_missing) = cost.environment_estimates(old), cost.environment_estimates(new)
     # a difference with an unknown side would be a false saving (or a false rise)
     cost_delta = None if old_cost is None or new_cost is None else new_cost - old_cost
     # replacement only means something for one environment over time (or two specs of one environment)
-    replaced = [what for _, value, what in REPLACING if value(old) != value(new)] \
-        if old.environment == new.environment else []
+    replaced = [what + (f" (groups.{group.group_key})" if group.group_key else "")
+                for before, group in _same_groups(old, new) for _, value, what in REPLACING
+                if value(before) != value(group)] if old.environment == new.environment else []
     # one environment over time: the changes that need a procedure, not only a stack update
     needs_plan = [p.title for p in procedures.plan(old, new)] if old.environment == new.environment else []
     files: dict[str, list[str]] = {}
@@ -68,8 +69,8 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
         report: dict[str, Any] = {"old": old_label, "new": new_label, "settings": settings,
                                   "monthly_cost": {"old": decimal_text(old_cost), "new": decimal_text(new_cost),
                                                    "delta": decimal_text(cost_delta),
-                                                   "old_missing": list(old_estimate.missing),
-                                                   "new_missing": list(new_estimate.missing)},
+                                                   "old_missing": list(old_missing),
+                                                   "new_missing": list(new_missing)},
                                   "replaces_replication_group": replaced,
                                   "needs_plan": needs_plan}
         if artifacts:
@@ -82,7 +83,7 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
                   f"{json.dumps(row['new'])} ({row['new_origin']})")
         if cost_delta is None:
             print(f"monthly cost: {_money(old_cost)} -> {_money(new_cost)} (change unknown: the catalogue cannot "
-                  f"price {'; '.join(dict.fromkeys([*old_estimate.missing, *new_estimate.missing]))})")
+                  f"price {'; '.join(dict.fromkeys([*old_missing, *new_missing]))})")
         else:
             print(f"monthly cost: ${old_cost:.2f} -> ${new_cost:.2f} ({'+' if cost_delta >= 0 else '-'}"
                   f"${abs(cost_delta):.2f})")
@@ -98,3 +99,9 @@ def run(first: Path, second: Path | None, against: str | None, artifacts: bool, 
 
 def _money(value: Decimal | None) -> str:
     return "unknown" if value is None else f"${value:.2f}"
+
+
+def _same_groups(old, new) -> list:
+    """(old group, new group) for each group both revisions have, by key."""
+    return [(before, group) for group in new.all_groups for before in old.all_groups
+            if before.group_key == group.group_key]

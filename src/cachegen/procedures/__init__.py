@@ -17,6 +17,8 @@ token or of the RBAC users' passwords, generated with the other CLI scripts.
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Callable
 
 from ..model import Deployment
@@ -39,7 +41,21 @@ PROCEDURES: list[Callable[[Deployment, Deployment], Procedure | None]] = [
 
 
 def plan(old: Deployment, new: Deployment) -> list[Procedure]:
+    """The procedures of every group the two revisions share (a group new in `new` is created by
+    deploy.sh or create.sh; one gone from it is left to its own delete.sh: neither needs an order)."""
+    out: list[Procedure] = []
+    for group in new.all_groups:
+        before = next((g for g in old.all_groups if g.group_key == group.group_key), None)
+        if before is not None:  # another group's procedures say which group they change
+            out += [dataclasses.replace(p, title=f"groups.{group.group_key}: {p.title}") if group.group_key else p
+                    for p in _group_plan(before, group)]
+    return out
+
+
+def _group_plan(old: Deployment, new: Deployment) -> list[Procedure]:
     first = replacement(old, new)
     if first is not None:
         return [first]
-    return [p for p in (build(old, new) for build in PROCEDURES[1:]) if p is not None]
+    # Auto Scaling owns the size of a dimension it scales: the spec's count is only where it started
+    scaled = {s.what for s in new.scaling}
+    return [p for p in (build(old, new) for build in PROCEDURES[1:]) if p is not None and p.id not in scaled]
