@@ -270,6 +270,17 @@ MOTO_GAPS_AUTO_SCALING = ("moto's Application Auto Scaling takes no `elasticache
                           "commands with the AWS CLI and botocore)")
 
 
+def test_moto_still_lacks_serverless_caches(moto_env):
+    """moto has no CreateServerlessCache: a serverless group's scripts are validated with the AWS CLI
+    and botocore (test_cli_scripts, the agreement and generated-spec tests), not run here."""
+    import boto3
+
+    with pytest.raises(Exception) as error:
+        boto3.client("elasticache").create_serverless_cache(ServerlessCacheName="probe", Engine="valkey")
+    assert "not been implemented" in str(error.value) or "500" in str(error.value), \
+        "moto now implements serverless caches: run spec/serverless.yaml's scripts against it"
+
+
 def test_moto_still_lacks_elasticache_auto_scaling(moto_env):
     import boto3
 

@@ -96,7 +96,9 @@ def test_scripts_and_stack_agree_on_the_replication_group(script_dirs, awscli, t
 
     from cachegen.compiler import compile_spec, render
 
-    for spec, group in ((spec, group) for spec in SPECS for group in compile_spec(spec)[1].all_groups):
+    # a serverless cache's create call is compared with its stack by tests/render/test_agreement.py
+    for spec, group in ((spec, group) for spec in SPECS for group in compile_spec(spec)[1].all_groups
+                        if not group.serverless):
         folder = f"{group.group_key}/" if group.group_key else ""
         stack = cfn_yaml.loads(render(compile_spec(spec)[1])[f"cloudformation/{folder}stack.yaml"])
         resources = stack["Resources"]

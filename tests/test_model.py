@@ -27,8 +27,9 @@ def test_each_url_points_at_the_same_database_in_the_stack_and_the_env_file(spec
         for url in (url for url in d.urls if url.group == group.group_key):
             output = "".join(part.capitalize() for part in url.variable.lower().split("_"))
             template = outputs[output]["Value"]["Fn::Sub"]
-            kind = "Configuration" if group.cluster_mode_enabled else "Primary"
-            assert template.endswith(f":${{ReplicationGroup.{kind}EndPoint.Port}}/{url.db}{url.query}"), output
+            port = "ServerlessCache.Endpoint.Port" if group.serverless else \
+                f"ReplicationGroup.{'Configuration' if group.cluster_mode_enabled else 'Primary'}EndPoint.Port"
+            assert template.endswith(f":${{{port}}}/{url.db}{url.query}"), output
             assert url.query.startswith(group.url_query)
             host = f"__{group.group_key.upper()}_REDIS_HOST__" if group.group_key else "__REDIS_HOST__"
             assert re.search(rf"@?{host}:\d+/{url.db}{re.escape(url.query)}'$", env[url.variable]), url.variable

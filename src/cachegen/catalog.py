@@ -32,7 +32,7 @@ def _load(name: str) -> dict[str, Any]:
 
 
 DATA_FILES = ("access.yaml", "alarms.yaml", "auto_scaling.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml", "presets.yaml", "pricing.yaml",
-              "quotas.yaml", "regions.yaml")
+              "quotas.yaml", "regions.yaml", "serverless.yaml")
 
 
 def data_file(name: str) -> dict[str, Any]:
@@ -117,6 +117,11 @@ def access_rules() -> dict[str, Any]:
 def auto_scaling() -> dict[str, Any]:
     """What Application Auto Scaling supports for ElastiCache: engines, node types, dimensions, metrics."""
     return _load("auto_scaling.yaml")
+
+
+def serverless() -> dict[str, Any]:
+    """What ElastiCache Serverless accepts (limits, engine versions) and how cachegen watches it."""
+    return _load("serverless.yaml")
 
 
 def presets() -> dict[str, dict[str, Any]]:

@@ -123,6 +123,8 @@ def hours_per_month() -> Decimal:
 def estimate(d: Deployment, engine: str | None = None, node_type: str | None = None,
              reserved: tuple[str, str] | None = None, label: str = "as specified") -> Estimate:
     """The monthly cost of `d`, optionally on another engine, node type or reservation."""
+    if d.serverless:
+        return serverless_estimate(d, engine or d.engine, label)
     pricing = catalog.pricing()
     region = d.region
     engine = engine or d.engine
@@ -193,6 +195,45 @@ def _extended_support(d: Deployment, pricing: dict[str, Any], engine: str, node_
                                    f"{d.engine} {d.engine_version} past standard support ({support['standard_ends']}): "
                                    + ("rate unknown" if rate is None else f"{rate} per node-hour")))
     return charges
+
+
+SECONDS_PER_HOUR = Decimal(3600)
+
+
+def serverless_estimate(d: Deployment, engine: str, label: str) -> Estimate:
+    """A serverless cache: data stored in GB-hours (at least the engine's metered minimum) and
+    requests in ECPUs, from the spec's stated use; unknown when the spec states none. ECPUs include
+    the data transferred, so no cross-AZ line."""
+    cache = d.serverless
+    assert cache is not None
+    pricing, hours = catalog.pricing(), hours_per_month()
+    rates = _get(pricing, "serverless", d.region, engine) or {}
+    lines: list[Line] = []
+    missing: list[tuple[str, str]] = []
+    minimum = Decimal(str(catalog.serverless()["minimum_metered_gb"][engine]))
+    if cache.expected_data_gb is None:
+        missing.append(("data stored", "serverless.expected_data_gb: how much the cache holds on average"))
+    elif "per_gb_hour" not in rates:
+        missing.append(("data stored", f"serverless data storage price ({engine}) in {d.region}"))
+    else:
+        metered = max(Decimal(str(cache.expected_data_gb)), minimum)
+        quantity, price = metered * hours, Decimal(rates["per_gb_hour"])
+        lines.append(Line("data stored", quantity, "GB-hours", price, quantity * price,
+                          f"{metered} GB x {hours} h (metered at least {minimum} GB)"))
+    if cache.expected_ecpu_per_second is None:
+        missing.append(("ECPUs", "serverless.expected_ecpu_per_second: the requests it serves on average"))
+    elif rates.get("per_ecpu") is None:
+        missing.append(("ECPUs", f"serverless ECPU price ({engine}) in {d.region}"))
+    else:
+        millions = Decimal(str(cache.expected_ecpu_per_second)) * SECONDS_PER_HOUR * hours / ECPUS_QUOTED
+        price = (Decimal(rates["per_ecpu"]) * ECPUS_QUOTED).normalize()
+        lines.append(Line("ECPUs", millions, "million ECPUs", price, millions * price,
+                          f"{cache.expected_ecpu_per_second} ECPUs a second on average"))
+    backups, lacking = _backup_line(d, pricing, d.region)
+    lines += backups
+    missing += [("backup storage", item) for item in lacking]
+    return Estimate(label, engine, "serverless", 0, None, tuple(lines), Decimal(0),
+                    tuple(item for _, item in missing), tuple(dict.fromkeys(c for c, _ in missing)))
 
 
 def _backup_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple[list[Line], list[str]]:
@@ -314,6 +355,8 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
     options: list[Estimate] = []
     if d.engine != "valkey":
         options.append(estimate(d, engine="valkey", label="on Valkey"))
+    if d.serverless:  # no node, no reservation: the engine is the only lever
+        return _priced(options, current, set())
     for term in TERM_YEARS:
         for payment in PAYMENTS:
             options.append(estimate(d, reserved=(term, payment), label=f"reserved {term}, {payment.replace('_', ' ')}"))
@@ -326,6 +369,11 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
         option = estimate(d, node_type=other, label=f"same memory on {other.split('.')[1]}: {other}")
         options.append(option)
         cheaper_only.add(option.label)
+    return _priced(options, current, cheaper_only)
+
+
+def _priced(options: list[Estimate], current: Estimate, cheaper_only: set[str]
+            ) -> tuple[list[Alternative], list[str]]:
     out, unpriced = [], []
     for option in options:
         if option.monthly is None:  # an alternative is only priced when every figure is known

@@ -53,7 +53,10 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
         label = f" of groups.{group.group_key}" if group.group_key else ""
         # another group's alarms share the prefix when its id extends this one's (<id>-<key>)
         elsewhere = frozenset(a.name for other in d.all_groups if other is not group for a in other.alarms)
-        for name, run in checks:
+        group_checks = [("serverless cache", _serverless_cache) if run is _replication_group else (name, run)
+                        for name, run in checks if not (group.serverless and run is _subnet_group)] \
+            if group.serverless else checks
+        for name, run in group_checks:
             try:
                 if run is _alarms:
                     report.differences.extend(_alarms(group, group.plan, client, elsewhere))
@@ -116,6 +119,32 @@ def _replication_group(d: Deployment, plan: Plan, client: Callable[[str], Any]) 
                         c["LogFormat"]) for c in group.get("LogDeliveryConfigurations", []))
     if wanted_logs != live_logs:
         yield Difference("replication group", "LogDeliveryConfigurations", wanted_logs, live_logs)
+
+
+SERVERLESS_FIELDS = ("Description", "Engine", "MajorEngineVersion", "CacheUsageLimits", "KmsKeyId", "UserGroupId",
+                     "SnapshotRetentionLimit", "DailySnapshotTime")
+
+
+def _serverless_cache(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    from .plan import SERVERLESS
+
+    elasticache = client("elasticache")
+    wanted = plan.get(SERVERLESS).calls["CreateServerlessCache"]
+    try:
+        [cache] = elasticache.describe_serverless_caches(ServerlessCacheName=wanted["ServerlessCacheName"])[
+            "ServerlessCaches"]
+    except elasticache.exceptions.ServerlessCacheNotFoundFault:
+        yield Difference("serverless cache", "exists", wanted["ServerlessCacheName"], None)
+        return
+    for key in SERVERLESS_FIELDS:
+        expected = _name(plan, wanted.get(key))
+        actual = cache.get(key)
+        if key == "MajorEngineVersion":  # DescribeServerlessCaches reports it as FullEngineVersion's major too
+            actual = actual or (cache.get("FullEngineVersion") or "").split(".")[0] or None
+        if expected != actual and not (expected is None and actual in (None, "", 0)):
+            yield Difference("serverless cache", key, expected, actual)
+    if sorted(cache.get("SubnetIds", [])) != sorted(wanted["SubnetIds"]):
+        yield Difference("serverless cache", "SubnetIds", sorted(wanted["SubnetIds"]), sorted(cache.get("SubnetIds", [])))
 
 
 def _node_bounds(d: Deployment) -> tuple[int, int]:

@@ -32,7 +32,7 @@ ROLES = ("broker", "result_backend", "cache")
 OWN_NAMES: tuple[SpecPath, ...] = (
     ("replication_group_id",), ("network", "subnet_group_name"), ("network", "security_group_name"),
     ("parameters", "name"), ("logs", "slow_log", "log_group"), ("logs", "engine_log", "log_group"),
-    ("security", "auth", "secret_name"), ("notifications", "topic_name"), ("auto_scaling",),
+    ("security", "auth", "secret_name"), ("notifications", "topic_name"), ("auto_scaling",), ("serverless",),
 )
 
 

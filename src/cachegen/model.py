@@ -103,6 +103,7 @@ class Alarm:
     reason: str
     runbook: str
     source: str
+    dimensions: tuple[tuple[str, str], ...] = ()  # a serverless cache's; empty: the member node's
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,22 @@ class Scaling:
     scale_in_cooldown: int | None
     scale_out_cooldown: int | None
     disable_scale_in: bool
+
+
+@dataclass(frozen=True)
+class ServerlessCache:
+    """An ElastiCache Serverless cache: its name, engine major version, limits and the spec's
+    assumptions about its use (for the cost)."""
+
+    name: str
+    major_engine_version: str
+    max_data_storage_gb: int | None
+    min_data_storage_gb: int | None
+    max_ecpu_per_second: int | None
+    min_ecpu_per_second: int | None
+    daily_snapshot_time: str | None  # hh:mm UTC; None when backups are off
+    expected_data_gb: float | None
+    expected_ecpu_per_second: float | None
 
 
 @dataclass(frozen=True)
@@ -255,7 +272,7 @@ class Deployment:
     celery: Celery | None  # None when the spec turns Celery off
     roles: frozenset[str]  # the Celery roles the group serves: broker, result_backend, cache
     urls: tuple[Url, ...]  # REDIS_URL first (the cache's database, else the broker's, else 0)
-    endpoint_kind: Literal["primary", "configuration"]
+    endpoint_kind: Literal["primary", "configuration", "serverless"]
     reader_endpoint: bool  # a reader endpoint exists (replicas, cluster mode disabled)
     url_scheme: str  # redis | rediss
     url_query: str  # what every URL ends with, e.g. ?ssl_cert_reqs=required
@@ -268,6 +285,7 @@ class Deployment:
     group_key: str | None = None  # None: the spec's own group; else its key under `groups`
     other_groups: tuple[Deployment, ...] = ()  # the spec's own group holds the environment's other groups
     scaling: tuple[Scaling, ...] = ()  # Application Auto Scaling of the group's shards and/or replicas
+    serverless: ServerlessCache | None = None  # an ElastiCache Serverless cache instead of a replication group
 
     @cached_property
     def plan(self) -> Plan:

@@ -162,6 +162,7 @@ CREATE = {
     "AWS::IAM::ManagedPolicy": "CreatePolicy",
     "AWS::ApplicationAutoScaling::ScalableTarget": "RegisterScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "PutScalingPolicy",
+    "AWS::ElastiCache::ServerlessCache": "CreateServerlessCache",
 }
 NAME_MEMBER = {
     "AWS::ElastiCache::SubnetGroup": "CacheSubnetGroupName",
@@ -178,9 +179,11 @@ NAME_MEMBER = {
     "AWS::IAM::ManagedPolicy": "PolicyName",
     "AWS::ApplicationAutoScaling::ScalableTarget": "ScalableDimension",  # one target per dimension of the group
     "AWS::ApplicationAutoScaling::ScalingPolicy": "PolicyName",
+    "AWS::ElastiCache::ServerlessCache": "ServerlessCacheName",
 }
 
 GROUP = "ReplicationGroup"
+SERVERLESS = "ServerlessCache"
 SUBNET_GROUP = "SubnetGroup"
 SECURITY_GROUP = "SecurityGroup"
 PARAMETER_GROUP = "ParameterGroup"
@@ -221,8 +224,9 @@ def _tag_list(d: Deployment, service: Service) -> list[dict[str, str]]:
 
 
 def build(d: Deployment) -> Plan:
-    resources = [subnet_group(d), security_group(d)]
-    if not d.uses_default_parameter_group:
+    # a serverless cache takes its subnets and has no parameter group
+    resources = [security_group(d)] if d.serverless else [subnet_group(d), security_group(d)]
+    if not d.uses_default_parameter_group and not d.serverless:
         resources.append(parameter_group(d))
     if d.auth_secret_name:
         resources.append(secret(d, SECRET, Credential(d.auth_secret_name, ""), f"AUTH token of {d.replication_group_id}"))
@@ -237,7 +241,7 @@ def build(d: Deployment) -> Plan:
     resources.extend(log_group(d, log) for log in d.log_destinations)
     if d.topic_name:
         resources.append(topic(d))
-    resources.append(replication_group(d))
+    resources.append(serverless_cache(d) if d.serverless else replication_group(d))
     for scaling in d.scaling:
         resources += [scalable_target(d, scaling), scaling_policy(d, scaling)]
     stacks = [Stack("main", "stack.yaml", f"cachegen: {d.name} {d.environment} - {d.description}",
@@ -456,6 +460,40 @@ def replication_group(d: Deployment) -> Resource:
                     final_snapshot=d.final_snapshot_name is not None, scanner_skips=_group_skips(d))
 
 
+def serverless_cache(d: Deployment) -> Resource:
+    """CreateServerlessCache: the subnets and security group directly, the limits the spec sets,
+    its users' group (no AUTH token exists for a serverless cache)."""
+    cache = d.serverless
+    assert cache is not None
+    out: dict[str, Any] = {"ServerlessCacheName": cache.name, "Description": d.description, "Engine": d.engine,
+                           "MajorEngineVersion": cache.major_engine_version}
+    limits: dict[str, Any] = {}
+    if cache.max_data_storage_gb is not None or cache.min_data_storage_gb is not None:
+        limits["DataStorage"] = {**({"Maximum": cache.max_data_storage_gb} if cache.max_data_storage_gb else {}),
+                                 **({"Minimum": cache.min_data_storage_gb} if cache.min_data_storage_gb else {}),
+                                 "Unit": "GB"}
+    if cache.max_ecpu_per_second is not None or cache.min_ecpu_per_second is not None:
+        limits["ECPUPerSecond"] = {**({"Maximum": cache.max_ecpu_per_second} if cache.max_ecpu_per_second else {}),
+                                   **({"Minimum": cache.min_ecpu_per_second} if cache.min_ecpu_per_second else {})}
+    if limits:
+        out["CacheUsageLimits"] = limits
+    if d.kms_key_id:
+        out["KmsKeyId"] = d.kms_key_id
+    out["SecurityGroupIds"] = [Ref(SECURITY_GROUP, "GroupId")]
+    if d.user_group_id:
+        out["UserGroupId"] = Ref(USER_GROUP, "Name")
+    out["SubnetIds"] = [s.id for s in d.subnets]
+    out["SnapshotRetentionLimit"] = d.backup_retention_days
+    if cache.daily_snapshot_time:
+        out["DailySnapshotTime"] = cache.daily_snapshot_time
+    out["Tags"] = _tag_list(d, "elasticache")
+    calls: dict[str, Any] = {"CreateServerlessCache": out}
+    if d.final_snapshot_name:  # DeleteServerlessCache's, taken when the cache is deleted
+        calls["DeleteServerlessCache"] = {"ServerlessCacheName": cache.name, "FinalSnapshotName": d.final_snapshot_name}
+    return Resource(SERVERLESS, "AWS::ElastiCache::ServerlessCache", "elasticache", calls,
+                    final_snapshot=d.final_snapshot_name is not None)
+
+
 def _scaling_resource_id(d: Deployment) -> str:
     return catalog.auto_scaling()["resource_id_prefix"] + d.replication_group_id
 
@@ -533,7 +571,8 @@ def put_metric_alarm(d: Deployment, alarm: Alarm) -> dict[str, Any]:
         "MetricName": alarm.metric,
         "Namespace": catalog.alarm_namespace(),
         "Statistic": alarm.statistic,
-        "Dimensions": [{"Name": "CacheClusterId", "Value": alarm.member}, {"Name": "CacheNodeId", "Value": "0001"}],
+        "Dimensions": [{"Name": name, "Value": value} for name, value in alarm.dimensions] or [
+            {"Name": "CacheClusterId", "Value": alarm.member}, {"Name": "CacheNodeId", "Value": "0001"}],
         "Period": alarm.period,
         "Unit": alarm.unit,
         "EvaluationPeriods": alarm.evaluation_periods,
@@ -618,6 +657,8 @@ def _monitoring(d: Deployment) -> tuple[list[Resource], list[Stack]]:
     stacks of their own, a stack per group. Rule V801 keeps the main stack within its limits."""
     if not d.alarms:
         return [], []
+    if d.serverless:
+        return _serverless_monitoring(d)
     alarm_inputs = [(alarm, put_metric_alarm(d, alarm)) for alarm in d.alarms]
     groups = _partitions(d, alarm_inputs)
     resources: list[Resource] = []
@@ -650,6 +691,32 @@ def _monitoring(d: Deployment) -> tuple[list[Resource], list[Stack]]:
     return resources, stacks
 
 
+SERVERLESS_WIDGETS = [("Data stored", ["BytesUsedForCache"]), ("ECPUs", ["ElastiCacheProcessingUnits"]),
+                      ("Throttled", ["ThrottledCmds"]), ("Connections", ["CurrConnections"])]
+
+
+def _serverless_monitoring(d: Deployment) -> tuple[list[Resource], list[Stack]]:
+    """A serverless cache's alarms and a dashboard of its metrics, per cache (no members)."""
+    stack = "alarms" if d.alarms_in_own_stacks else "main"
+    depends = (SERVERLESS,) if stack == "main" else ()
+    resources = [Resource("Alarm" + _camel(alarm.alarm_id), "AWS::CloudWatch::Alarm", "cloudwatch",
+                          {"PutMetricAlarm": put_metric_alarm(d, alarm)}, stack=stack, depends_on=depends)
+                 for alarm in d.alarms]
+    namespace, (dimension, name) = catalog.alarm_namespace(), d.alarms[0].dimensions[0]
+    width = 24 // len(SERVERLESS_WIDGETS)
+    body = {"widgets": [{"type": "metric", "x": x * width, "y": 0, "width": width, "height": 6, "properties": {
+        "title": f"{name}: {title}", "region": d.region, "view": "timeSeries",
+        "stat": "Average" if metrics[0] in ("BytesUsedForCache", "CurrConnections") else "Sum", "period": 300,
+        "metrics": [[namespace, metric, dimension, name] for metric in metrics]}}
+        for x, (title, metrics) in enumerate(SERVERLESS_WIDGETS)]}
+    resources.append(Resource("Dashboard", "AWS::CloudWatch::Dashboard", "cloudwatch", {
+        "PutDashboard": {"DashboardName": d.replication_group_id,
+                         "DashboardBody": json.dumps(body, separators=(",", ":"))}}, stack=stack))
+    stacks = [Stack(stack, f"{stack}.yaml", f"cachegen: {d.name} {d.environment} - CloudWatch alarms and dashboard of "
+                                            f"{d.replication_group_id}", tuple(r.id for r in resources))]
+    return resources, stacks
+
+
 # Where DescribeReplicationGroups reports each endpoint attribute CloudFormation gives a group
 # (a JMESPath expression on one replication group): the CLI scripts and `cachegen env` read it there.
 ENDPOINT_PATHS = {
@@ -661,7 +728,12 @@ ENDPOINT_PATHS = {
 
 def endpoint_attribute(d: Deployment) -> str:
     """The group's attribute holding the endpoint the application connects to."""
-    return "ConfigurationEndPoint" if d.endpoint_kind == "configuration" else "PrimaryEndPoint"
+    return {"configuration": "ConfigurationEndPoint", "serverless": "Endpoint"}.get(d.endpoint_kind, "PrimaryEndPoint")
+
+
+def cache_resource(d: Deployment) -> str:
+    """The logical id of the group's cache: its replication group, or its serverless cache."""
+    return SERVERLESS if d.serverless else GROUP
 
 
 def sns_topic_arn(partition: str, region: str, account: str, topic_name: str) -> str:
@@ -671,7 +743,8 @@ def sns_topic_arn(partition: str, region: str, account: str, topic_name: str) ->
 
 def outputs(d: Deployment) -> tuple[Output, ...]:
     endpoint = endpoint_attribute(d)
-    address, port = Ref(GROUP, f"{endpoint}.Address"), Ref(GROUP, f"{endpoint}.Port")
+    cache = cache_resource(d)
+    address, port = Ref(cache, f"{endpoint}.Address"), Ref(cache, f"{endpoint}.Port")
     out = [Output("PrimaryEndpoint", f"The {d.endpoint_kind} endpoint's address", address)]
     if d.reader_endpoint:
         out.append(Output("ReaderEndpoint", "Reader endpoint (spreads reads over the replicas)",

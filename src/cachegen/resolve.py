@@ -17,7 +17,7 @@ from .inherit import MergedSpec
 from . import access
 from .groups import group_key as view_group_key
 from .model import (SERVICES, Alarm, Credential, Deployment, Ingress, Keepalive, LogDestination, Member, NodeType,
-                    Scaling, SourceFile, Subnet, TokenPolicy, Url, User, token_placeholder)
+                    Scaling, ServerlessCache, SourceFile, Subnet, TokenPolicy, Url, User, token_placeholder)
 from .spec import Spec
 
 # Environments that count as production even without `protected: true` or a production preset.
@@ -313,7 +313,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     prefixes = key_prefixes(spec)
     key = view_group_key(merged)
     group_users = users(spec, group_id, prefixes, key)
-    return Deployment(
+    deployment = Deployment(
         spec=spec,
         spec_file=merged.path.name,
         sources=tuple(SourceFile(s.name, s.sha256) for s in merged.sources),
@@ -397,6 +397,61 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         group_key=key,
         scaling=scaling(spec),
     )
+    return as_serverless(deployment, spec) if spec.serverless else deployment
+
+
+def as_serverless(d: Deployment, spec: Spec) -> Deployment:
+    """A serverless cache: no members, subnet or parameter group, logs or auto scaling; clients
+    speak Redis Cluster over TLS to one endpoint; its own alarms."""
+    limits = spec.serverless
+    assert limits is not None
+    cache = ServerlessCache(
+        d.replication_group_id, spec.engine.version.split(".")[0], limits.max_data_storage_gb,
+        limits.min_data_storage_gb, limits.max_ecpu_per_second, limits.min_ecpu_per_second,
+        spec.backups.window[:5] if spec.backups.retention_days > 0 else None,
+        limits.expected_data_gb, limits.expected_ecpu_per_second)
+    return dataclasses.replace(
+        d, serverless=cache, members=(), shards=1, replicas_per_shard=0, nodes_per_shard=0, node_count=0,
+        cluster_mode_enabled=True, automatic_failover=True, multi_az=True, log_destinations=(), log_kms_key_id=None,
+        endpoint_kind="serverless", reader_endpoint=False, scaling=(), parameters=(), effective_parameters=(),
+        alarms=serverless_alarms(spec, cache))
+
+
+def serverless_alarms(spec: Spec, cache: ServerlessCache) -> tuple[Alarm, ...]:
+    """Alarms on the limits the spec sets (a share of each) and on throttling, per cache."""
+    if not spec.alarms.enabled:
+        return ()
+    facts = catalog.serverless()
+    dimensions = ((facts["metric_dimension"], cache.name),)
+    out = []
+    for alarm_id, entry in facts["alarms"].items():
+        override = spec.alarms.overrides.get(f"serverless_{alarm_id}")
+        if override is not None and not override.enabled:
+            continue
+        period = _pick(override, "period_seconds", 60)
+        if alarm_id == "data_storage":
+            if cache.max_data_storage_gb is None:
+                continue
+            threshold = entry["share_of_limit"] * cache.max_data_storage_gb * 10 ** 9
+            how = f"{entry['share_of_limit']:.0%} of {cache.max_data_storage_gb} GB"
+        elif alarm_id == "ecpu":
+            if cache.max_ecpu_per_second is None:
+                continue
+            threshold = entry["share_of_limit"] * cache.max_ecpu_per_second * period
+            how = f"{entry['share_of_limit']:.0%} of {cache.max_ecpu_per_second} ECPUs/s over {period} s"
+        else:
+            threshold, how = float(entry["threshold"]), "any throttled request"
+        if override is not None and override.threshold is not None:
+            threshold, how = override.threshold, "set in the spec"
+        out.append(Alarm(
+            alarm_id=f"serverless_{alarm_id}", name=f"{cache.name}-{alarm_id.replace('_', '-')}", member=cache.name,
+            metric=entry["metric"], unit=entry["unit"], statistic=entry["statistic"], period=period,
+            evaluation_periods=_pick(override, "evaluation_periods", 5),
+            datapoints_to_alarm=_pick(override, "datapoints_to_alarm", 3),
+            comparison="GreaterThanThreshold", threshold=float(threshold), treat_missing_data="notBreaching",
+            threshold_reason=how, reason=entry["reason"], runbook=entry["runbook"],
+            source=facts["source"][3], dimensions=dimensions))
+    return tuple(out)
 
 
 def scaling(spec: Spec) -> tuple[Scaling, ...]:

@@ -336,6 +336,32 @@ class AutoScaling(Section):
     replicas: ReplicaScaling | None = Field(None, description="Add and remove replicas in every shard.")
 
 
+SERVERLESS = catalog.serverless()
+
+
+class Serverless(Section):
+    """ElastiCache Serverless instead of a replication group: no node type, shards or replicas;
+    ElastiCache scales within the limits set here. For the application's cache only (Celery's
+    broker and result backend need a single primary)."""
+
+    max_data_storage_gb: bounded(ge=SERVERLESS["data_storage_gb"]["min"], le=SERVERLESS["data_storage_gb"]["max"]) \
+        | None = Field(None, description="Most data the cache may hold, in GB (AWS: 1-5,000); default: no limit.")
+    min_data_storage_gb: bounded(ge=SERVERLESS["data_storage_gb"]["min"], le=SERVERLESS["data_storage_gb"]["max"]) \
+        | None = Field(None, description="Storage kept ready (and billed) however little is stored, in GB.")
+    max_ecpu_per_second: bounded(ge=SERVERLESS["ecpu_per_second"]["min"], le=SERVERLESS["ecpu_per_second"]["max"]) \
+        | None = Field(None, description="Most ElastiCache Processing Units a second (AWS: 1,000-15,000,000); "
+                                         "default: no limit.")
+    min_ecpu_per_second: bounded(ge=SERVERLESS["ecpu_per_second"]["min"], le=SERVERLESS["ecpu_per_second"]["max"]) \
+        | None = Field(None, description="ECPUs a second kept ready, for a known peak (billed as used).")
+    expected_data_gb: float | None = Field(
+        None, ge=0, le=SERVERLESS["data_storage_gb"]["max"],
+        description="Cost assumption: the data stored on average, in GB; without it the cost is unknown.")
+    expected_ecpu_per_second: float | None = Field(
+        None, ge=0, le=SERVERLESS["ecpu_per_second"]["max"],
+        description="Cost assumption: ECPUs consumed a second on average (about one per simple command on up to "
+                    "1 KB); without it the cost is unknown.")
+
+
 class Group(Section):
     """Another cache resource of the environment. What it leaves out is the spec's own value,
     merged key by key as `extends` merges; the names of the spec's own group's resources are not
@@ -353,6 +379,7 @@ class Group(Section):
     logs: Logs | None = None
     alarms: Alarms | None = None
     auto_scaling: AutoScaling | None = None
+    serverless: Serverless | None = Field(None, description="Make this group an ElastiCache Serverless cache.")
     cost: Cost | None = None
 
 
@@ -395,6 +422,9 @@ class Spec(Section):
     auto_scaling: AutoScaling | None = Field(
         None, description="Application Auto Scaling of the spec's own group (cluster mode, and no Celery broker "
                           "or result backend on it).")
+    serverless: Serverless | None = Field(
+        None, description="Make the spec's own group an ElastiCache Serverless cache (it may then serve only the "
+                          "application's cache).")
     groups: dict[Annotated[str, Field(pattern=NAME, max_length=GROUP_KEY_MAX)], Group] = Field(
         default_factory=dict,
         description="More cache resources beside the spec's own group, each serving the Celery roles that name "

@@ -280,6 +280,31 @@ def _auto_scaling(draw, topology: dict[str, Any], engine: dict[str, str]) -> tup
     return out, draw(st.sampled_from(nodes))
 
 
+SERVERLESS = catalog.serverless()
+SERVERLESS_ENGINES = [{"name": name, "version": version} for name in sorted(ENGINES)
+                      for version in sorted(ENGINES[name]["versions"])
+                      if version.split(".")[0] in SERVERLESS["major_versions"].get(name, [])]
+OLD_ENGINES = [{"name": "redis", "version": version} for version in sorted(ENGINES["redis"]["versions"])
+               if version.split(".")[0] not in SERVERLESS["major_versions"]["redis"]]
+
+
+@st.composite
+def _serverless(draw) -> dict[str, Any]:
+    """A serverless cache's limits and usage, each often left out (no limit; the cost unknown)."""
+    storage, ecpu = SERVERLESS["data_storage_gb"], SERVERLESS["ecpu_per_second"]
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["max_data_storage_gb"] = draw(st.integers(storage["min"], storage["max"]))
+    if draw(st.booleans()):
+        out["max_ecpu_per_second"] = draw(st.integers(ecpu["min"], ecpu["max"]))
+    if draw(st.integers(0, 4)) == 0:
+        out["min_ecpu_per_second"] = draw(st.integers(ecpu["min"], out.get("max_ecpu_per_second", ecpu["max"])))
+    if draw(st.booleans()):
+        out["expected_data_gb"] = draw(st.floats(0, storage["max"]))
+        out["expected_ecpu_per_second"] = draw(st.floats(0, ecpu["max"]))
+    return out
+
+
 @st.composite
 def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
     """Other groups beside the spec's own, and the roles moved to them: the broker and the result
@@ -289,6 +314,12 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
                                 unique=True)):
         topology, _ = draw(_topology())
         group: dict[str, Any] = {"topology": topology}
+        if draw(st.integers(0, 3)) == 0:  # a serverless cache: cluster-like, for the cache role only
+            group = {"serverless": draw(_serverless()),
+                     "engine": draw(st.sampled_from(SERVERLESS_ENGINES) if draw(st.integers(0, 9))
+                                    else st.sampled_from(OLD_ENGINES))}  # one in ten for V924 to refuse
+            groups[key] = group
+            continue
         if topology["cluster_mode"] == "enabled" and draw(st.integers(0, 3)) > 0:
             scaling = draw(_auto_scaling(topology, doc["engine"]))
             if scaling is not None:
@@ -304,7 +335,7 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
         if not groups or not draw(st.booleans()):
             continue
         key = draw(st.sampled_from(sorted(groups)))
-        clustered = groups[key]["topology"]["cluster_mode"] == "enabled"
+        clustered = "serverless" in groups[key] or groups[key]["topology"]["cluster_mode"] == "enabled"
         if role != "cache" and clustered and draw(st.integers(0, 9)):
             continue
         celery.setdefault(role, {}).update({"group": key, "enabled": True, **({"db": 0} if clustered else {})})
@@ -315,7 +346,7 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
 REDRAWN = frozenset({"name", "environment", "port", "protected", "region", "engine", "node_type", "topology", "celery",
                      "network", "logs", "backups", "maintenance_window", "description", "notifications", "tags",
                      "security", "parameters", "alarms", "replication_group_id", "preset", "lint", "peak_hours",
-                     "cost", "extends", "abstract", "groups", "auto_scaling"})
+                     "cost", "extends", "abstract", "groups", "auto_scaling", "serverless"})
 
 
 @st.composite
@@ -361,7 +392,7 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
         scaling = draw(_auto_scaling(doc["topology"], doc["engine"]))
         if scaling is not None:
             doc["auto_scaling"], doc["node_type"] = scaling
-    if draw(st.integers(0, 2)) == 0:
+    if draw(st.booleans()):
         doc["groups"] = draw(_groups(doc))
     nodes = doc["topology"]["shards"] * (doc["topology"]["replicas_per_shard"] + 1)
     doc["alarms"] = {"stack": "separate" if nodes > 30 else draw(st.sampled_from(["main", "separate"])),

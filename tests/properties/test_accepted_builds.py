@@ -221,11 +221,15 @@ def corpus(tmp_path_factory) -> list[Built]:
     several = sum(1 for b in accepted if b.document.get("groups"))
     scaled = sum(1 for b in accepted if b.document.get("auto_scaling")
                  or any(g.get("auto_scaling") for g in (b.document.get("groups") or {}).values()))
+    serverless = sum(1 for b in accepted if b.document.get("serverless")
+                     or any(g.get("serverless") is not None for g in (b.document.get("groups") or {}).values()))
     print(f"\ngenerated specs: {dict(outcomes)}; largest accepted: {max((b.nodes for b in accepted), default=0)} nodes"
-          f"; accepted with several groups: {several}, with Auto Scaling: {scaled}")
+          f"; accepted with several groups: {several}, with Auto Scaling: {scaled}, with a serverless cache: "
+          f"{serverless}")
     assert outcomes["accepted"] >= EXAMPLES // 4 and outcomes["rejected"] >= EXAMPLES // 10, outcomes
     # the language's new shapes reach the peers too, not only the one-group specs
-    assert several >= EXAMPLES // 30 and scaled >= EXAMPLES // 100, (several, scaled)
+    assert several >= EXAMPLES // 30 and scaled >= EXAMPLES // 100 and serverless >= EXAMPLES // 100, \
+        (several, scaled, serverless)
     return accepted
 
 
@@ -283,7 +287,9 @@ def _verbatim(built: Built, calls: list[tuple[str, dict[str, Any]]]) -> None:
     for operation, params in calls:
         by_operation.setdefault(operation, []).append(params)
     group = by_operation["CreateReplicationGroup"][0]  # the spec's own; its create.sh then runs the other groups'
-    assert len(by_operation["CreateReplicationGroup"]) == 1 + len(document.get("groups") or {})
+    groups = (document.get("groups") or {}).values()
+    assert len(by_operation["CreateReplicationGroup"]) == 1 + sum(1 for g in groups if g.get("serverless") is None)
+    assert len(by_operation.get("CreateServerlessCache", [])) == sum(1 for g in groups if g.get("serverless") is not None)
     assert group["ReplicationGroupDescription"] == document.get("description", "Redis for Celery and caching")
     name = document.get("network", {}).get("security_group_name")
     if name:

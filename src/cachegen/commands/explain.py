@@ -53,6 +53,14 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
 
 def _derived(deployment: Deployment) -> dict[str, Any]:
     """What one group's model derives."""
+    if deployment.serverless:
+        cache = deployment.serverless
+        return {"serverless_cache": cache.name, "engine": f"{deployment.engine} {cache.major_engine_version}",
+                "limits": {"max_data_storage_gb": cache.max_data_storage_gb,
+                           "max_ecpu_per_second": cache.max_ecpu_per_second},
+                "daily_snapshot_time": cache.daily_snapshot_time, "roles": sorted(deployment.roles),
+                "endpoint": deployment.endpoint_kind, "tags": dict(deployment.tags["elasticache"]),
+                "alarms": len(deployment.alarms)}
     return {
         "replication_group_id": deployment.replication_group_id,
         "node_count": deployment.node_count,

@@ -37,8 +37,9 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     files = {
         ".env.example": env_text(d, placeholder_endpoints(d), placeholders(d), placeholders=True),
     }
-    for group in d.all_groups:  # a local server per group: redis.conf, redis-<key>.conf
-        files[f"redis-{group.group_key}.conf" if group.group_key else "redis.conf"] = _redis_conf(group)
+    for group in d.all_groups:  # a local server per group: redis.conf, redis-<key>.conf (a serverless cache has
+        if not group.serverless:  # no parameter group to mirror: any local server stands in for it)
+            files[f"redis-{group.group_key}.conf" if group.group_key else "redis.conf"] = _redis_conf(group)
     if _roles(d) & {"broker", "result_backend"}:
         files["celeryconfig.py"] = _celeryconfig(d)
     if d.auth_mode == "iam":

@@ -18,7 +18,8 @@ from typing import Any
 
 from .. import catalog, templates
 from ..model import Deployment
-from ..plan import (ENDPOINT_PATHS, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SUBNET_GROUP, TOPIC, USER_GROUP,
+from ..plan import (ENDPOINT_PATHS, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SERVERLESS, SUBNET_GROUP,
+                    TOPIC, USER_GROUP,
                     AccountId, Join, Plan, Ref, Resource, user_resource_id, user_secret_id)
 from .escape import CLI_PARAMETER_FILE_PREFIXES, Shell, comment, jmespath, shell_word
 
@@ -246,7 +247,9 @@ def _named(plan: Plan, resource_id: str, describe: str, delete: str) -> dict[str
             "delete": command(resource.service, delete, name_arg)}
 
 
-def _subnet_group(plan: Plan) -> dict[str, Any]:
+def _subnet_group(plan: Plan) -> dict[str, Any] | None:
+    if SUBNET_GROUP not in plan.by_id:  # a serverless cache takes its subnets directly
+        return None
     out = _named(plan, SUBNET_GROUP, "describe-cache-subnet-groups", "delete-cache-subnet-group")
     out["create"] = call(plan, plan.get(SUBNET_GROUP), "CreateCacheSubnetGroup")
     return out
@@ -374,7 +377,30 @@ def _endpoint_query(attribute: str) -> str:
     return f"ReplicationGroups[0].{ENDPOINT_PATHS[endpoint]}.{field}"
 
 
+def _serverless(plan: Plan, d: Deployment) -> dict[str, Any]:
+    """The serverless cache, in the shape the scripts use for a replication group: no AWS CLI
+    waiter exists for it, so the scripts poll its status (`poll`)."""
+    cache = plan.get(SERVERLESS)
+    [name] = args(ServerlessCacheName=cache.name)
+    endpoints = [{"variable": shell_word(variable), "placeholder": shell_word(f"<{variable.lower().replace('_', '-')}>"),
+                  "describe": command("elasticache", "describe-serverless-caches",
+                                      [name, query(f"ServerlessCaches[0].Endpoint.{field}")])}
+                 for variable, field in (("SERVERLESS_ENDPOINT", "Address"), ("PORT", "Port"))]
+    return {
+        "step": Shell("serverless-cache"),
+        "exists": command("elasticache", "describe-serverless-caches", [name]),
+        "create": call(plan, cache, "CreateServerlessCache"),
+        "poll": command("elasticache", "describe-serverless-caches", [name, query("ServerlessCaches[0].Status")]),
+        "delete": command("elasticache", "delete-serverless-cache", [name]),
+        "summary": shell_word(f"serverless cache {cache.name} ({d.engine} {d.serverless.major_engine_version})"),
+        "final_snapshot": shell_word(d.final_snapshot_name) if d.final_snapshot_name else None,
+        "final_snapshot_option": Shell("--final-snapshot-name"), "endpoints": endpoints,
+    }
+
+
 def _replication_group(plan: Plan, d: Deployment) -> dict[str, Any]:
+    if d.serverless:
+        return _serverless(plan, d)
     group = plan.get(GROUP)
     [describe] = args(ReplicationGroupId=GROUP_ID)
     endpoints = []
@@ -387,6 +413,7 @@ def _replication_group(plan: Plan, d: Deployment) -> dict[str, Any]:
                               "describe": command("elasticache", "describe-replication-groups",
                                                   [describe, query(_endpoint_query(output.value.attribute))])})
     return {
+        "step": Shell("replication-group"), "poll": None,
         "exists": command("elasticache", "describe-replication-groups", [describe]),
         "create": call(plan, group, "CreateReplicationGroup"),
         "wait": command("elasticache", "wait replication-group-available", [describe]),
@@ -395,7 +422,7 @@ def _replication_group(plan: Plan, d: Deployment) -> dict[str, Any]:
         "summary": shell_word(f"replication group {d.replication_group_id} ({d.node_count} x {d.node.name}, "
                               f"{d.engine} {d.engine_version})"),
         "final_snapshot": shell_word(d.final_snapshot_name) if d.final_snapshot_name else None,
-        "endpoints": endpoints,
+        "final_snapshot_option": Shell("--final-snapshot-identifier"), "endpoints": endpoints,
     }
 
 
@@ -455,10 +482,11 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
         "monitoring": _monitoring(plan),
         "scaling": _scaling(plan),
     }
-    create_steps = ["security-group", "subnet-group", "parameter-group",
+    cache_step = "serverless-cache" if d.serverless else "replication-group"
+    create_steps = ["security-group", *(["subnet-group"] if context["subnet_group"] else []), "parameter-group",
                     *(["users", "user-group"] if context["rbac"] else ["secret"]),
                     *(["iam-policies"] if context["rbac"] and context["rbac"]["policies"] else []),
-                    "topic", "log-groups", "replication-group", *(["auto-scaling"] if context["scaling"] else []),
+                    "topic", "log-groups", cache_step, *(["auto-scaling"] if context["scaling"] else []),
                     "alarms", *(f"group-{g.group_key}" for g in d.other_groups)]
     shards = [f"{s:04d}" for s in range(1, d.shards + 1)]
     return {
@@ -480,10 +508,11 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
             *(["Runs each other group's delete.sh first."] if d.other_groups else []),
         ], options=[YES, NO_WAIT], other_groups=_other_groups(d, "delete.sh"), forward_yes=True, **context),
         **_rotation(d),
-        "failover-test.sh": render_script("failover-test.sh", d, "cli/failover-test.sh.j2", shards, [
-            "Failover drill: promotes a replica in every shard with `test-failover`, waits, and",
-            "reports each shard's new primary.",
-        ], shards=[shell_word(s) for s in shards], group=context["group"]),
+        **({} if d.serverless else {  # a serverless cache has no nodes to fail over
+            "failover-test.sh": render_script("failover-test.sh", d, "cli/failover-test.sh.j2", shards, [
+                "Failover drill: promotes a replica in every shard with `test-failover`, waits, and",
+                "reports each shard's new primary.",
+            ], shards=[shell_word(s) for s in shards], group=context["group"])}),
     }
 
 

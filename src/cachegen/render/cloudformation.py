@@ -73,6 +73,11 @@ def _utf8_prefix(text: str, max_bytes: int) -> str:
 
 
 def _summary(d: Deployment) -> str:
+    if d.serverless:
+        limits = [f"at most {d.serverless.max_data_storage_gb} GB" if d.serverless.max_data_storage_gb else "",
+                  f"{d.serverless.max_ecpu_per_second} ECPUs/s" if d.serverless.max_ecpu_per_second else ""]
+        shown = ", ".join(limit for limit in limits if limit) or "no usage limits"
+        return f"ElastiCache Serverless, {d.engine} {d.serverless.major_engine_version} ({shown})."
     return (f"{d.engine} {d.engine_version} on {d.node_count} x {d.node.name} ({d.shards} shard"
             f"{'s' if d.shards > 1 else ''}, {d.replicas_per_shard} replica{'s' if d.replicas_per_shard != 1 else ''}"
             f" each), Multi-AZ {'on' if d.multi_az else 'off'}, cluster mode "
@@ -161,6 +166,14 @@ def _scaling_policy(r: Resource) -> dict[str, Any]:
             "TargetTrackingScalingPolicyConfiguration": put["TargetTrackingScalingPolicyConfiguration"]}
 
 
+def _serverless_cache(r: Resource) -> dict[str, Any]:
+    """CreateServerlessCache's input, and the final snapshot CloudFormation takes when it deletes the cache."""
+    out = dict(r.calls["CreateServerlessCache"])
+    if "DeleteServerlessCache" in r.calls:
+        out["FinalSnapshotName"] = r.calls["DeleteServerlessCache"]["FinalSnapshotName"]
+    return out
+
+
 def _as_is(operation: str) -> Callable[[Resource], dict[str, Any]]:
     return lambda r: dict(r.calls[operation])
 
@@ -180,6 +193,7 @@ TRANSFORMS: dict[str, Callable[[Resource], dict[str, Any]]] = {
     "AWS::IAM::ManagedPolicy": _managed_policy,
     "AWS::ApplicationAutoScaling::ScalableTarget": _as_is("RegisterScalableTarget"),
     "AWS::ApplicationAutoScaling::ScalingPolicy": _scaling_policy,
+    "AWS::ElastiCache::ServerlessCache": _serverless_cache,
 }
 
 
@@ -238,7 +252,7 @@ def _intrinsic(plan: Plan, stack: Stack, ref: Ref) -> tuple[Any, str]:
         # a topic's ARN follows from its name: the alarm stacks need no export of the main stack
         arn = sns_topic_arn("${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}", target.name)
         return Sub(arn), ""
-    if target.type == "AWS::ElastiCache::ReplicationGroup":
+    if target.type in ("AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::ServerlessCache"):
         return GetAtt(f"{ref.resource}.{ref.attribute}"), f"{ref.resource}.{ref.attribute}"
     return INTRINSICS[(target.type, ref.attribute)](ref.resource, ref.attribute)
 

@@ -51,8 +51,9 @@ def _environment(d: Deployment) -> tuple[list[dict[str, Any]], dict[str, Decimal
         for key, value in values.items():
             amounts[key].append(value)
         rows.append({"group": group.replication_group_id + (f" (groups.{group.group_key})" if group.group_key else ""),
-                     "nodes": f"{group.node_count}" + (f" ({group_cost.least.nodes}-{group_cost.most.nodes})"
-                                                       if group_cost.least and group_cost.most else ""),
+                     "nodes": "serverless" if group.serverless else f"{group.node_count}" + (
+                         f" ({group_cost.least.nodes}-{group_cost.most.nodes})" if group_cost.least and group_cost.most
+                         else ""),
                      **values})
     return rows, {key: cost.total(values) for key, values in amounts.items()}
 

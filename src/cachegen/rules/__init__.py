@@ -18,8 +18,8 @@ from ..inherit import MergedSpec
 from ..model import Deployment
 from ..resolve import environment, resolve
 from ..spec import Spec
-from . import (alarms, catalogue, celery, change, groups, names, network, schedule, scaling, security, stacks, tags,
-               topology)
+from . import (alarms, catalogue, celery, change, groups, names, network, schedule, scaling, security, serverless, stacks,
+               tags, topology)
 from .base import Context, Finding, Rule
 
 REGISTRY: list[Rule] = [
@@ -36,6 +36,7 @@ REGISTRY: list[Rule] = [
     *change.RULES,
     *groups.RULES,
     *scaling.RULES,
+    *serverless.RULES,
 ]
 SUPPRESSION_ID = "CG000"
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}

@@ -87,7 +87,7 @@ def node_limits(ctx: Context) -> Iterator[Finding]:
       rationale="Without a replica, a node failure means downtime and the loss of everything since the last snapshot.")
 def production_replica(ctx: Context) -> Iterator[Finding]:
     d = ctx.deployment
-    if d.production and d.replicas_per_shard == 0:
+    if d.production and d.replicas_per_shard == 0 and not d.serverless:  # a serverless cache replicates itself
         yield Finding(("topology", "replicas_per_shard"), "production without a replica")
 
 
