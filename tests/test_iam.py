@@ -70,6 +70,27 @@ def test_the_provider_signs_a_connect_token_for_its_user(iam, tmp_path, monkeypa
     assert module.CacheCredentials().get_credentials()[0] != user
 
 
+def test_a_serverless_caches_provider_says_so_and_its_policy_names_the_cache(tmp_path, monkeypatch):
+    """A serverless cache's token carries ResourceType=ServerlessCache and its host is the cache's
+    name; its connect policy names serverlesscache:<name>; the other group's users sign as before."""
+    from cachegen.compiler import compile_spec, render
+
+    for key, value in FAKE_AWS.items():
+        monkeypatch.setenv(key, value)
+    _, d = compile_spec(TEST_SPECS / "serverless_redis.yaml")
+    files = render(d)
+    module = _module(files, tmp_path)
+    cache = d.group("cache")
+    _, token = module.CacheCredentials().get_credentials()
+    host, _, query = token.partition("/?")
+    assert host == cache.replication_group_id.lower() and parse_qs(query)["ResourceType"] == ["ServerlessCache"]
+    _, token = module.BrokerCredentials().get_credentials()
+    assert token.partition("/?")[0] == d.replication_group_id and "ResourceType" not in token
+    [policy] = [r for r in cache.plan.of_type("AWS::IAM::ManagedPolicy") if r.id == "CacheConnectPolicy"]
+    resources = policy.calls["CreatePolicy"]["PolicyDocument"]["Statement"][0]["Resource"]
+    assert resources[0].parts[-1] == f":serverlesscache:{cache.replication_group_id}"
+
+
 def test_too_old_kombu_or_celery_is_refused_by_name(iam, tmp_path, monkeypatch):
     import kombu
 

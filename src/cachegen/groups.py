@@ -28,11 +28,13 @@ from .loader import NodeInfo
 from .spec import Spec
 
 ROLES = ("broker", "result_backend", "cache")
-# Values that name one of the top-level group's resources: a group derives its own.
+# Values that belong to the top-level group's own resources (its names, its scaling, its shards'
+# placement): a group has its own or none.
 OWN_NAMES: tuple[SpecPath, ...] = (
     ("replication_group_id",), ("network", "subnet_group_name"), ("network", "security_group_name"),
     ("parameters", "name"), ("logs", "slow_log", "log_group"), ("logs", "engine_log", "log_group"),
     ("security", "auth", "secret_name"), ("notifications", "topic_name"), ("auto_scaling",), ("serverless",),
+    ("topology", "placement"),  # a list per shard of this group's own
 )
 
 

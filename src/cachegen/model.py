@@ -37,6 +37,8 @@ class NodeType:
     memory_gib: float
     network_performance: str
     maxmemory_bytes: int  # what ElastiCache sets maxmemory to
+    data_tiering: bool = False  # r6gd: memory plus local SSD; the group must set DataTieringEnabled
+    ssd_gib: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,14 @@ class TokenPolicy:
 @dataclass(frozen=True)
 class LogDestination:
     log_type: str  # "slow-log" | "engine-log"
-    log_group: str
+    log_group: str  # CloudWatch Logs; unused with a Firehose stream
     format: str
     retention_days: int
+    delivery_stream: str | None = None  # Amazon Data Firehose: the stream the log goes to instead
+
+    @property
+    def to_firehose(self) -> bool:
+        return self.delivery_stream is not None
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,7 @@ class Deployment:
     automatic_failover: bool
     multi_az: bool
     members: tuple[Member, ...]
+    placement: tuple[tuple[str, ...], ...]  # per shard: the primary's preferred AZ, then each replica's; () AWS's choice
     node: NodeType
     max_clients: int  # the node type's maxclients
 
@@ -230,6 +238,7 @@ class Deployment:
     availability_zones: tuple[str, ...]
     network_type: str
     ingress: Ingress
+    existing_security_group: str | None  # an existing group's id: cachegen creates none and adds no rule
 
     # security
     tls: bool

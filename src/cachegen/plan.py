@@ -225,7 +225,9 @@ def _tag_list(d: Deployment, service: Service) -> list[dict[str, str]]:
 
 def build(d: Deployment) -> Plan:
     # a serverless cache takes its subnets and has no parameter group
-    resources = [security_group(d)] if d.serverless else [subnet_group(d), security_group(d)]
+    resources = [] if d.serverless else [subnet_group(d)]
+    if not d.existing_security_group:
+        resources.append(security_group(d))
     if not d.uses_default_parameter_group and not d.serverless:
         resources.append(parameter_group(d))
     if d.auth_secret_name:
@@ -238,7 +240,7 @@ def build(d: Deployment) -> Plan:
     if d.user_group_id:
         resources.append(user_group(d))
     resources.extend(connect_policy(d, user) for user in d.users if user.authentication == "iam")
-    resources.extend(log_group(d, log) for log in d.log_destinations)
+    resources.extend(log_group(d, log) for log in d.log_destinations if not log.to_firehose)
     if d.topic_name:
         resources.append(topic(d))
     resources.append(serverless_cache(d) if d.serverless else replication_group(d))
@@ -265,6 +267,11 @@ def subnet_group(d: Deployment) -> Resource:
             "SubnetIds": [s.id for s in d.subnets],
             "Tags": _tag_list(d, "elasticache"),
         }})
+
+
+def security_group_ids(d: Deployment) -> list[Any]:
+    """The group's security group: an existing one the spec names, or the one the plan creates."""
+    return [d.existing_security_group] if d.existing_security_group else [Ref(SECURITY_GROUP, "GroupId")]
 
 
 def _ip_permission(d: Deployment, source: dict[str, Any]) -> dict[str, Any]:
@@ -362,7 +369,8 @@ def connect_policy(d: Deployment, user: User) -> Resource:
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "elasticache:Connect",
             # ElastiCache keeps the group's id in lower case, and IAM matches an ARN as written
-            "Resource": [_arn(d, f"replicationgroup:{d.replication_group_id.lower()}"), _arn(d, f"user:{user.user_id}")]}]},
+            "Resource": [_arn(d, f"{'serverlesscache' if d.serverless else 'replicationgroup'}:"
+                                 f"{d.replication_group_id.lower()}"), _arn(d, f"user:{user.user_id}")]}]},
     }})
 
 
@@ -416,15 +424,24 @@ def replication_group(d: Deployment) -> Resource:
     if d.cluster_mode_enabled:
         out["NumNodeGroups"] = d.shards
         out["ReplicasPerNodeGroup"] = d.replicas_per_shard
+        if d.placement:  # each shard's preferred AZs
+            out["NodeGroupConfiguration"] = [
+                {"NodeGroupId": f"{shard:04d}", "PrimaryAvailabilityZone": azs[0],
+                 "ReplicaAvailabilityZones": list(azs[1:]), "ReplicaCount": d.replicas_per_shard}
+                for shard, azs in enumerate(d.placement, start=1)]
     else:
         out["NumCacheClusters"] = d.nodes_per_shard
+        if d.placement:  # the primary's, then each replica's
+            out["PreferredCacheClusterAZs"] = list(d.placement[0])
     out["AutomaticFailoverEnabled"] = d.automatic_failover
     out["MultiAZEnabled"] = d.multi_az
+    if d.node.data_tiering:  # AWS requires it on r6gd nodes, and takes it nowhere else
+        out["DataTieringEnabled"] = True
     out["NetworkType"] = d.network_type
     if d.network_type == "ipv6":
         out["IpDiscovery"] = "ipv6"
     out["CacheSubnetGroupName"] = Ref(SUBNET_GROUP, "Name")
-    out["SecurityGroupIds"] = [Ref(SECURITY_GROUP, "GroupId")]
+    out["SecurityGroupIds"] = security_group_ids(d)
     out["CacheParameterGroupName"] = d.parameter_group_name if d.uses_default_parameter_group \
         else Ref(PARAMETER_GROUP, "Name")
     out["AtRestEncryptionEnabled"] = d.at_rest_encryption
@@ -448,6 +465,11 @@ def replication_group(d: Deployment) -> Resource:
     if d.log_destinations:
         out["LogDeliveryConfigurations"] = [
             {
+                "DestinationType": "kinesis-firehose",
+                "DestinationDetails": {"KinesisFirehoseDetails": {"DeliveryStream": log.delivery_stream}},
+                "LogFormat": log.format,
+                "LogType": log.log_type,
+            } if log.to_firehose else {
                 "DestinationType": "cloudwatch-logs",
                 "DestinationDetails": {"CloudWatchLogsDetails": {"LogGroup": Ref(LOG_GROUPS[log.log_type], "Name")}},
                 "LogFormat": log.format,
@@ -479,7 +501,7 @@ def serverless_cache(d: Deployment) -> Resource:
         out["CacheUsageLimits"] = limits
     if d.kms_key_id:
         out["KmsKeyId"] = d.kms_key_id
-    out["SecurityGroupIds"] = [Ref(SECURITY_GROUP, "GroupId")]
+    out["SecurityGroupIds"] = security_group_ids(d)
     if d.user_group_id:
         out["UserGroupId"] = Ref(USER_GROUP, "Name")
     out["SubnetIds"] = [s.id for s in d.subnets]
@@ -773,5 +795,6 @@ def outputs(d: Deployment) -> tuple[Output, ...]:
                               f"{user.user_name} ({user.purpose})", Ref(user_secret_id(user), "Arn")))
     if d.user_group_id:
         out.append(Output("UserGroupId", "User group of the replication group (RBAC)", Ref(USER_GROUP, "Name")))
-    out.append(Output("SecurityGroupId", "Security group of the cache", Ref(SECURITY_GROUP, "GroupId")))
+    if not d.existing_security_group:
+        out.append(Output("SecurityGroupId", "Security group of the cache", Ref(SECURITY_GROUP, "GroupId")))
     return tuple(out)

@@ -302,7 +302,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     use_default = spec.parameters.use_default_group
     default_group = f"default.{family}" + (".cluster.on" if cluster_mode else "")
     logs = tuple(
-        LogDestination(log_type, log_group_name(spec, log_type), delivery.format, delivery.retention_days)
+        LogDestination(log_type, log_group_name(spec, log_type), delivery.format, delivery.retention_days,
+                       delivery.delivery_stream if delivery.destination == "kinesis-firehose" else None)
         for log_type, delivery in (("slow-log", spec.logs.slow_log), ("engine-log", spec.logs.engine_log))
         if delivery.enabled)
     max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
@@ -340,14 +341,16 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         automatic_failover=automatic_failover(spec),
         multi_az=spec.topology.multi_az,
         members=members,
+        placement=tuple(tuple(shard) for shard in spec.topology.placement or ()),
         node=NodeType(spec.node_type, node["family"], node["vcpu"], node["memory_gib"], _network(node),
-                      node["maxmemory_bytes"]),
+                      node["maxmemory_bytes"], node.get("data_tiering", False), node.get("ssd_gib")),
         max_clients=max_clients,
         vpc_id=spec.network.vpc_id,
         subnets=tuple(Subnet(s.id, s.az) for s in spec.network.subnets),
         availability_zones=tuple(sorted({subnet.az for subnet in spec.network.subnets})),
         network_type=spec.network.network_type,
         ingress=ingress(spec),
+        existing_security_group=spec.network.security_group_id,
         tls=security.in_transit_encryption.enabled,
         transit_encryption_mode=transit_encryption_mode(spec),
         at_rest_encryption=security.at_rest_encryption.enabled,
@@ -374,7 +377,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         final_snapshot_name=f"{group_id}-final" if spec.backups.final_snapshot else None,
         maintenance_window=spec.maintenance_window,
         log_destinations=logs,
-        log_kms_key_id=spec.logs.kms_key_id if logs else None,
+        log_kms_key_id=spec.logs.kms_key_id if any(not log.to_firehose for log in logs) else None,
         topic_name=topic_name(spec) if spec.notifications.enabled else None,
         topic_kms_key_id=spec.notifications.kms_key_id if spec.notifications.enabled else None,
         suppression_reasons=tuple((s.id, s.reason) for s in spec.lint.ignore if s.reason),
@@ -411,7 +414,7 @@ def as_serverless(d: Deployment, spec: Spec) -> Deployment:
         spec.backups.window[:5] if spec.backups.retention_days > 0 else None,
         limits.expected_data_gb, limits.expected_ecpu_per_second)
     return dataclasses.replace(
-        d, serverless=cache, members=(), shards=1, replicas_per_shard=0, nodes_per_shard=0, node_count=0,
+        d, serverless=cache, members=(), placement=(), shards=1, replicas_per_shard=0, nodes_per_shard=0, node_count=0,
         cluster_mode_enabled=True, automatic_failover=True, multi_az=True, log_destinations=(), log_kms_key_id=None,
         endpoint_kind="serverless", reader_endpoint=False, scaling=(), parameters=(), effective_parameters=(),
         alarms=serverless_alarms(spec, cache))
@@ -513,7 +516,7 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
                 alarm_id=alarm_id,
                 name=f"{member.cluster_id}-{alarm_id.replace('_', '-')}",
                 member=member.cluster_id,
-                metric=entry["metric"],
+                metric=entry.get("data_tiering_metric", entry["metric"]) if node.get("data_tiering") else entry["metric"],
                 unit=entry["unit"],
                 statistic=entry["statistic"],
                 period=period,

@@ -87,6 +87,10 @@ class Topology(Section):
     automatic_failover: bool | None = Field(
         None, description="Promote a replica when the primary fails; default: on when every shard has a replica "
                           "(always on in cluster mode, where AWS requires it).")
+    placement: list[list[Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$")]]] | None = Field(
+        None, description="Preferred availability zones, per shard: the primary's, then each replica's (AZs of "
+                          "`network.subnets`); default: ElastiCache chooses.",
+        examples=[[["us-east-1a", "us-east-1b"], ["us-east-1b", "us-east-1a"]]])
 
 
 class Subnet(Section):
@@ -100,8 +104,13 @@ class Network(Section):
                         examples=["vpc-0123456789abcdef0"])
     subnets: list[Subnet] = Field(min_length=1, description="Private subnets for the cache subnet group.")
     allowed_security_groups: list[Annotated[str, Field(pattern=SECURITY_GROUP_ID)]] = Field(
-        min_length=1, description="Security groups of the clients (EC2 workers) allowed in on the port.",
+        default_factory=list, description="Security groups of the clients (EC2 workers) allowed in on the port "
+                                          "(at least one source, unless `security_group_id` names an existing group).",
         examples=[["sg-0a1b2c3d4e5f60003"]])
+    security_group_id: str | None = Field(
+        None, pattern=SECURITY_GROUP_ID,
+        description="Use this existing security group instead of creating one: its rules are its owner's, so "
+                    "allowed_security_groups and allowed_cidrs stay empty.", examples=["sg-0a1b2c3d4e5f60009"])
     allowed_cidrs: list[Annotated[str, Field(pattern=CIDR, max_length=43)]] = Field(
         default_factory=list, description="IPv4 or IPv6 CIDR blocks allowed in; prefer security groups (linted).",
         examples=[["10.0.0.0/16", "2001:db8::/56"]])
@@ -175,6 +184,12 @@ class Backups(Section):
 class LogDelivery(Section):
     enabled: bool = True
     format: Literal["json", "text"] = "json"
+    destination: Literal["cloudwatch-logs", "kinesis-firehose"] = Field(
+        "cloudwatch-logs", description="CloudWatch Logs (a log group cachegen creates), or an Amazon Data Firehose "
+                                       "stream the team already has (`delivery_stream`).")
+    delivery_stream: str | None = Field(None, pattern=r"^[a-zA-Z0-9_.-]{1,64}$",
+                                        description="The Firehose stream's name (destination kinesis-firehose).",
+                                        examples=["elasticache-logs"])
     log_group: str | None = Field(None, description="Default: /aws/elasticache/<replication group id>/<slow|engine>-log.")
     retention_days: Int = Field(30, ge=1, le=3653, description="CloudWatch Logs retention (one of the values AWS accepts).")
 

@@ -266,18 +266,21 @@ def _auto_scaling(draw, topology: dict[str, Any], engine: dict[str, str]) -> tup
             AUTO_SCALING["min_engine_versions"][engine["name"]]):
         return None
     shards, replicas = topology["shards"], topology["replicas_per_shard"]
+    node = draw(st.sampled_from(nodes))
+    tiering = NODE_TYPES[node].get("data_tiering", False)  # r6gd: its capacity is tracked, not its memory
     out: dict[str, Any] = {}
     if draw(st.booleans()):
         top = max(shards, min(250 // (replicas + 1), shards + draw(st.integers(0, 8))))
         out["shards"] = {"min": draw(st.integers(1, shards)), "max": top if draw(st.integers(0, 9)) != 5 else shards - 1,
-                         "metric": draw(st.sampled_from(["engine_cpu", "memory"])), "target": draw(st.floats(20, 90)),
+                         "metric": draw(st.sampled_from(["engine_cpu", "capacity" if tiering else "memory"])),
+                         "target": draw(st.floats(20, 90)),
                          "disable_scale_in": draw(st.booleans())}
         if draw(st.booleans()):
             out["shards"]["scale_in_cooldown_seconds"] = draw(st.integers(0, 3600))
     if not out or draw(st.booleans()):
         out["replicas"] = {"min": draw(st.integers(0, replicas)), "max": draw(st.integers(replicas, 5)),
                            "target": draw(st.floats(1, 100) if draw(st.integers(0, 9)) == 5 else st.sampled_from([35, 50, 70]))}
-    return out, draw(st.sampled_from(nodes))
+    return out, node
 
 
 SERVERLESS = catalog.serverless()

@@ -52,10 +52,29 @@ def plan(old: Deployment, new: Deployment) -> list[Procedure]:
     return out
 
 
+SERVERLESS_DOCS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/WhatIs.deployment.html"
+
+
 def _group_plan(old: Deployment, new: Deployment) -> list[Procedure]:
+    if old.serverless or new.serverless:
+        return _serverless_plan(old, new)
     first = replacement(old, new)
     if first is not None:
         return [first]
     # Auto Scaling owns the size of a dimension it scales: the spec's count is only where it started
     scaled = {s.what for s in new.scaling}
     return [p for p in (build(old, new) for build in PROCEDURES[1:]) if p is not None and p.id not in scaled]
+
+
+def _serverless_plan(old: Deployment, new: Deployment) -> list[Procedure]:
+    """A serverless cache changes its limits, description and snapshots in place (a stack update);
+    moving between a serverless cache and a replication group is a new cache beside the old one."""
+    if bool(old.serverless) == bool(new.serverless) and old.replication_group_id == new.replication_group_id:
+        return []
+    kinds = {True: "a serverless cache", False: "a replication group"}
+    return [Procedure(
+        "serverless-move", f"{kinds[bool(old.serverless)].capitalize()} -> {kinds[bool(new.serverless)]}",
+        (SERVERLESS_DOCS,), (), "The stack update would delete the old cache and create the new one, empty.",
+        blocked=(f"{old.replication_group_id} and {new.replication_group_id} are different kinds of cache (or names): "
+                 "give the new one a replication_group_id of its own, deploy it beside the old one, move the "
+                 "application's cache to it (cachegen env), then remove the old one from the spec"))]

@@ -151,7 +151,7 @@ def _iam_module(d: Deployment) -> str:
 
     minimums = access.iam_client_minimums()
     providers = [(Python(u.credential_provider.rsplit(".", 1)[1]), python_literal(u.user_name),
-                  python_literal(group.replication_group_id.lower()))
+                  python_literal(group.replication_group_id.lower()), group.serverless is not None)
                  for group in d.all_groups for u in group.users
                  if u.credential_provider and u.credential_provider.rsplit(".", 1)[1].isidentifier()]
     return templates.render(

@@ -210,7 +210,9 @@ def call(plan: Plan, resource: Resource, api_operation: str, data: dict[str, Any
 
 # --- what each script needs --------------------------------------------------------------
 
-def _security_group(plan: Plan, d: Deployment) -> dict[str, Any]:
+def _security_group(plan: Plan, d: Deployment) -> dict[str, Any] | None:
+    if SECURITY_GROUP not in plan.by_id:  # an existing group the spec names: not this script's
+        return None
     sg = plan.get(SECURITY_GROUP)
     create = sg.calls["CreateSecurityGroup"]
     # The name is matched by JMESPath, not by a group-name filter: EC2 reads * and ? in filter
@@ -483,7 +485,8 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
         "scaling": _scaling(plan),
     }
     cache_step = "serverless-cache" if d.serverless else "replication-group"
-    create_steps = ["security-group", *(["subnet-group"] if context["subnet_group"] else []), "parameter-group",
+    create_steps = [*(["security-group"] if context["sg"] else []), *(["subnet-group"] if context["subnet_group"] else []),
+                    "parameter-group",
                     *(["users", "user-group"] if context["rbac"] else ["secret"]),
                     *(["iam-policies"] if context["rbac"] and context["rbac"]["policies"] else []),
                     "topic", "log-groups", cache_step, *(["auto-scaling"] if context["scaling"] else []),

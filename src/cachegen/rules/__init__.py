@@ -19,7 +19,7 @@ from ..model import Deployment
 from ..resolve import environment, resolve
 from ..spec import Spec
 from . import (alarms, catalogue, celery, change, groups, names, network, schedule, scaling, security, serverless, stacks,
-               tags, topology)
+               tags, tiering, topology)
 from .base import Context, Finding, Rule
 
 REGISTRY: list[Rule] = [
@@ -37,6 +37,7 @@ REGISTRY: list[Rule] = [
     *groups.RULES,
     *scaling.RULES,
     *serverless.RULES,
+    *tiering.RULES,
 ]
 SUPPRESSION_ID = "CG000"
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}

@@ -202,3 +202,28 @@ def standard_support_end(ctx: Context) -> Iterator[Finding]:
                   f"Extended Support is charged from {support['extended_charged_from']}"
                   + (f" until {ends}, when ElastiCache upgrades the cache to Valkey" if ends else ""),
                   suggestion="upgrade to Valkey (the endpoint stays) or to a Redis OSS version with standard support")
+
+
+DESTINATIONS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Logging-destinations.html"
+
+
+@rule(RULES, "V509", "A log delivered to Amazon Data Firehose names its stream, in a region that delivers there",
+      DESTINATIONS, stage="spec",
+      rationale="LogDeliveryConfigurations takes a Firehose stream's name; AWS does not deliver ElastiCache logs to "
+                "Firehose in Asia Pacific (Osaka), and a serverless cache delivers no logs at all.")
+def firehose_delivery(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    unsupported = catalog.features()["firehose_log_delivery_unsupported_regions"]
+    for key in ("slow_log", "engine_log"):
+        delivery = getattr(spec.logs, key)
+        if not delivery.enabled:
+            continue
+        if delivery.destination == "kinesis-firehose" and delivery.delivery_stream is None:
+            yield Finding(("logs", key, "destination"), "a log sent to Amazon Data Firehose needs the stream's name",
+                          expected=f"logs.{key}.delivery_stream: <an existing Firehose stream>")
+        elif delivery.destination == "cloudwatch-logs" and delivery.delivery_stream is not None:
+            yield Finding(("logs", key, "delivery_stream"), "delivery_stream is set but the log goes to CloudWatch Logs",
+                          expected=f"logs.{key}.destination: kinesis-firehose, or no delivery_stream")
+        elif delivery.destination == "kinesis-firehose" and spec.region in unsupported:
+            yield Finding(("logs", key, "destination"), f"ElastiCache does not deliver logs to Firehose in {spec.region}",
+                          expected="destination: cloudwatch-logs")

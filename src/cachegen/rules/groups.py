@@ -47,7 +47,9 @@ def names_apart(ctx: Context) -> Iterator[Finding]:
         names = [(what, getattr(group, attribute)) for what, attribute in GROUP_NAMES]
         if group.uses_default_parameter_group:  # AWS's default group is shared by design
             names = [(what, name) for what, name in names if what != "parameter group"]
-        names += [("log group", log.log_group) for log in group.log_destinations]
+        if group.existing_security_group:  # an existing group may serve every group
+            names = [(what, name) for what, name in names if what != "security group"]
+        names += [("log group", log.log_group) for log in group.log_destinations if not log.to_firehose]
         names += [("ElastiCache user", user.user_id) for user in group.users]
         label = f"groups.{group.group_key}" if group.group_key else "the spec's own group"
         for what, name in names:

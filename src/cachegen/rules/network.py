@@ -113,3 +113,19 @@ def inbound_rule_quota(ctx: Context) -> Iterator[Finding]:
                           "request an increase of 'Inbound or outbound rules per security group' first, or "
                           "fewer, wider CIDRs")
             return  # the security groups count for both families: one finding says it
+
+
+@rule(RULES, "V112", "The cache admits clients from at least one source, or uses an existing security group alone",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/VPCs.html", stage="spec",
+      rationale="A security group cachegen creates with no ingress admits nobody; an existing group's rules belong to "
+                "its owner, and rules cachegen added to it would be left behind when the environment is deleted.")
+def ingress_sources(ctx: Context) -> Iterator[Finding]:
+    network = ctx.spec.network
+    sources = bool(network.allowed_security_groups or network.allowed_cidrs)
+    if network.security_group_id is None and not sources:
+        yield Finding(("network", "allowed_security_groups"), "no client may connect: no security group or CIDR is allowed",
+                      expected="allowed_security_groups: [the clients' security groups], or security_group_id")
+    elif network.security_group_id is not None and sources:
+        written = [("network", key) for key in ("allowed_cidrs", "allowed_security_groups") if getattr(network, key)]
+        yield Finding(ctx.merged.most_likely_edited(*written, ("network", "security_group_id")), "an existing security group's rules are its owner's: cachegen adds none to it",
+                      expected="no allowed_security_groups or allowed_cidrs beside security_group_id")

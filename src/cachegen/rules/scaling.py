@@ -35,17 +35,20 @@ def needs_cluster_mode(ctx: Context) -> Iterator[Finding]:
                       suggestion="serve the cache from a cluster-mode group of its own (`groups:`) and scale that")
 
 
-@rule(RULES, "V911", "Auto Scaling needs Redis OSS 6.0+ or Valkey 7.2+, on large, xlarge or 2xlarge nodes of "
-                     "the R7g, R6g, R6gd, R5, M7g, M6g, M5 or C7gn families", PREREQUISITES, stage="spec")
+@rule(RULES, "V911", "Auto Scaling needs Redis OSS 6.0+ (7.0.7+ with data tiering) or Valkey 7.2+, on large, "
+                     "xlarge or 2xlarge nodes of the R7g, R6g, R6gd, R5, M7g, M6g, M5 or C7gn families", PREREQUISITES,
+      stage="spec")
 def supported_engine_and_node(ctx: Context) -> Iterator[Finding]:
     spec = ctx.spec
     if spec.auto_scaling is None:
         return
     facts = catalog.auto_scaling()
-    minimum = facts["min_engine_versions"][spec.engine.name]
+    tiering = catalog.node_types().get(spec.node_type, {}).get("data_tiering", False)
+    minimum = facts["data_tiering_min_engine_versions" if tiering else "min_engine_versions"][spec.engine.name]
     if catalog.version_key(spec.engine.version) < catalog.version_key(minimum):
-        yield Finding(("engine", "version"), f"Auto Scaling needs {spec.engine.name} {minimum} or later, not "
-                                             f"{spec.engine.version}", expected=f"engine.version >= {minimum}")
+        yield Finding(("engine", "version"), f"Auto Scaling needs {spec.engine.name} {minimum} or later"
+                                             f"{' on data tiering nodes' if tiering else ''}, not {spec.engine.version}",
+                      expected=f"engine.version >= {minimum}")
     _, family, size = spec.node_type.split(".")
     if family not in facts["node_families"] or size not in facts["node_sizes"]:
         yield Finding(("node_type",), f"Auto Scaling does not support {spec.node_type}",

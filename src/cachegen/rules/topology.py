@@ -109,3 +109,28 @@ def default_node_quota(ctx: Context) -> Iterator[Finding]:
     if d.node_count > quota:
         yield Finding(("topology", "shards"), f"{d.node_count} nodes: above the default quota of {quota} per cluster; "
                                               "request an increase of 'Nodes per cluster' first")
+
+
+@rule(RULES, "V111", "Placement names every shard's nodes, each in an AZ of the spec's subnets", API, stage="spec",
+      rationale="CreateReplicationGroup takes one preferred AZ per node (PreferredCacheClusterAZs, or per shard "
+                "NodeGroupConfiguration); a node can only be placed where the subnet group has a subnet.")
+def placement(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    wanted = spec.topology.placement
+    if wanted is None or spec.serverless is not None:
+        return
+    azs = sorted({subnet.az for subnet in spec.network.subnets})
+    count = shards(spec)
+    if len(wanted) != count:
+        yield Finding(("topology", "placement"), f"placement lists {len(wanted)} shard(s), the group has {count}",
+                      expected=f"{count} list(s), one per shard")
+        return
+    for index, shard in enumerate(wanted):
+        if len(shard) != spec.topology.replicas_per_shard + 1:
+            yield Finding(("topology", "placement", index),
+                          f"shard {index + 1} has {spec.topology.replicas_per_shard + 1} node(s), placement lists "
+                          f"{len(shard)}", expected="the primary's AZ, then one per replica")
+        for position, az in enumerate(shard):
+            if az not in azs:
+                yield Finding(("topology", "placement", index, position), f"{az} has none of the spec's subnets",
+                              expected=f"one of {', '.join(azs)}")
