@@ -125,3 +125,42 @@ def aws_env(moto_server, monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return env
+
+
+# A Celery application of one task, configured by the generated celeryconfig.py.
+PROBE_TASKS = ("from celery import Celery\n"
+               "app = Celery('cachegen_probe')\n"
+               "app.config_from_object('celeryconfig')\n"
+               "@app.task\n"
+               "def add(x, y):\n"
+               "    return x + y\n")
+
+
+def env_file_variables(text: str) -> dict[str, str]:
+    """The variables of a generated .env file, as the application reads them."""
+    return {key: value.strip("'") for key, value in (line.split("=", 1) for line in text.splitlines()
+                                                     if line and not line.startswith("#"))}
+
+
+def celery_round_trip(directory: Path, env: dict[str, str], celeryconfig: str) -> str:
+    """A real Celery worker (solo pool) and a client that sends it add(2, 3) and waits for 5, both
+    from `directory` with the generated celeryconfig.py; the worker's log."""
+    import subprocess
+    import sys
+
+    (directory / "celeryconfig.py").write_text(celeryconfig)
+    if not (directory / "probe_tasks.py").exists():
+        (directory / "probe_tasks.py").write_text(PROBE_TASKS)
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "probe_tasks", "worker", "--pool=solo",
+                               "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
+                              cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        client = subprocess.run(
+            [sys.executable, "-c", "import probe_tasks; print(probe_tasks.add.delay(2, 3).get(timeout=60))"],
+            cwd=directory, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=60)
+    assert client.returncode == 0 and client.stdout.strip() == "5", client.stdout + client.stderr + output[-3000:]
+    assert "ready" in output
+    return output

@@ -18,19 +18,27 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import COMMITTED_SPECS, REPO, SPEC_DIR, free_port, start_redis
+from conftest import (
+    COMMITTED_SPECS,
+    REPO,
+    SPEC_DIR,
+    celery_round_trip,
+    env_file_variables,
+    free_port,
+    start_redis,
+)
 
 TOKEN_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def _tls_material(directory: Path) -> dict[str, Path]:
     """A CA and a server certificate for 127.0.0.1, made for this test run only."""
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -183,33 +191,12 @@ def test_every_setting_is_a_real_celery_setting(token_spec):
 
 def test_celery_worker_round_trips_a_task_over_tls_with_auth(token_spec, server, tmp_path):
     _, files = token_spec
-    (tmp_path / "celeryconfig.py").write_text(files["app/celeryconfig.py"])
-    (tmp_path / "probe_tasks.py").write_text(
-        "from celery import Celery\n"
-        "app = Celery('cachegen_probe')\n"
-        "app.config_from_object('celeryconfig')\n"
-        "@app.task\n"
-        "def add(x, y):\n"
-        "    return x + y\n")
     env_file = _env_file(token_spec, server, tmp_path, server["password"])
     # the throw-away CA, trusted the standard OpenSSL way (ElastiCache's CA is public)
-    env = {**os.environ, "SSL_CERT_FILE": str(server["tls"]["ca"]), "PYTHONPATH": str(tmp_path)}
-    for line in env_file.read_text().splitlines():
-        if line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            env[key] = value.strip("'")
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "probe_tasks", "worker", "--pool=solo",
-                               "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        client = subprocess.run(
-            [sys.executable, "-c", "import probe_tasks; print(probe_tasks.add.delay(2, 3).get(timeout=60))"],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-        assert client.returncode == 0 and client.stdout.strip() == "5", client.stdout + client.stderr
-    finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
-    assert "rediss://" in output and "ready" in output
+    env = {**os.environ, "SSL_CERT_FILE": str(server["tls"]["ca"]), "PYTHONPATH": str(tmp_path),
+           **env_file_variables(env_file.read_text())}
+    output = celery_round_trip(tmp_path, env, files["app/celeryconfig.py"])
+    assert "rediss://" in output
     assert server["password"] not in output and "%21%23%24" not in output, "the worker log leaked the token"
 
 

@@ -48,18 +48,24 @@ def moto_env(moto_server):
     os.environ.update(saved)
 
 
+def _vpc(octet: int, app_group: str) -> tuple[str, list[str], str]:
+    """A VPC 10.<octet>.0.0/16 in moto, a subnet in each of two AZs, and the application's security group."""
+    import boto3
+
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.{i}.0/24", AvailabilityZone=f"us-east-1{az}")
+               ["Subnet"]["SubnetId"] for i, az in ((1, "a"), (2, "b"))]
+    return vpc, subnets, ec2.create_security_group(GroupName=app_group, Description="app", VpcId=vpc)["GroupId"]
+
+
 @pytest.fixture(scope="module")
 def deployment(moto_env, tmp_path_factory):
     """A VPC, two subnets and the application's security group in moto, and a spec using them."""
-    import boto3
     import yaml
 
     tmp_path = tmp_path_factory.mktemp("moto")
-    ec2 = boto3.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"us-east-1{az}")
-               ["Subnet"]["SubnetId"] for i, az in ((1, "a"), (2, "b"))]
-    app_sg = ec2.create_security_group(GroupName="celery-workers", Description="app", VpcId=vpc)["GroupId"]
+    vpc, subnets, app_sg = _vpc(42, "celery-workers")
     (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
     spec = tmp_path / "moto.yaml"
     spec.write_text("extends: base.yaml\npreset: production\n" + yaml.safe_dump({
@@ -295,15 +301,10 @@ def test_moto_still_lacks_elasticache_auto_scaling(moto_env):
 def groups_deployment(moto_env, tmp_path_factory):
     """Two groups in moto: the broker and result backend on the spec's own group, the cache on a
     cluster-mode group with Auto Scaling and a hostile description."""
-    import boto3
     import yaml
 
     tmp_path = tmp_path_factory.mktemp("moto-groups")
-    ec2 = boto3.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.43.{i}.0/24", AvailabilityZone=f"us-east-1{az}")
-               ["Subnet"]["SubnetId"] for i, az in ((1, "a"), (2, "b"))]
-    app_sg = ec2.create_security_group(GroupName="celery-workers-2", Description="app", VpcId=vpc)["GroupId"]
+    vpc, subnets, app_sg = _vpc(43, "celery-workers-2")
     (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
     spec = tmp_path / "split.yaml"
     spec.write_text("extends: base.yaml\n" + yaml.safe_dump({

@@ -19,8 +19,13 @@ import sys
 import time
 
 import pytest
-
-from conftest import SPEC_DIR, free_port, start_redis
+from conftest import (
+    SPEC_DIR,
+    celery_round_trip,
+    env_file_variables,
+    free_port,
+    start_redis,
+)
 from test_app_real_redis import TOKEN_ALPHABET, _tls_material
 
 
@@ -79,13 +84,8 @@ def _environment(scale, servers, tmp_path) -> dict[str, str]:
     endpoints = {None: ("127.0.0.1", servers["queue"]["port"]), "cache": ("127.0.0.1", servers["cache"]["port"])}
     tokens = {g.auth_secret_name: servers["cache" if g.group_key else "queue"]["password"]
               for g in deployment.all_groups}
-    text = env_text(deployment, endpoints, tokens)
-    env = {**os.environ, "SSL_CERT_FILE": str(servers["tls"]["ca"]), "PYTHONPATH": str(tmp_path)}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            env[key] = value.strip("'")
-    return env
+    return {**os.environ, "SSL_CERT_FILE": str(servers["tls"]["ca"]), "PYTHONPATH": str(tmp_path),
+            **env_file_variables(env_text(deployment, endpoints, tokens))}
 
 
 def test_each_role_points_at_its_group(scale):
@@ -106,14 +106,6 @@ def test_servers_run_their_groups_parameters(servers):
 
 def test_celery_on_one_server_and_the_cache_on_the_other(scale, servers, tmp_path):
     _, files = scale
-    (tmp_path / "celeryconfig.py").write_text(files["app/celeryconfig.py"])
-    (tmp_path / "probe_tasks.py").write_text(
-        "from celery import Celery\n"
-        "app = Celery('cachegen_probe')\n"
-        "app.config_from_object('celeryconfig')\n"
-        "@app.task\n"
-        "def add(x, y):\n"
-        "    return x + y\n")
     (tmp_path / "probe_cache.py").write_text(
         # the application's cache, as an application reads REDIS_URL and REDIS_CLUSTER
         "import os, redis\n"
@@ -123,18 +115,7 @@ def test_celery_on_one_server_and_the_cache_on_the_other(scale, servers, tmp_pat
         "client.set('cachegen-probe:answer', '42')\n"
         "print(client.get('cachegen-probe:answer').decode())\n")
     env = _environment(scale, servers, tmp_path)
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "probe_tasks", "worker", "--pool=solo",
-                               "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        client = subprocess.run(
-            [sys.executable, "-c", "import probe_tasks; print(probe_tasks.add.delay(2, 3).get(timeout=60))"],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-        assert client.returncode == 0 and client.stdout.strip() == "5", client.stdout + client.stderr
-    finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
-    assert "ready" in output
+    output = celery_round_trip(tmp_path, env, files["app/celeryconfig.py"])
     cache = subprocess.run([sys.executable, str(tmp_path / "probe_cache.py")], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=60)
     assert cache.returncode == 0 and cache.stdout.strip() == "42", cache.stdout + cache.stderr

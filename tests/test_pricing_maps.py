@@ -31,6 +31,7 @@ def on_demand_map() -> dict:
         # previous generation and uncatalogued families are not priced
         "OnDemand Cache Instance Memory optimized cache r3.large Redis Previous Generation": node("R3", "cache.r3.large", "0.228"),
         "OnDemand Cache Instance Standard cache m4.large Redis Current Generation": node("M4", "cache.m4.large", "0.156"),
+        "OnDemand Cache Instance Standard cache m8g.large Redis Current Generation": node("M8R", "cache.m8g.large", "0.15"),
         "OnDemand ElastiCache Serverless Valkey per GB-Hours": {"rateCode": "SV.JRTCKXETXF.6YS6EN2CT7", "price": "0.0840000000",
                                                                 "RegionlessRateCode": "svgb"},
         "OnDemand ElastiCache Serverless Valkey per ElastiCacheProcessingUnit": {
@@ -65,8 +66,10 @@ def write_maps(folder: Path) -> Path:
     reserved("1 year", "Partial Upfront", "us-east-1", "Memory optimized", {
         # linked through the Memcached SKU, at the Redis OSS on-demand price: Redis OSS
         "a": reserved_row("R7M", "cache.r7g.large", "1 year", "Partial Upfront", "0.0680000000", "599.0088", "0.2190000000"),
-        # linked to the data-tiering row: r6gd is not in the node catalogue, so not kept
+        # linked to the data-tiering row (a coded entry of the Redis OSS set): kept
         "b": reserved_row("DTR", "cache.r6gd.xlarge", "1 year", "Partial Upfront", "0.2530000000", "2232.48", "0.7810000000"),
+        # m8g is not in the node catalogue: not kept
+        "d": reserved_row("M8R", "cache.m8g.large", "1 year", "Partial Upfront", "0.05", "300", "0.1500000000"),
         # a row whose on-demand price is not the Redis OSS price: not recorded
         "c": reserved_row("R7V", "cache.r7g.large", "1 year", "Partial Upfront", "0.05", "400", "0.1752000000"),
     }, "US East (N. Virginia)")
@@ -83,11 +86,12 @@ def test_maps_are_read_into_the_catalogue_shape(tmp_path):
     maps = pricing_maps.read(write_maps(tmp_path), NAMES)
     assert maps.on_demand == {
         "eu-west-1": {"redis": {"cache.t4g.micro": "0.017"}},
-        "us-east-1": {"redis": {"cache.r6gd.xlarge": "0.781", "cache.r7g.large": "0.219"},
+        "us-east-1": {"redis": {"cache.m8g.large": "0.15", "cache.r6gd.xlarge": "0.781", "cache.r7g.large": "0.219"},
                       "valkey": {"cache.r7g.large": "0.1752"}}}
     assert maps.reserved == {
         "eu-west-1": {"redis": {"cache.t4g.micro": {"3yr": {"all_upfront": {"upfront": "300", "hourly": "0"}}}}},
         "us-east-1": {"redis": {
+            "cache.r6gd.xlarge": {"1yr": {"partial_upfront": {"upfront": "2232.48", "hourly": "0.253"}}},
             "cache.r7g.large": {"1yr": {"partial_upfront": {"upfront": "599.0088", "hourly": "0.068"}}}}}}
     assert maps.serverless == {"eu-west-1": {"valkey": {"per_gb_hour": "0.094"}},
                                "mx-central-1": {"valkey": {"per_gb_hour": "0.0882"}},

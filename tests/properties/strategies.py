@@ -179,6 +179,10 @@ def _network(draw, region: str, multi_az: bool, ipv6: bool) -> dict[str, Any]:
         out["allowed_cidrs"] = draw(st.lists(st.sampled_from(
             ["10.0.0.0/8", "172.16.5.0/24", "0.0.0.0/0", "2001:db8::/32", "2001:db8:1:2::/64", "::/0"]),
             max_size=3, unique=True))
+    if draw(st.integers(0, 5)) == 0:  # an existing security group: no sources of cachegen's (one in ten keeps some)
+        out["security_group_id"] = "sg-" + draw(hex17)
+        if draw(st.integers(0, 9)):
+            out["allowed_security_groups"], out["allowed_cidrs"] = [], []
     if draw(st.booleans()):
         out["security_group_name"] = draw(st.one_of(
             st.text(SG_NAME_CHARACTERS, min_size=1, max_size=60).filter(lambda s: not s.lower().startswith("sg-")),
@@ -368,6 +372,15 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
     doc["network"] = draw(_network(region, doc["topology"]["multi_az"], modern))
     doc["logs"] = {"slow_log": {"enabled": modern and draw(st.booleans())},
                    "engine_log": {"enabled": modern and draw(st.booleans())}}
+    for log in doc["logs"].values():  # now and then to an Amazon Data Firehose stream
+        if draw(st.integers(0, 3)) == 0:
+            log.update({"destination": "kinesis-firehose",
+                        "delivery_stream": draw(st.from_regex(r"^[a-zA-Z0-9_.-]{1,64}$", fullmatch=True))})
+    if draw(st.integers(0, 4)) == 0:  # each node's preferred AZ, from the subnets' AZs
+        azs = sorted({subnet["az"] for subnet in doc["network"]["subnets"]})
+        per_shard = doc["topology"]["replicas_per_shard"] + 1
+        doc["topology"]["placement"] = [draw(st.lists(st.sampled_from(azs), min_size=per_shard, max_size=per_shard))
+                                        for _ in range(doc["topology"]["shards"])]
     backup, maintenance = draw(st.sampled_from(WINDOWS))
     doc["backups"] = {"window": backup, "retention_days": draw(st.integers(0, 35)),
                       "final_snapshot": draw(st.booleans())}

@@ -262,7 +262,6 @@ def test_stack_and_scripts_agree_on_every_resource(spec, awscli, tmp_path):
         scripts = found_in_scripts(_cli_calls(awscli, commands), stack)
         assert set(stack) == set(scripts), (set(stack) ^ set(scripts))
         kinds = {resource["Type"] for resource in resources.values()}
-        assert {"AWS::EC2::SecurityGroup"} <= kinds
         assert {"AWS::ElastiCache::SubnetGroup", "AWS::ElastiCache::ReplicationGroup"} <= kinds or \
             "AWS::ElastiCache::ServerlessCache" in kinds
         for key in sorted(stack):
