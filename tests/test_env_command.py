@@ -120,3 +120,25 @@ def test_endpoint_from_the_stack_outputs():
         assert _endpoint_from_stack(session, "cache-prod") == ("master.x.use1.cache.amazonaws.com", 6379)
         with pytest.raises(_AwsProblem):
             _endpoint_from_stack(session, "other")
+
+
+def test_a_serverless_caches_endpoint_comes_from_describe_serverless_caches():
+    """moto has no serverless caches: botocore's Stubber checks the call and the answer against the
+    ElastiCache API model instead."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from cachegen.commands import env as command
+    from cachegen.compiler import compile_spec
+
+    _, d = compile_spec(SPEC_DIR / "serverless.yaml")
+    cache = d.group("cache")
+    client = boto3.client("elasticache", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    address = f"{cache.serverless.name}-abc123.serverless.use1.cache.amazonaws.com"
+    with Stubber(client) as stub:
+        stub.add_response("describe_serverless_caches", {"ServerlessCaches": [{
+            "ServerlessCacheName": cache.serverless.name, "Endpoint": {"Address": address, "Port": 6379}}]},
+            {"ServerlessCacheName": cache.serverless.name})
+        session = type("Session", (), {"client": lambda self, name: client})()
+        assert command._endpoint_from_group(session, cache) == (address, 6379)
+        stub.assert_no_pending_responses()

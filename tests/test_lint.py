@@ -32,6 +32,9 @@ TRIGGERS = {
     "CG020": "parameters:\n  values: {maxmemory-policy: allkeys-lru}\n",
     "CG024": "celery:\n  workers: {count: 40, concurrency: 32}\n  broker: {pool_limit: 20}\n",
     "CG032": "engine: {version: '5.0.6'}\nlogs: {slow_log: {enabled: false}, engine_log: {enabled: false}}\n",
+    "CG040": ("security: {auth: {mode: rbac}}\ncelery: {cache: {group: sv, db: 0}}\n"
+              "groups:\n  sv:\n    node_type: cache.r7g.large\n    serverless: {max_data_storage_gb: 5}\n"),
+    "CG041": "groups:\n  spare: {node_type: cache.t4g.micro}\n",
 }
 CHANGE_RULES = {"CG030": "port: 6380\n", "CG031": "engine: {version: '6.2'}\n",
                 "CG033": "security:\n  auth: {mode: rbac}\n"}

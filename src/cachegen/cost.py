@@ -113,6 +113,8 @@ def until(estimate: Estimate) -> str | None:
 
 
 def purchase_option(estimate: Estimate) -> str:
+    if estimate.node_type == SERVERLESS_NODE:
+        return "pay per use"
     return "on demand" if estimate.reserved is None else "reserved " + estimate.reserved.replace("_", " ")
 
 
@@ -198,6 +200,7 @@ def _extended_support(d: Deployment, pricing: dict[str, Any], engine: str, node_
 
 
 SECONDS_PER_HOUR = Decimal(3600)
+SERVERLESS_NODE = "serverless"  # what an Estimate of a serverless cache names as its node type
 
 
 def serverless_estimate(d: Deployment, engine: str, label: str) -> Estimate:
@@ -216,23 +219,27 @@ def serverless_estimate(d: Deployment, engine: str, label: str) -> Estimate:
     elif "per_gb_hour" not in rates:
         missing.append(("data stored", f"serverless data storage price ({engine}) in {d.region}"))
     else:
-        metered = max(Decimal(str(cache.expected_data_gb)), minimum)
+        # AWS meters at least the engine's minimum, and at least the minimum the spec keeps ready
+        floor = max(minimum, Decimal(cache.min_data_storage_gb or 0))
+        metered = max(Decimal(str(cache.expected_data_gb)), floor)
         quantity, price = metered * hours, Decimal(rates["per_gb_hour"])
         lines.append(Line("data stored", quantity, "GB-hours", price, quantity * price,
-                          f"{metered} GB x {hours} h (metered at least {minimum} GB)"))
+                          f"{metered} GB x {hours} h (metered at least {floor} GB)"))
     if cache.expected_ecpu_per_second is None:
         missing.append(("ECPUs", "serverless.expected_ecpu_per_second: the requests it serves on average"))
     elif rates.get("per_ecpu") is None:
         missing.append(("ECPUs", f"serverless ECPU price ({engine}) in {d.region}"))
     else:
-        millions = Decimal(str(cache.expected_ecpu_per_second)) * SECONDS_PER_HOUR * hours / ECPUS_QUOTED
+        per_second = max(Decimal(str(cache.expected_ecpu_per_second)), Decimal(cache.min_ecpu_per_second or 0))
+        millions = per_second * SECONDS_PER_HOUR * hours / ECPUS_QUOTED
         price = (Decimal(rates["per_ecpu"]) * ECPUS_QUOTED).normalize()
         lines.append(Line("ECPUs", millions, "million ECPUs", price, millions * price,
-                          f"{cache.expected_ecpu_per_second} ECPUs a second on average"))
+                          f"{per_second} ECPUs a second on average"
+                          + (" (the minimum kept ready is billed)" if cache.min_ecpu_per_second else "")))
     backups, lacking = _backup_line(d, pricing, d.region)
     lines += backups
     missing += [("backup storage", item) for item in lacking]
-    return Estimate(label, engine, "serverless", 0, None, tuple(lines), Decimal(0),
+    return Estimate(label, engine, SERVERLESS_NODE, 0, None, tuple(lines), Decimal(0),
                     tuple(item for _, item in missing), tuple(dict.fromkeys(c for c, _ in missing)))
 
 

@@ -163,7 +163,8 @@ THRESHOLD_RULES = {
     "celery_budget": "{}% of the Celery connection budget", "baseline_bandwidth_percent": "{}% of the baseline bandwidth",
 }
 ALARM_WHEN = {"always": "", "evicting_forbidden": "broker or result backend on the group",
-              "celery": "Celery on the group"}
+              "celery": "Celery on the group",
+              "memory_bound": "broker or result backend on the group, or maxmemory-policy noeviction"}
 
 
 def alarms_reference() -> str:

@@ -499,7 +499,10 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
     with thresholds from the node catalogue and the spec's overrides."""
     if not spec.alarms.enabled:
         return ()
-    conditions = {"always": True, "celery": bool(serves(spec)), "evicting_forbidden": evicting_forbidden(spec)}
+    family = parameter_family(spec)
+    noeviction = family is not None and effective_parameters(spec, family).get("maxmemory-policy") == "noeviction"
+    conditions = {"always": True, "celery": bool(serves(spec)), "evicting_forbidden": evicting_forbidden(spec),
+                  "memory_bound": evicting_forbidden(spec) or noeviction}
     out = []
     for alarm_id, entry in catalog.alarms().items():
         override = spec.alarms.overrides.get(alarm_id)

@@ -367,7 +367,7 @@ class Serverless(Section):
         | None = Field(None, description="Most ElastiCache Processing Units a second (AWS: 1,000-15,000,000); "
                                          "default: no limit.")
     min_ecpu_per_second: bounded(ge=SERVERLESS["ecpu_per_second"]["min"], le=SERVERLESS["ecpu_per_second"]["max"]) \
-        | None = Field(None, description="ECPUs a second kept ready, for a known peak (billed as used).")
+        | None = Field(None, description="ECPUs a second kept ready, for a known peak (billed even when unused).")
     expected_data_gb: float | None = Field(
         None, ge=0, le=SERVERLESS["data_storage_gb"]["max"],
         description="Cost assumption: the data stored on average, in GB; without it the cost is unknown.")

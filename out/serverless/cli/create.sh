@@ -454,7 +454,7 @@ if ! skipped alarms; then
   log "23 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-serverless-001-cpu-utilization \
-    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type, or more shards (cluster mode: not for a group that holds Celery'"'"'s broker or result backend).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -472,7 +472,7 @@ if ! skipped alarms; then
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"serverless"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-serverless-002-cpu-utilization \
-    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type, or more shards (cluster mode: not for a group that holds Celery'"'"'s broker or result backend).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \

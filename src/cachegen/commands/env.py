@@ -120,8 +120,17 @@ def _endpoint_from_group(session, d: Deployment) -> tuple[str, int]:
     import jmespath  # boto3's own dependency
 
     client = session.client("elasticache")
+    if d.serverless:
+        [cache] = client.describe_serverless_caches(ServerlessCacheName=d.serverless.name)["ServerlessCaches"]
+        if "Address" not in cache.get("Endpoint", {}):
+            raise _AwsProblem(f"{d.serverless.name} has no endpoint yet (status {cache.get('Status')}): "
+                              "run this again once it is available")
+        return cache["Endpoint"]["Address"], int(cache["Endpoint"]["Port"])
     [group] = client.describe_replication_groups(ReplicationGroupId=d.replication_group_id)["ReplicationGroups"]
     endpoint = jmespath.search(ENDPOINT_PATHS[endpoint_attribute(d)], group)
+    if not endpoint or "Address" not in endpoint:  # a group still being created has none yet
+        raise _AwsProblem(f"{d.replication_group_id} has no endpoint yet (status {group.get('Status')}): "
+                          "run this again once it is available")
     return endpoint["Address"], int(endpoint["Port"])
 
 

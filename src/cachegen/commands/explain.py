@@ -30,6 +30,8 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
     logs = {log.log_type: log.log_group for log in deployment.log_destinations}
     for path, value in _leaves(deployment.spec.model_dump(mode="json")):
         origin = merged.origin(path) or "default"
+        if path[:1] == ("groups",) and value is None and origin == "default":
+            continue  # a group's unset key takes the spec's value: groups.<key>.derived shows what it resolves to
         if value is None and path in DERIVED_FIELDS:
             value, origin = getattr(deployment, DERIVED_FIELDS[path]), "derived"
         elif value is None and path[:1] == ("logs",) and path[-1] == "log_group":

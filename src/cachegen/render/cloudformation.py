@@ -320,9 +320,11 @@ def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> dict[str,
                              if part)
             file = folder + stack.file
             size = sizes[stack.file] if group is d else _stack_size(group, group_plan, stack)
+            # the step names create.sh and delete.sh use: group-<key> for another group's stacks
+            step = "-".join(p for p in ("group" if group.group_key else None, suffix[1:]) if p) or "main"
             stacks.append({
                 "file": shell_word(file),
-                "step": shell_word(suffix[1:] or "main"),
+                "step": shell_word(step),
                 "suffix": shell_word(suffix) if suffix else None,
                 "bytes": size,
                 "needs_s3": size > body_max,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..diagnostics import Diagnostic, SpecError
-from ..groups import real_path, views
+from ..groups import group_key, real_path, views
 from ..inherit import MergedSpec
 from ..model import Deployment
 from ..resolve import environment, resolve
@@ -51,9 +51,14 @@ def _diagnostics(rules: Iterable[Rule], ctx: Context) -> list[Diagnostic]:
     for rule in rules:
         for finding in rule.check(ctx):
             notes = (f"source: {rule.source}",) if rule.blocking else (rule.summary, f"source: {rule.source}")
+            path = real_path(ctx.merged, finding.path)
+            key = group_key(ctx.merged)
+            # a group's finding on a value the group shares with the spec says which group it is about
+            message = finding.message if key is None or path[:2] == ("groups", key) else \
+                f"{finding.message} (in groups.{key})"
             out.append(Diagnostic(
-                finding.message, finding.location or ctx.merged.location(finding.path, prefer_key=finding.at_key),
-                real_path(ctx.merged, finding.path),
+                message, finding.location or ctx.merged.location(finding.path, prefer_key=finding.at_key),
+                path,
                 expected=finding.expected,
                 suggestion=finding.suggestion, severity=rule.severity, code=rule.id, notes=notes))
     return out
@@ -71,8 +76,15 @@ def _run(stage: str, blocking: bool, whole: Context, groups_ctx: list[Context], 
     """The rules of a stage: environment rules once on the whole spec, group rules on each group's view."""
     chosen = [r for r in REGISTRY if r.blocking == blocking and r.stage == stage and r.id not in skip]
     out = _diagnostics((r for r in chosen if r.scope == "environment"), whole)
-    for ctx in groups_ctx:
-        out += _diagnostics((r for r in chosen if r.scope == "group"), ctx)
+    own: set[tuple[str, str, str]] = set()  # the spec's own group's findings (its view comes first)
+    for index, ctx in enumerate(groups_ctx):
+        found = _diagnostics((r for r in chosen if r.scope == "group"), ctx)
+        keys = [(str(d.location), d.code, repr(d.path)) for d in found]
+        if index == 0:
+            own = set(keys)
+        else:  # a value the groups share is reported once, for the spec's own group
+            found = [d for d, k in zip(found, keys) if k not in own]
+        out += found
     return out
 
 

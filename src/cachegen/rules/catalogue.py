@@ -224,6 +224,9 @@ def firehose_delivery(ctx: Context) -> Iterator[Finding]:
         elif delivery.destination == "cloudwatch-logs" and delivery.delivery_stream is not None:
             yield Finding(("logs", key, "delivery_stream"), "delivery_stream is set but the log goes to CloudWatch Logs",
                           expected=f"logs.{key}.destination: kinesis-firehose, or no delivery_stream")
+        elif delivery.destination == "kinesis-firehose" and delivery.log_group is not None:
+            yield Finding(("logs", key, "log_group"), "log_group is set but the log goes to Amazon Data Firehose",
+                          expected=f"no logs.{key}.log_group, or destination: cloudwatch-logs")
         elif delivery.destination == "kinesis-firehose" and spec.region in unsupported:
             yield Finding(("logs", key, "destination"), f"ElastiCache does not deliver logs to Firehose in {spec.region}",
                           expected="destination: cloudwatch-logs")

@@ -65,3 +65,22 @@ def names_apart(ctx: Context) -> Iterator[Finding]:
                     break  # the group's other names derive from its id: one finding says it
 
 
+
+
+@rule(RULES, "CG041", "Every group serves a Celery role", "https://docs.celeryq.dev/en/stable/userguide/configuration.html",
+      blocking=False, severity="warning", scope="environment",
+      rationale="A group no role names is billed and watched but nothing connects to it: usually a misspelt or "
+                "forgotten `celery.<role>.group`.")
+def groups_used(ctx: Context) -> Iterator[Finding]:
+    spec = ctx.spec
+    if not spec.groups or not spec.celery.enabled:
+        return
+    used = set(assignment(spec).values())
+    for key in spec.groups:
+        if key not in used:
+            yield Finding(("groups", key), f"no Celery role uses groups.{key}", at_key=True,
+                          expected=f"celery.<role>.group: {key} for the role it is for, or no groups.{key}")
+    if None not in used:
+        yield Finding(("celery",), "no Celery role uses the spec's own group", at_key=True,
+                      expected="a role left on the spec's own group (no `group`), or that group's settings moved "
+                               "into a group of `groups`")

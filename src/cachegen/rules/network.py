@@ -127,5 +127,10 @@ def ingress_sources(ctx: Context) -> Iterator[Finding]:
                       expected="allowed_security_groups: [the clients' security groups], or security_group_id")
     elif network.security_group_id is not None and sources:
         written = [("network", key) for key in ("allowed_cidrs", "allowed_security_groups") if getattr(network, key)]
-        yield Finding(ctx.merged.most_likely_edited(*written, ("network", "security_group_id")), "an existing security group's rules are its owner's: cachegen adds none to it",
-                      expected="no allowed_security_groups or allowed_cidrs beside security_group_id")
+        inherited = any(ctx.merged.origin(path) is None or not ctx.merged.origin(path).startswith(
+            f"{ctx.merged.display_name}:") for path in written)
+        yield Finding(ctx.merged.most_likely_edited(*written, ("network", "security_group_id")),
+                      "an existing security group's rules are its owner's: cachegen adds none to it",
+                      expected="no allowed_security_groups or allowed_cidrs beside security_group_id",
+                      suggestion="`allowed_security_groups: null` (or `allowed_cidrs: null`) drops what a base file "
+                                 "sets" if inherited else None)

@@ -66,6 +66,10 @@ def bounds(ctx: Context) -> Iterator[Finding]:
         if policy.min > policy.max:
             yield Finding(("auto_scaling", what, "min"), f"{what}: min {policy.min} is above max {policy.max}",
                           expected="min <= max")
+        elif what == "replicas" and policy.min == 0 and topology.multi_az:
+            yield Finding(("auto_scaling", "replicas", "min"), "Auto Scaling could remove the last replica of a "
+                                                               "Multi-AZ group, which Multi-AZ needs",
+                          expected="replicas.min >= 1, or topology.multi_az: false")
         elif not policy.min <= start <= policy.max:
             yield Finding(where, f"the group starts with {start} {what if what == 'shards' else 'replicas per shard'}, "
                                  f"outside Auto Scaling's {policy.min}-{policy.max}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import catalog
+from ..groups import GroupView
 from ..resolve import serves
 from .base import Context, Finding, Rule, rule
 
@@ -55,8 +56,9 @@ def database_zero(ctx: Context) -> Iterator[Finding]:
                       expected="db: 0")
 
 
-@rule(RULES, "V923", "A serverless cache's minimum limits are at most its maximum ones, and it has no Auto Scaling",
-      API, stage="spec")
+@rule(RULES, "V923", "A serverless cache's minimum limits and expected use are at most its maximum ones, and it has "
+                     "no Auto Scaling", "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Scaling-serverless.html",
+      stage="spec")
 def limits(ctx: Context) -> Iterator[Finding]:
     serverless = ctx.spec.serverless
     if serverless is None:
@@ -66,6 +68,12 @@ def limits(ctx: Context) -> Iterator[Finding]:
         if low is not None and high is not None and low > high:
             yield Finding(("serverless", f"min_{what}"), f"min_{what} {low} is above max_{what} {high}",
                           expected=f"min_{what} <= max_{what}")
+        expected = getattr(serverless, f"expected_{'data_gb' if what == 'data_storage_gb' else what}")
+        if expected is not None and high is not None and expected > high:  # the cost would price what AWS refuses
+            yield Finding(("serverless", f"expected_{'data_gb' if what == 'data_storage_gb' else what}"),
+                          f"the use the spec expects ({expected:g}) is above max_{what} {high}: ElastiCache would "
+                          f"{'evict or refuse writes' if what == 'data_storage_gb' else 'throttle requests'} first",
+                          expected=f"at most max_{what}, or a higher max_{what}")
     if ctx.spec.auto_scaling is not None:
         yield Finding(("auto_scaling",), "a serverless cache scales itself: Auto Scaling is for replication groups",
                       expected="no auto_scaling beside serverless (its limits bound the scaling)")
@@ -83,3 +91,24 @@ def major_version(ctx: Context) -> Iterator[Finding]:
         yield Finding(("engine", "version"), f"ElastiCache Serverless offers {spec.engine.name} "
                                              f"{', '.join(offered)}, not {spec.engine.version}",
                       expected=f"a {spec.engine.name} {' or '.join(offered)}.x version")
+
+
+# A replication group's settings a serverless cache has no counterpart for
+NOT_SERVERLESS = ("node_type", "topology", "parameters", "maintenance_window", "logs", "port")
+
+
+@rule(RULES, "CG040", "A serverless cache ignores node, topology, parameter, maintenance and log settings", API,
+      blocking=False, severity="warning",
+      rationale="CreateServerlessCache takes none of them: ElastiCache sizes, patches and configures the cache "
+                "itself and delivers no logs, so a value written for it has no effect.")
+def ignored_settings(ctx: Context) -> Iterator[Finding]:
+    if ctx.spec.serverless is None:
+        return
+    merged = ctx.merged
+    if isinstance(merged, GroupView) and merged.group_key is not None:
+        written = sorted({path[:1] for path in merged.from_group if path and path[0] in NOT_SERVERLESS})
+    else:  # the spec's own serverless cache: what its own file writes
+        written = [(key,) for key in NOT_SERVERLESS
+                   if (key,) in merged.nodes and merged.nodes[(key,)].value.file == merged.display_name]
+    for path in written:
+        yield Finding(path, f"`{path[0]}` has no effect on a serverless cache", expected="remove it")

@@ -321,10 +321,10 @@ if ! skipped alarms; then
       --name=ai-job-matching-scale-cache-alerts \
       --query=TopicArn --output=text)
   fi
-  log "42 CloudWatch alarms"
+  log "38 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-scale-cache-0001-001-cpu-utilization \
-    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type, or more shards (cluster mode: not for a group that holds Celery'"'"'s broker or result backend).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -342,7 +342,7 @@ if ! skipped alarms; then
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-scale-cache-0001-002-cpu-utilization \
-    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type, or more shards (cluster mode: not for a group that holds Celery'"'"'s broker or result backend).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -360,7 +360,7 @@ if ! skipped alarms; then
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-scale-cache-0002-001-cpu-utilization \
-    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type, or more shards (cluster mode: not for a group that holds Celery'"'"'s broker or result backend).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -378,7 +378,7 @@ if ! skipped alarms; then
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-scale-cache-0002-002-cpu-utilization \
-    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type (cluster mode is not an option for a Celery broker).' \
+    --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type, or more shards (cluster mode: not for a group that holds Celery'"'"'s broker or result backend).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -455,78 +455,6 @@ if ! skipped alarms; then
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
     --metric-name=EngineCPUUtilization \
-    --namespace=AWS/ElastiCache \
-    --statistic=Average \
-    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-scale-cache-0002-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period=300 \
-    --unit=Percent \
-    --evaluation-periods=2 \
-    --datapoints-to-alarm=2 \
-    --threshold=90.0 \
-    --comparison-operator=GreaterThanThreshold \
-    --treat-missing-data=missing \
-    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
-  aws_run cloudwatch put-metric-alarm \
-    --alarm-name=ai-job-matching-scale-cache-0001-001-memory-usage \
-    --alarm-description='Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
-    --actions-enabled \
-    --ok-actions="$topic_arn" \
-    --alarm-actions="$topic_arn" \
-    --metric-name=DatabaseMemoryUsagePercentage \
-    --namespace=AWS/ElastiCache \
-    --statistic=Average \
-    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-scale-cache-0001-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period=300 \
-    --unit=Percent \
-    --evaluation-periods=2 \
-    --datapoints-to-alarm=2 \
-    --threshold=90.0 \
-    --comparison-operator=GreaterThanThreshold \
-    --treat-missing-data=missing \
-    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
-  aws_run cloudwatch put-metric-alarm \
-    --alarm-name=ai-job-matching-scale-cache-0001-002-memory-usage \
-    --alarm-description='Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
-    --actions-enabled \
-    --ok-actions="$topic_arn" \
-    --alarm-actions="$topic_arn" \
-    --metric-name=DatabaseMemoryUsagePercentage \
-    --namespace=AWS/ElastiCache \
-    --statistic=Average \
-    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-scale-cache-0001-002"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period=300 \
-    --unit=Percent \
-    --evaluation-periods=2 \
-    --datapoints-to-alarm=2 \
-    --threshold=90.0 \
-    --comparison-operator=GreaterThanThreshold \
-    --treat-missing-data=missing \
-    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
-  aws_run cloudwatch put-metric-alarm \
-    --alarm-name=ai-job-matching-scale-cache-0002-001-memory-usage \
-    --alarm-description='Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
-    --actions-enabled \
-    --ok-actions="$topic_arn" \
-    --alarm-actions="$topic_arn" \
-    --metric-name=DatabaseMemoryUsagePercentage \
-    --namespace=AWS/ElastiCache \
-    --statistic=Average \
-    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-scale-cache-0002-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
-    --period=300 \
-    --unit=Percent \
-    --evaluation-periods=2 \
-    --datapoints-to-alarm=2 \
-    --threshold=90.0 \
-    --comparison-operator=GreaterThanThreshold \
-    --treat-missing-data=missing \
-    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
-  aws_run cloudwatch put-metric-alarm \
-    --alarm-name=ai-job-matching-scale-cache-0002-002-memory-usage \
-    --alarm-description='Memory above 90% of maxmemory: with noeviction, writes (new tasks) start failing at 100%. Threshold: catalogue default. Runbook: Look for unconsumed queues and results without expiry (result_expires); then a larger node type.' \
-    --actions-enabled \
-    --ok-actions="$topic_arn" \
-    --alarm-actions="$topic_arn" \
-    --metric-name=DatabaseMemoryUsagePercentage \
     --namespace=AWS/ElastiCache \
     --statistic=Average \
     --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-scale-cache-0002-002"},{"Name":"CacheNodeId","Value":"0001"}]' \

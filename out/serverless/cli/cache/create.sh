@@ -314,7 +314,7 @@ if ! skipped alarms; then
   log "3 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-serverless-cache-data-storage \
-    --alarm-description='Data stored is above 80% of the cache'"'"'s data storage limit; at the limit ElastiCache evicts or refuses writes. Threshold: 80% of 20 GB. Runbook: Raise serverless.max_data_storage_gb, or shorten the cache'"'"'s TTLs.' \
+    --alarm-description='Data stored is above 75% of the cache'"'"'s data storage limit; at the limit ElastiCache evicts keys with a TTL, then refuses writes. Threshold: 75% of 20 GB. Runbook: Raise serverless.max_data_storage_gb, or shorten the cache'"'"'s TTLs.' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -326,13 +326,13 @@ if ! skipped alarms; then
     --unit=Bytes \
     --evaluation-periods=5 \
     --datapoints-to-alarm=3 \
-    --threshold=16000000000.0 \
+    --threshold=15000000000.0 \
     --comparison-operator=GreaterThanThreshold \
     --treat-missing-data=notBreaching \
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"serverless"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-serverless-cache-ecpu \
-    --alarm-description='ECPUs consumed are above 80% of the cache'"'"'s ECPU-per-second limit; at the limit requests are throttled. Threshold: 80% of 50000 ECPUs/s over 60 s. Runbook: Raise serverless.max_ecpu_per_second, or find the command that got more expensive (larger values, scans).' \
+    --alarm-description='ECPUs consumed are above 75% of the cache'"'"'s ECPU-per-second limit; at the limit requests are throttled. Threshold: 75% of 50000 ECPUs/s over 60 s. Runbook: Raise serverless.max_ecpu_per_second, or find the command that got more expensive (larger values, scans).' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -344,7 +344,7 @@ if ! skipped alarms; then
     --unit=Count \
     --evaluation-periods=5 \
     --datapoints-to-alarm=3 \
-    --threshold=2400000.0 \
+    --threshold=2250000.0 \
     --comparison-operator=GreaterThanThreshold \
     --treat-missing-data=notBreaching \
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"serverless"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
