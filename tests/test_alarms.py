@@ -27,10 +27,14 @@ def test_alarm_count_matches_an_independent_derivation(spec):
     shards = merged_topology.shards if merged_topology.cluster_mode == "enabled" else 1
     replicas = merged_topology.replicas_per_shard
     celery = deployment.spec.celery
-    holds_queue = celery.enabled and (celery.broker.enabled or celery.result_backend.enabled)
+    # the spec's own group: the roles that name no other group
+    holds_queue = celery.enabled and ((celery.broker.enabled and celery.broker.group is None)
+                                      or (celery.result_backend.enabled and celery.result_backend.group is None))
+    policy = deployment.spec.parameters.values.get("maxmemory-policy", "noeviction")  # cachegen's recommendation
     per_node = sum(1 for entry in CATALOGUE["alarms"].values() if entry["applies_to"] == "all" and (
         entry["when"] == "always" or (entry["when"] == "celery" and celery.enabled)
-        or (entry["when"] == "evicting_forbidden" and holds_queue)))
+        or (entry["when"] == "evicting_forbidden" and holds_queue)
+        or (entry["when"] == "memory_bound" and (holds_queue or policy == "noeviction"))))
     per_replica = sum(1 for entry in CATALOGUE["alarms"].values() if entry["applies_to"] == "replicas")
     expected = per_node * shards * (replicas + 1) + per_replica * shards * replicas
     assert len(json.loads(files["alarms/alarms.json"])) == expected

@@ -49,7 +49,8 @@ def _start(conf_text: str, work, tls, placeholder: str, cluster: bool) -> dict:
     (work / "redis.conf").write_text(conf)
     command = [shutil.which("redis-server"), str(work / "redis.conf"), "--tls-port", str(port)]
     if cluster:  # what ElastiCache runs for a cluster-mode group, on one node
-        command += ["--cluster-enabled", "yes", "--tls-cluster", "yes",
+        # the cluster bus on a port of its own: by default it is the client port + 10000, past 65535 for a high port
+        command += ["--cluster-enabled", "yes", "--tls-cluster", "yes", "--cluster-port", str(free_port()),
                     "--cluster-config-file", str(work / "nodes.conf")]
     client = redis.Redis(host="127.0.0.1", port=port, password=password, ssl=True, ssl_ca_certs=str(tls["ca"]),
                          ssl_cert_reqs="required", socket_timeout=5)

@@ -181,7 +181,7 @@ def _network(draw, region: str, multi_az: bool, ipv6: bool) -> dict[str, Any]:
             max_size=3, unique=True))
     if draw(st.integers(0, 5)) == 0:  # an existing security group: no sources of cachegen's (one in ten keeps some)
         out["security_group_id"] = "sg-" + draw(hex17)
-        if draw(st.integers(0, 9)):
+        if draw(st.integers(0, 9)) != 5:
             out["allowed_security_groups"], out["allowed_cidrs"] = [], []
     if draw(st.booleans()):
         out["security_group_name"] = draw(st.one_of(
@@ -306,9 +306,12 @@ def _serverless(draw) -> dict[str, Any]:
         out["max_ecpu_per_second"] = draw(st.integers(ecpu["min"], ecpu["max"]))
     if draw(st.integers(0, 4)) == 0:
         out["min_ecpu_per_second"] = draw(st.integers(ecpu["min"], out.get("max_ecpu_per_second", ecpu["max"])))
-    if draw(st.booleans()):
-        out["expected_data_gb"] = draw(st.floats(0, storage["max"]))
-        out["expected_ecpu_per_second"] = draw(st.floats(0, ecpu["max"]))
+    if draw(st.booleans()):  # within the maximums (one draw in ten above, for V923)
+        over = draw(st.integers(0, 9)) == 5
+        out["expected_data_gb"] = draw(st.floats(0, storage["max"] if over else out.get("max_data_storage_gb",
+                                                                                         storage["max"])))
+        out["expected_ecpu_per_second"] = draw(st.floats(0, ecpu["max"] if over else out.get("max_ecpu_per_second",
+                                                                                            ecpu["max"])))
     return out
 
 
@@ -322,9 +325,11 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
         topology, _ = draw(_topology())
         group: dict[str, Any] = {"topology": topology}
         if draw(st.integers(0, 3)) == 0:  # a serverless cache: cluster-like, for the cache role only
+            if doc["security"]["auth"]["mode"] == "token" and draw(st.integers(0, 9)) != 5:
+                doc["security"]["auth"]["enabled"] = False  # it takes no token (one in ten keeps it, for V921)
             group = {"serverless": draw(_serverless()),
-                     "engine": draw(st.sampled_from(SERVERLESS_ENGINES) if draw(st.integers(0, 9))
-                                    else st.sampled_from(OLD_ENGINES))}  # one in ten for V924 to refuse
+                     "engine": draw(st.sampled_from(OLD_ENGINES) if draw(st.integers(0, 9)) == 5
+                                    else st.sampled_from(SERVERLESS_ENGINES))}  # one in ten for V924 to refuse
             groups[key] = group
             continue
         if topology["cluster_mode"] == "enabled" and draw(st.integers(0, 3)) > 0:

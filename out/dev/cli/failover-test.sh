@@ -12,5 +12,5 @@
 # shellcheck disable=SC2016 # JMESPath literals are backticks inside single quotes, on purpose
 set -euo pipefail
 
-printf 'refusing: %s has no replica, so there is nothing to fail over to (replicas_per_shard: 0).\n' ai-job-matching-dev >&2
+printf 'refusing: %s has no replica, so there is nothing to fail over to (replicas_per_shard: 0).\n' 'ai-job-matching-dev' >&2
 exit 1

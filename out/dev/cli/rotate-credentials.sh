@@ -17,12 +17,12 @@
 set -euo pipefail
 
 exec 3>&1 # --dry-run prints commands here, even from inside $(...)
-default_region=us-east-1
+default_region='us-east-1'
 REGION=${AWS_REGION:-$default_region}
-GROUP_ID=ai-job-matching-dev
+GROUP_ID='ai-job-matching-dev'
 dry_run=0
 skip=()
-start=0
+start='0'
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e '/^# shellcheck /d' -e 's/^# \{0,1\}//' >&2; }
 

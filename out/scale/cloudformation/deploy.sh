@@ -17,12 +17,12 @@
 set -euo pipefail
 
 exec 3>&1 # --dry-run prints commands here, even from inside $(...)
-default_region=us-east-1
+default_region='us-east-1'
 REGION=${AWS_REGION:-$default_region}
-GROUP_ID=ai-job-matching-scale
+GROUP_ID='ai-job-matching-scale'
 dry_run=0
 skip=()
-stack_name=ai-job-matching-scale
+stack_name='ai-job-matching-scale'
 bucket=${CACHEGEN_TEMPLATE_BUCKET:-}
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e '/^# shellcheck /d' -e 's/^# \{0,1\}//' >&2; }

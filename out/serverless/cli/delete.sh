@@ -16,9 +16,9 @@
 set -euo pipefail
 
 exec 3>&1 # --dry-run prints commands here, even from inside $(...)
-default_region=us-east-1
+default_region='us-east-1'
 REGION=${AWS_REGION:-$default_region}
-GROUP_ID=ai-job-matching-serverless
+GROUP_ID='ai-job-matching-serverless'
 dry_run=0
 skip=()
 confirmed=0

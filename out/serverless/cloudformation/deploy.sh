@@ -17,12 +17,12 @@
 set -euo pipefail
 
 exec 3>&1 # --dry-run prints commands here, even from inside $(...)
-default_region=us-east-1
+default_region='us-east-1'
 REGION=${AWS_REGION:-$default_region}
-GROUP_ID=ai-job-matching-serverless
+GROUP_ID='ai-job-matching-serverless'
 dry_run=0
 skip=()
-stack_name=ai-job-matching-serverless
+stack_name='ai-job-matching-serverless'
 bucket=${CACHEGEN_TEMPLATE_BUCKET:-}
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e '/^# shellcheck /d' -e 's/^# \{0,1\}//' >&2; }

@@ -21,7 +21,7 @@ from ..model import Deployment
 from ..plan import (ENDPOINT_PATHS, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SERVERLESS, SUBNET_GROUP,
                     TOPIC, USER_GROUP,
                     AccountId, Join, Plan, Ref, Resource, user_resource_id, user_secret_id)
-from .escape import CLI_PARAMETER_FILE_PREFIXES, Shell, comment, jmespath, shell_word
+from .escape import CLI_PARAMETER_FILE_PREFIXES, Shell, comment, jmespath, shell_value, shell_word
 
 @dataclass(frozen=True)
 class ParameterFile:
@@ -546,9 +546,9 @@ def render_script(script: str, d: Deployment, template: str, steps: list[str], p
                   "help": comment(f"{o.flag + (' ' + o.metavar if o.takes_value else ''):<18} {o.help}"
                                   + (f" (default: {o.default})" if o.default else "")
                                   + (f" (default: ${o.default_variable})" if o.default_variable else "")),
-                  "default": shell_word(o.default) if o.default is not None else None,
+                  "default": shell_value(o.default) if o.default is not None else None,
                   "default_variable": Shell(o.default_variable) if o.default_variable else None}
                  for o in options],
-        region=shell_word(d.region), region_comment=comment(d.region), group_id=shell_word(d.replication_group_id),
+        region=shell_value(d.region), region_comment=comment(d.region), group_id=shell_value(d.replication_group_id),
         environment_word=shell_word(d.environment), spec_word=shell_word(d.spec_file),
         protected=d.protected, no_replica=d.replicas_per_shard == 0, **context)

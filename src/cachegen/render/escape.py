@@ -134,6 +134,13 @@ def _quoted(text: str) -> Shell:
     return Shell("".join(out) or "''")
 
 
+def shell_value(value: Any) -> Shell:
+    """A value assigned to a shell variable, always between single quotes: a bare `app-prod` after
+    `=` reads to shellcheck as arithmetic someone forgot to wrap (SC2100)."""
+    word = shell_word(value)
+    return word if word.startswith(("'", '"')) else Shell(f"'{word}'")
+
+
 def shell_words(values: list[Any]) -> Shell:
     return Shell(" ".join(shell_word(v) for v in values))
 
