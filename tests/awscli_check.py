@@ -21,7 +21,9 @@ def bash_words(lines: list[str]) -> list[list[str]]:
     if all("$'" not in line for line in lines):
         return [shlex.split(line) for line in lines]
     script = "".join(f"set -- {line}\nprintf '%s\\0' \"$@\"\nprintf '\\1\\0'\n" for line in lines)
-    out = subprocess.run(["bash", "-c", script], capture_output=True, check=True).stdout
+    # on stdin: a large build's script is longer than an argument may be (E2BIG)
+    out = subprocess.run(["bash"], input=script.encode("utf-8", "surrogateescape"), capture_output=True,
+                         check=True).stdout
     commands, words = [], []
     for word in out.split(b"\0")[:-1]:
         if word == b"\1":

@@ -343,13 +343,17 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
             group["description"] = draw(hostile_text.map(lambda t: "".join(c for c in t if c >= " " and c != "\x7f")[:255]))
         groups[key] = group
     celery = doc["celery"]
-    for role in ("broker", "result_backend", "cache"):
-        if not groups or not draw(st.booleans()):
+    # each group takes a role of its own, the cache first (one group in ten none, for CG041 and V206);
+    # the spec's own group keeps a role whenever there are fewer groups than roles
+    roles = draw(st.permutations(["cache", "broker", "result_backend"]))
+    for key, role in zip(sorted(groups, key=lambda k: "serverless" not in groups[k]), roles):
+        if draw(st.integers(0, 9)) == 5:
             continue
-        key = draw(st.sampled_from(sorted(groups)))
         clustered = "serverless" in groups[key] or groups[key]["topology"]["cluster_mode"] == "enabled"
-        if role != "cache" and clustered and draw(st.integers(0, 9)):
-            continue
+        if role != "cache" and clustered and draw(st.integers(0, 9)) != 5:  # one in ten for V601 and V920
+            role = "cache"
+            if celery.get("cache", {}).get("group"):
+                continue
         celery.setdefault(role, {}).update({"group": key, "enabled": True, **({"db": 0} if clustered else {})})
     return groups
 

@@ -192,15 +192,17 @@ CAPTURED = {("AWS::EC2::SecurityGroup", "GroupId"): "sg_id", ("AWS::SNS::Topic",
 
 
 def lookups(d: Deployment) -> tuple[Action, ...]:
-    """Find the security group (by name, in the VPC) and the topic (CreateTopic returns an existing
-    topic's ARN) that create.sh of the spec made."""
+    """Find the security group (by name, in the VPC; none for an existing group the spec names) and the
+    topic (CreateTopic returns an existing topic's ARN) that create.sh of the spec made."""
     from ..plan import SECURITY_GROUP, TOPIC
 
-    group = d.plan.get(SECURITY_GROUP).calls["CreateSecurityGroup"]
-    out = [Action("capture", Call("ec2", "DescribeSecurityGroups",
-                                  {"Filters": [{"Name": "vpc-id", "Values": [group["VpcId"]]}]}),
-                  query="SecurityGroups[?GroupName=={}] | [0].GroupId", query_values=(group["GroupName"],),
-                  variable="sg_id", placeholder="<security-group-id>")]
+    out = []
+    if SECURITY_GROUP in d.plan.by_id:  # an existing security group is named in the plan by its id
+        group = d.plan.get(SECURITY_GROUP).calls["CreateSecurityGroup"]
+        out.append(Action("capture", Call("ec2", "DescribeSecurityGroups",
+                                          {"Filters": [{"Name": "vpc-id", "Values": [group["VpcId"]]}]}),
+                          query="SecurityGroups[?GroupName=={}] | [0].GroupId", query_values=(group["GroupName"],),
+                          variable="sg_id", placeholder="<security-group-id>"))
     if TOPIC in d.plan.by_id:
         out.append(Action("capture", Call("sns", "CreateTopic", {"Name": d.plan.get(TOPIC).name}),
                           query="TopicArn", variable="topic_arn", placeholder="<topic-arn>"))
