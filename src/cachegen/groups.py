@@ -7,7 +7,8 @@ is, from its *view*: the spec's document with
 
   * the group's own keys merged over the top level's, key by key (as `extends` merges);
   * the names of the top-level group's resources left out (a group's default to its own
-    replication group id), so two groups never claim one name;
+    replication group id), so two groups never claim one name, and likewise its Auto Scaling,
+    serverless settings and shard placement (NOT_INHERITED);
   * only the Celery roles it serves enabled;
   * `groups` itself gone.
 
@@ -22,15 +23,15 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from .access import ROLES
 from .diagnostics import Location, SpecPath
 from .inherit import MergedSpec, merge
 from .loader import NodeInfo
 from .spec import Spec
 
-ROLES = ("broker", "result_backend", "cache")
 # Values that belong to the top-level group's own resources (its names, its scaling, its shards'
 # placement): a group has its own or none.
-OWN_NAMES: tuple[SpecPath, ...] = (
+NOT_INHERITED: tuple[SpecPath, ...] = (
     ("replication_group_id",), ("network", "subnet_group_name"), ("network", "security_group_name"),
     ("parameters", "name"), ("logs", "slow_log", "log_group"), ("logs", "engine_log", "log_group"),
     ("security", "auth", "secret_name"), ("notifications", "topic_name"), ("auto_scaling",), ("serverless",),
@@ -90,7 +91,7 @@ def _view(merged: MergedSpec, key: str | None, roles: set[str]) -> GroupView:
     group_data = data.pop("groups", {}).get(key, {}) if key else {}
     nodes = {path: info for path, info in merged.nodes.items() if not path or path[0] != "groups"}
     if key is not None:
-        for name in OWN_NAMES:
+        for name in NOT_INHERITED:
             _drop(data, name)
             nodes = {path: info for path, info in nodes.items() if path[:len(name)] != name}
     prefix = ("groups", key)

@@ -355,6 +355,13 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
             if celery.get("cache", {}).get("group"):
                 continue
         celery.setdefault(role, {}).update({"group": key, "enabled": True, **({"db": 0} if clustered else {})})
+    if doc["security"]["auth"]["mode"] != "token" and celery.get("enabled", True):
+        # users need a role in the spec's own group too (V206): keep one there that its topology allows
+        clustered = doc["topology"]["cluster_mode"] == "enabled"
+        for role in ("cache", "broker", "result_backend"):
+            if not celery.get(role, {}).get("group") and (role == "cache" or not clustered):
+                celery.setdefault(role, {})["enabled"] = True
+                break
     return groups
 
 

@@ -40,10 +40,13 @@ def tags(ctx: Context) -> Iterator[Finding]:
                 yield Finding(("tags", key), f"tag {what} `{text}` holds {_show(bad)}, which AWS does not accept "
                                              "in tags on every service",
                               expected=f"letters, digits, spaces and {' '.join(limits['punctuation'])}")
-            if d.user_group_id and not re.fullmatch(limits["rbac_pattern"], text):
-                yield Finding(("tags", key), f"tag {what} `{text}` goes on the RBAC users and user group too, whose "
-                                             "tags CloudFormation takes in ASCII only",
-                              expected="ASCII letters, digits, spaces and _ . / = + : @ - (or auth mode `token`)")
+            if (d.user_group_id or d.serverless) and not re.fullmatch(limits["rbac_pattern"], text):
+                # CloudFormation's schemas of these resources take tags in ASCII only
+                what_else = "the serverless cache" if d.serverless else "the RBAC users and user group"
+                yield Finding(("tags", key), f"tag {what} `{text}` goes on {what_else} too, whose tags "
+                                             "CloudFormation takes in ASCII only",
+                              expected="ASCII letters, digits, spaces and _ . / = + : @ -"
+                                       + ("" if d.serverless else " (or auth mode `token`)"))
             if text.lower().startswith("aws:"):
                 yield Finding(("tags", key), f"tag {what} `{text}` starts with aws:, which AWS reserves",
                               expected="a key and value not starting with aws:")
