@@ -362,6 +362,9 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
             if not celery.get(role, {}).get("group") and (role == "cache" or not clustered):
                 celery.setdefault(role, {})["enabled"] = True
                 break
+        else:  # a cluster-mode spec's own group whose cache went elsewhere: the cache comes back
+            celery["cache"].pop("group", None)
+            celery["cache"].update({"enabled": True, "db": 0})
     return groups
 
 
