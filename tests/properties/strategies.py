@@ -409,12 +409,15 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
                                 "generation": {
         "length": draw(st.integers(16, 128)),
         "special_characters": draw(st.text("!&#$^<>-", max_size=8))}}}
-    if doc["security"]["auth"]["mode"] != "token" and draw(st.integers(0, 9)):
-        # users need tags CloudFormation takes on them (ASCII) and a Celery role to be made for; one
-        # spec in ten keeps what was drawn, for rules V404 and V206 to refuse
+    if doc["security"]["auth"]["mode"] != "token" and draw(st.integers(0, 9)) != 5:
+        # users need tags CloudFormation takes on them (ASCII), a Celery role to be made for and an
+        # engine with users (Redis OSS 7.0+); one spec in ten keeps what was drawn, for rules V404
+        # and V206 to refuse
         doc["tags"] = {k: v for k, v in doc["tags"].items() if re.fullmatch(r"[a-zA-Z0-9 _./=+:@-]+", k + v)}
         doc["celery"]["enabled"] = True
         doc["celery"]["cache"]["enabled"] = True
+        if doc["engine"]["name"] == "redis" and catalog.version_key(doc["engine"]["version"]) < (7, 0):
+            doc["engine"]["version"] = max(ENGINES["redis"]["versions"], key=catalog.version_key)
     values = draw(st.dictionaries(st.sampled_from(["timeout", "tcp-keepalive"]), st.sampled_from([0, 300, 600]),
                                   max_size=2))
     family = ENGINES[doc["engine"]["name"]]["versions"][doc["engine"]["version"]]["family"]
