@@ -72,7 +72,8 @@ def _table(deployments: list, estimates: dict[str, cost.Estimate]) -> list[list[
     table = [["", *estimates],
              ["region", *(d.region for d in deployments)],
              ["engine", *(f"{d.engine} {d.engine_version}" for d in deployments)],
-             ["node count x type", *(f"{e.nodes} x {e.node_type}" for e in estimates.values())],
+             ["node count x type", *("serverless (no nodes)" if e.node_type == cost.SERVERLESS_NODE
+                                     else f"{e.nodes} x {e.node_type}" for e in estimates.values())],
              ["purchase option", *(cost.purchase_option(e) for e in estimates.values())]]
     for component in components:
         table.append([component, *("unknown" if component in e.unpriced else
