@@ -44,8 +44,9 @@ def password_placeholder(role: str, group_key: str | None = None) -> str:
     """The stand-in for a role's password in .env.example and redis.conf: __BROKER_PASSWORD__. An
     application role has one group in the environment; each group has an operator, so another
     group's operator carries the group's key: __CACHE_OPERATOR_PASSWORD__."""
-    key = f"{group_key.upper().replace('-', '_')}_" if group_key and role == "operator" else ""
-    return f"__{key}{short_name(role).upper()}_PASSWORD__"
+    from .model import placeholder_prefix
+
+    return f"__{placeholder_prefix(group_key if role == 'operator' else None)}{short_name(role).upper()}_PASSWORD__"
 
 
 def purpose(role: str) -> str:

@@ -414,24 +414,17 @@ def group_cost(d: Deployment) -> GroupCost:
     current = estimate(d)
     if not d.scaling:
         return GroupCost(d, current)
-    bounds = {s.what: (s.min_capacity, s.max_capacity) for s in d.scaling}
-    shards = bounds.get("shards", (d.shards, d.shards))
-    replicas = bounds.get("replicas", (d.replicas_per_shard, d.replicas_per_shard))
-    least = estimate(_resized(d, shards[0], replicas[0]),
-                     label=f"Auto Scaling's least: {shards[0]} shards x {replicas[0] + 1} nodes")
-    most = estimate(_resized(d, shards[1], replicas[1]),
-                    label=f"Auto Scaling's most: {shards[1]} shards x {replicas[1] + 1} nodes")
+    (fewest, replicas_least), (most_shards, replicas_most) = d.scaling_range
+    least = estimate(_resized(d, fewest, replicas_least),
+                     label=f"Auto Scaling's least: {fewest} shards x {replicas_least + 1} nodes")
+    most = estimate(_resized(d, most_shards, replicas_most),
+                    label=f"Auto Scaling's most: {most_shards} shards x {replicas_most + 1} nodes")
     return GroupCost(d, current, least, most)
 
 
 def total(amounts: list[Decimal | None]) -> Decimal | None:
     """A sum, or None (unknown) when any part is unknown: never a total that leaves one out."""
     return None if any(a is None for a in amounts) else sum((a for a in amounts if a is not None), Decimal(0))
-
-
-def environment_costs(d: Deployment) -> tuple[GroupCost, ...]:
-    """Every group of the environment, the spec's own first."""
-    return tuple(group_cost(group) for group in d.all_groups)
 
 
 def environment_estimates(d: Deployment) -> tuple[Decimal | None, tuple[str, ...]]:

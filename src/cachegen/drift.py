@@ -157,10 +157,8 @@ def _log_target(details: dict[str, Any]) -> Any:
 
 def _node_bounds(d: Deployment) -> tuple[int, int]:
     """The fewest and most nodes Auto Scaling may leave the group with."""
-    bounds = {s.what: (s.min_capacity, s.max_capacity) for s in d.scaling}
-    shards = bounds.get("shards", (d.shards, d.shards))
-    replicas = bounds.get("replicas", (d.replicas_per_shard, d.replicas_per_shard))
-    return shards[0] * (replicas[0] + 1), shards[1] * (replicas[1] + 1)
+    (fewest, replicas_least), (most, replicas_most) = d.scaling_range
+    return fewest * (replicas_least + 1), most * (replicas_most + 1)
 
 
 # how DescribeUsers names each authentication of a user

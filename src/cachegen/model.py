@@ -24,9 +24,15 @@ SERVICES: tuple[Service, ...] = ("elasticache", "ec2", "logs", "sns", "secretsma
 TOKEN_PLACEHOLDER = "__REDIS_PASSWORD__"
 
 
+def placeholder_prefix(group_key: str | None) -> str:
+    """What another group's placeholders start with, after `__`: its key as a name (CACHE_); "" for
+    the spec's own group."""
+    return f"{group_key.upper().replace('-', '_')}_" if group_key else ""
+
+
 def token_placeholder(group_key: str | None) -> str:
     """The AUTH token's stand-in; another group's token carries its key: __CACHE_REDIS_PASSWORD__."""
-    return f"__{group_key.upper().replace('-', '_')}_REDIS_PASSWORD__" if group_key else TOKEN_PLACEHOLDER
+    return f"__{placeholder_prefix(group_key)}REDIS_PASSWORD__"
 
 
 @dataclass(frozen=True)
@@ -312,6 +318,20 @@ class Deployment:
         if self.auth_secret_name:
             return (Credential(self.auth_secret_name, token_placeholder(self.group_key)),)
         return ()
+
+    @property
+    def scaling_range(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(shards, replicas per shard) at Auto Scaling's least and at its most: each scaled
+        dimension at its bound, the other as specified."""
+        bounds = {s.what: (s.min_capacity, s.max_capacity) for s in self.scaling}
+        shards = bounds.get("shards", (self.shards, self.shards))
+        replicas = bounds.get("replicas", (self.replicas_per_shard, self.replicas_per_shard))
+        return (shards[0], replicas[0]), (shards[1], replicas[1])
+
+    @property
+    def folder(self) -> str:
+        """Where a group's own files go inside each artifact family: "" for the spec's own, "<key>/"."""
+        return f"{self.group_key}/" if self.group_key else ""
 
     @property
     def all_groups(self) -> tuple[Deployment, ...]:

@@ -21,7 +21,7 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
     environments = [d for _, d in compile_valid(paths) if d is not None]
     # a column per group: an environment of several groups has several (its total is in the notes)
     deployments = [group for d in environments for group in d.all_groups]
-    labels = [group.environment + (f" groups.{group.group_key}" if group.group_key else "") for group in deployments]
+    labels = [_label(group) for group in deployments]
     estimates = {label: cost.estimate(group, label=label) for label, group in zip(labels, deployments)}
     partial = [env for env, e in estimates.items() if not e.fully_priced]
     status = 1 if partial and not allow_partial else 0
@@ -101,14 +101,18 @@ def _dated_cell(estimate: cost.Estimate, label: str) -> str:
     return "none"
 
 
+def _label(group) -> str:
+    """A group's column: its environment, and for another group its key."""
+    return group.environment + (f" groups.{group.group_key}" if group.group_key else "")
+
+
 def _environment_totals(environments: list, estimates: dict[str, cost.Estimate]) -> list[str]:
     """An environment of several groups: its total per month, unknown when any group's is."""
     notes = []
     for d in environments:
         if not d.other_groups:
             continue
-        parts = [estimates[d.environment + (f" groups.{g.group_key}" if g.group_key else "")].monthly
-                 for g in d.all_groups]
+        parts = [estimates[_label(g)].monthly for g in d.all_groups]
         total = cost.total(parts)
         notes.append(f"{d.environment}: {len(parts)} groups, {money(total) if total is not None else 'unknown'} "
                      f"per month together")

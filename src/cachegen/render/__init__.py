@@ -33,11 +33,10 @@ def render_all(deployment: Deployment) -> dict[str, str]:
 
     files: dict[str, str] = {}
     for group in deployment.all_groups:
-        folder = f"{group.group_key}/" if group.group_key else ""
         for family, module in RENDERERS.items():
-            if folder and family in ENVIRONMENT_FAMILIES:
+            if group.group_key and family in ENVIRONMENT_FAMILIES:
                 continue
             for name, text in import_module(f"{__name__}.{module}").emit(group, group.plan).items():
-                files[f"{family}/{folder}{name}"] = text
+                files[f"{family}/{group.folder}{name}"] = text
     files[manifest.FILE_NAME] = manifest.emit(deployment, files)
     return dict(sorted(files.items()))

@@ -12,7 +12,7 @@ from functools import cache
 from urllib.parse import quote
 
 from .. import templates
-from ..model import Deployment, token_placeholder
+from ..model import Deployment, placeholder_prefix, token_placeholder
 from ..plan import Plan
 from .escape import Conf, Python, comment, conf_value, dotenv_name, dotenv_value, python_literal
 
@@ -23,7 +23,7 @@ Endpoints = Mapping[str | None, tuple[str, int]]
 
 def host_placeholder(group_key: str | None) -> str:
     """The endpoint's stand-in; another group's carries its key: __CACHE_REDIS_HOST__."""
-    return f"__{group_key.upper().replace('-', '_')}_REDIS_HOST__" if group_key else HOST_PLACEHOLDER
+    return f"__{placeholder_prefix(group_key)}REDIS_HOST__"
 
 
 def placeholder_endpoints(d: Deployment) -> dict[str | None, tuple[str, int]]:

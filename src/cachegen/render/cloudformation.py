@@ -305,8 +305,6 @@ def _output(plan: Plan, stack: Stack, output) -> dict[str, Any]:
 # --- deploy.sh ---------------------------------------------------------------------------
 
 def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> dict[str, str]:
-    from . import cli  # the scripts' shared header and option parsing
-
     if d.group_key is not None:  # another group's stacks are deployed by the spec's own deploy.sh
         return {}
     body_max = catalog.quotas("cloudformation")["template_body_max_bytes"]
@@ -314,11 +312,10 @@ def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> dict[str,
     # the spec's own group deploys every group's stacks: <stack name>-<key>[-alarms...] for another group
     for group in d.all_groups:
         group_plan = plan if group is d else group.plan
-        folder = f"{group.group_key}/" if group.group_key else ""
         for stack in group_plan.stacks:
             suffix = "".join(f"-{part}" for part in (group.group_key, stack.name if stack.name != "main" else None)
                              if part)
-            file = folder + stack.file
+            file = group.folder + stack.file
             size = sizes[stack.file] if group is d else _stack_size(group, group_plan, stack)
             # the step names create.sh and delete.sh use: group-<key> for another group's stacks
             step = "-".join(p for p in ("group" if group.group_key else None, suffix[1:]) if p) or "main"

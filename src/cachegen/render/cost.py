@@ -40,11 +40,12 @@ def _amount(estimate: cost.Estimate | None, fallback: cost.Estimate) -> Decimal 
     return (estimate or fallback).monthly
 
 
-def _environment(d: Deployment) -> tuple[list[dict[str, Any]], dict[str, Decimal | None]]:
+def _environment(d: Deployment, own: cost.GroupCost) -> tuple[list[dict[str, Any]], dict[str, Decimal | None]]:
     """The spec's own group's file sums up the environment: each group's cost and the totals (as
     specified, and at Auto Scaling's least and most: a group without Auto Scaling stays as it is)."""
     rows, amounts = [], {"current": [], "least": [], "most": []}
-    for group_cost in cost.environment_costs(d):
+    # the spec's own group is priced already (its own report): the other groups are priced here
+    for group_cost in (own, *(cost.group_cost(group) for group in d.other_groups)):
         group = group_cost.group
         values = {"current": group_cost.current.monthly, "least": _amount(group_cost.least, group_cost.current),
                   "most": _amount(group_cost.most, group_cost.current)}
@@ -62,7 +63,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     scaled = cost.group_cost(d)
     current = scaled.current
     alternatives, unpriced = cost.advice(d, current)
-    environment_rows, environment_total = _environment(d) if d.other_groups else ([], {})
+    environment_rows, environment_total = _environment(d, scaled) if d.other_groups else ([], {})
 
     def shown(value: Decimal | None) -> str:
         return money(value) if value is not None else "unknown"
