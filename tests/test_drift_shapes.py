@@ -80,3 +80,46 @@ def test_an_auto_scaled_groups_size_is_drift_only_outside_its_bounds():
     group = d.group("cache")
     assert drift._node_bounds(group) == (2 * 2, 4 * 2)  # shards 2-4, one replica each
     assert group.plan.get("ReplicationGroup").calls["CreateReplicationGroup"]["DataTieringEnabled"] is True
+
+
+def test_a_global_datastore_with_its_members_is_no_drift_a_missing_secondary_is_and_each_member_is_read_in_its_region():
+    """The primary's datastore is compared member by member (role aside: failover-region.sh moves
+    the primary), and every call about a member goes to that member's region, whatever the session's."""
+    from cachegen import drift
+    from cachegen.compiler import compile_spec
+
+    _, d = compile_spec(TEST_SPECS / "global.yaml")
+    west = d.group("west")
+    gds = d.global_datastore
+    assert gds.role == "primary" and west.global_datastore.role == "secondary" and west.global_datastore.id == gds.id
+    members = [{"ReplicationGroupId": d.replication_group_id, "ReplicationGroupRegion": "us-east-1", "Role": "SECONDARY"},
+               {"ReplicationGroupId": west.replication_group_id, "ReplicationGroupRegion": "us-west-2",
+                "Role": "PRIMARY"}]  # after a failover to us-west-2: still no drift
+    for live, expected in ((members, []), (members[:1], [("global datastore", "Members")])):
+        client = _client("elasticache")
+        with Stubber(client) as stub:
+            stub.add_response("describe_global_replication_groups",
+                              {"GlobalReplicationGroups": [{"GlobalReplicationGroupId": gds.id, "Members": live}]},
+                              {"GlobalReplicationGroupId": gds.id, "ShowMemberInfo": True})
+            found = [(x.resource, x.setting) for x in drift._global_datastore(d, d.plan, lambda _: client)]
+        assert found == expected
+    assert list(drift._global_datastore(west, west.plan, lambda _: None)) == []  # the primary's check covers it
+
+    asked: list[tuple[str, str | None]] = []
+
+    def denied(**_):  # every call answered AccessDenied before it leaves: check() records it and goes on
+        from types import SimpleNamespace
+        return SimpleNamespace(status_code=403), {"Error": {"Code": "AccessDenied", "Message": "stubbed"}}
+
+    def client(service: str, region_name: str | None = None):
+        made = boto3.client(service, region_name=region_name or "us-east-1", aws_access_key_id="x",
+                            aws_secret_access_key="x")
+        made.meta.events.register("before-call", lambda **kwargs: asked.append((service, made.meta.region_name))
+                                  or denied())
+        return made
+
+    report = drift.check(d, client)
+    assert not report.differences and len(report.not_checked) > 2
+    regions = {region for _, region in asked}
+    assert regions == {"us-east-1", "us-west-2"}
+    assert ("elasticache", "us-west-2") in asked  # the secondary's replication group, in its region

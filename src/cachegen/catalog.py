@@ -31,8 +31,8 @@ def _load(name: str) -> dict[str, Any]:
     return usercache.parsed(source, lambda: _parse(source))
 
 
-DATA_FILES = ("access.yaml", "alarms.yaml", "auto_scaling.yaml", "engines.yaml", "node_types.yaml", "parameters.yaml", "presets.yaml", "pricing.yaml",
-              "quotas.yaml", "regions.yaml", "serverless.yaml")
+DATA_FILES = ("access.yaml", "alarms.yaml", "auto_scaling.yaml", "engines.yaml", "global_datastore.yaml", "node_types.yaml",
+              "parameters.yaml", "presets.yaml", "pricing.yaml", "quotas.yaml", "regions.yaml", "serverless.yaml")
 
 
 def data_file(name: str) -> dict[str, Any]:
@@ -122,6 +122,11 @@ def auto_scaling() -> dict[str, Any]:
 def serverless() -> dict[str, Any]:
     """What ElastiCache Serverless accepts (limits, engine versions) and how cachegen watches it."""
     return _load("serverless.yaml")
+
+
+def global_datastore() -> dict[str, Any]:
+    """What a Global Datastore requires of its members, and the ID prefix AWS gives it per region."""
+    return _load("global_datastore.yaml")
 
 
 def presets() -> dict[str, dict[str, Any]]:

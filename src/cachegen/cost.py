@@ -165,7 +165,8 @@ def estimate(d: Deployment, engine: str | None = None, node_type: str | None = N
                                   f"{upfront_each} per node over {int(months)} months"))
 
     for component, (priced, lacking) in (("backup storage", _backup_line(d, pricing, region)),
-                                         ("cross-AZ transfer", _transfer_line(d, pricing, region))):
+                                         ("cross-AZ transfer", _transfer_line(d, pricing, region)),
+                                         ("cross-region replication", _replication_line(d))):
         lines.extend(priced)
         missing.extend((component, item) for item in lacking)
     dated = _extended_support(d, pricing, engine, node_type, node_hours) if engine == d.engine else []
@@ -268,6 +269,17 @@ def _transfer_line(d: Deployment, pricing: dict[str, Any], region: str) -> tuple
     charged = gigabytes * 2
     return [Line("cross-AZ transfer", charged, "GB", price, charged * price,
                  f"{gigabytes} GB a month, charged out and in")], []
+
+
+def _replication_line(d: Deployment) -> tuple[list[Line], list[str]]:
+    """A Global Datastore secondary receives every write of the primary from its region, billed as
+    AWS data transfer between the two regions: the catalogue has no such price, so the secondary's
+    cost (and the environment's total) is unknown rather than a sum that leaves it out."""
+    if not d.global_secondary:
+        return [], []
+    assert d.global_datastore is not None
+    return [], [f"the price of data transfer from {d.global_datastore.primary_region} to {d.region} (Global "
+                f"Datastore replication)"]
 
 
 # (region, engine, node type) -> (the catalogue read, its figures): every estimate of every

@@ -187,6 +187,21 @@ def alarms_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+def global_datastore_reference() -> str:
+    """The regions a Global Datastore's primary may be in (cachegen names its datastore from them)."""
+    from . import catalog
+
+    facts = catalog.global_datastore()
+    lines = ["", "## Global Datastore regions", "",
+             "A group with `global_secondary: true` is a read-only copy of the spec's own group in another region. "
+             "AWS names the datastore with a prefix of the primary's region, then the suffix (the primary's "
+             "replication group id), so the spec's own region must be one of these "
+             f"(from {facts['source'][1]}, read {facts['retrieved']}):", "",
+             "| primary region | datastore ID prefix |", "|---|---|"]
+    lines += [f"| {region} | `{prefix}` |" for region, prefix in sorted(facts["id_prefixes"].items())]
+    return "\n".join(lines) + "\n"
+
+
 def access_reference() -> str:
     """docs/access.md: each role's access rules with where every command comes from."""
     from . import access, catalog
@@ -243,7 +258,8 @@ def access_reference() -> str:
 
 
 def generate() -> dict[str, str]:
-    return {SPEC_DOC: spec_reference() + presets_reference() + alarms_reference(), RULES_DOC: rules_reference(),
+    return {SPEC_DOC: spec_reference() + presets_reference() + alarms_reference() + global_datastore_reference(),
+            RULES_DOC: rules_reference(),
             SOURCES_DOC: data_sources(), ACCESS_DOC: access_reference()}
 
 

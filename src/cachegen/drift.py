@@ -48,9 +48,13 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
               ("security group", _security_group), ("parameter group", _parameter_group),
               ("users", _users), ("user group", _user_group), ("IAM policies", _iam_policies),
               ("log groups", _log_groups), ("topic", _topic), ("auto scaling", _auto_scaling), ("alarms", _alarms),
-              ("dashboards", _dashboards)]
+              ("dashboards", _dashboards), ("global datastore", _global_datastore)]
     for group in d.all_groups:  # each group of the environment against its own plan
         label = f" of groups.{group.group_key}" if group.group_key else ""
+        if group.global_datastore is not None:  # a Global Datastore member is read in the region the spec gives it
+            group_client = (lambda region: lambda service: client(service, region_name=region))(group.region)
+        else:
+            group_client = client
         # another group's alarms share the prefix when its id extends this one's (<id>-<key>)
         elsewhere = frozenset(a.name for other in d.all_groups if other is not group for a in other.alarms)
         group_checks = [("serverless cache", _serverless_cache) if run is _replication_group else (name, run)
@@ -59,12 +63,31 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
         for name, run in group_checks:
             try:
                 if run is _alarms:
-                    report.differences.extend(_alarms(group, group.plan, client, elsewhere))
+                    report.differences.extend(_alarms(group, group.plan, group_client, elsewhere))
                     continue
-                report.differences.extend(run(group, group.plan, client))
+                report.differences.extend(run(group, group.plan, group_client))
             except (BotoCoreError, ClientError, ResponseParserError) as error:
                 report.not_checked.append((name + label, str(error)))
     return report
+
+
+def _global_datastore(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    """The primary's datastore exists and its members are the spec's groups, wherever the primary is now
+    (a failover-region.sh run moves it: that is an operation, not drift)."""
+    gds = d.global_datastore
+    if gds is None or gds.role != "primary":
+        return
+    elasticache = client("elasticache")
+    try:
+        [live] = elasticache.describe_global_replication_groups(GlobalReplicationGroupId=gds.id, ShowMemberInfo=True)[
+            "GlobalReplicationGroups"]
+    except elasticache.exceptions.GlobalReplicationGroupNotFoundFault:
+        yield Difference("global datastore", "exists", gds.id, None)
+        return
+    wanted = sorted((g.replication_group_id, g.region) for g in d.all_groups if g.global_datastore is not None)
+    members = sorted((m.get("ReplicationGroupId"), m.get("ReplicationGroupRegion")) for m in live.get("Members", []))
+    if members != wanted:
+        yield Difference("global datastore", "Members", wanted, members)
 
 
 def _name(plan: Plan, value: Any) -> Any:

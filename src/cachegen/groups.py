@@ -37,6 +37,15 @@ NOT_INHERITED: tuple[SpecPath, ...] = (
     ("security", "auth", "secret_name"), ("notifications", "topic_name"), ("auto_scaling",), ("serverless",),
     ("topology", "placement"),  # a list per shard of this group's own
 )
+# What names a resource of the spec's own region (KMS keys, a Firehose stream): a Global Datastore
+# secondary, in another region, has its own or none.
+REGIONAL: tuple[SpecPath, ...] = (
+    ("security", "at_rest_encryption", "kms_key_id"), ("security", "auth", "secret_kms_key_id"),
+    ("logs", "kms_key_id"), ("notifications", "kms_key_id"),
+    ("logs", "slow_log", "delivery_stream"), ("logs", "engine_log", "delivery_stream"),
+)
+# Group keys that say what the group is rather than override a value of the spec's
+GROUP_ONLY = ("global_secondary", "kms_key_id")
 
 
 @dataclass
@@ -44,6 +53,10 @@ class GroupView(MergedSpec):
     """The document one group of the spec is built from (see the module doc)."""
 
     group_key: str | None = None  # None: the spec's own group
+    # Global Datastore: "primary" (the spec's own group, when a group is its secondary) or
+    # "secondary", and the primary's (region, replication group id)
+    global_role: str | None = None
+    global_primary: tuple[str, str] | None = None
     from_group: frozenset[SpecPath] = field(default_factory=frozenset)  # view paths the group's section set
     group_node: NodeInfo | None = None  # where `groups.<key>` is written
 
@@ -78,24 +91,44 @@ def views(spec: Spec, merged: MergedSpec) -> list[tuple[Spec, MergedSpec]]:
     A view's Spec is validated again from its document (its parts were all validated in place)."""
     if not spec.groups:
         return [(spec, merged)]
+    from .resolve import replication_group_id  # resolve reads the views: imported when one is made
+
     served = assignment(spec)
+    primary = (spec.region, replication_group_id(spec))
+    secondaries = any(group.global_secondary for group in spec.groups.values())
     out = []
     for key in (None, *spec.groups):
         view = _view(merged, key, {role for role, group in served.items() if group == key})
+        if key is None and secondaries:
+            view.global_role = "primary"
+        elif key is not None and spec.groups[key].global_secondary:
+            view.global_role, view.global_primary = "secondary", primary
         out.append((Spec.model_validate(view.data), view))
     return out
 
 
 def _view(merged: MergedSpec, key: str | None, roles: set[str]) -> GroupView:
     data = copy.deepcopy(merged.data)
-    group_data = data.pop("groups", {}).get(key, {}) if key else {}
+    group_data = dict(data.pop("groups", {}).get(key, {}) or {}) if key else {}
     nodes = {path: info for path, info in merged.nodes.items() if not path or path[0] != "groups"}
-    if key is not None:
-        for name in NOT_INHERITED:
-            _drop(data, name)
-            nodes = {path: info for path, info in nodes.items() if path[:len(name)] != name}
     prefix = ("groups", key)
     group_nodes = {path[2:]: info for path, info in merged.nodes.items() if path[:2] == prefix and len(path) > 2}
+    secondary = bool(group_data.get("global_secondary"))
+    kms_key_id = group_data.get("kms_key_id")
+    for name in GROUP_ONLY:
+        group_data.pop(name, None)
+        group_nodes = {path: info for path, info in group_nodes.items() if path[0] != name}
+    if key is not None:
+        # a group's network replaces the spec's as a whole (its own VPC or subnets)
+        dropped = NOT_INHERITED + (REGIONAL if secondary else ()) + ((("network",),) if "network" in group_data else ())
+        for name in dropped:
+            _drop(data, name)
+            nodes = {path: info for path, info in nodes.items() if path[:len(name)] != name}
+    if secondary and kms_key_id is not None:
+        group_data.setdefault("security", {}).setdefault("at_rest_encryption", {})["kms_key_id"] = kms_key_id
+        written = merged.nodes.get((*prefix, "kms_key_id"))
+        if written is not None:
+            group_nodes[("security", "at_rest_encryption", "kms_key_id")] = written
     data, nodes = merge(data, nodes, group_data, group_nodes)
     _drop_nulls(data, copy.deepcopy(group_data))  # `null` in a group means the model's default, as in `extends`
     if key is not None and "replication_group_id" not in data:  # every name of the group derives from it
@@ -137,3 +170,8 @@ def real_path(merged: MergedSpec, path: SpecPath) -> SpecPath:
 def group_key(merged: MergedSpec) -> str | None:
     """The key of the group `merged` is the view of (None: the spec's own group, or no groups)."""
     return merged.group_key if isinstance(merged, GroupView) else None
+
+
+def global_role(merged: MergedSpec) -> str | None:
+    """"primary" or "secondary" when `merged` is the view of a Global Datastore's member."""
+    return merged.global_role if isinstance(merged, GroupView) else None

@@ -191,6 +191,17 @@ class ServerlessCache:
 
 
 @dataclass(frozen=True)
+class GlobalDatastore:
+    """The Global Datastore a replication group belongs to, and the group's role in it."""
+
+    id: str  # the region's prefix, "-", the suffix: what secondaries and failover name
+    suffix: str  # what CreateGlobalReplicationGroup is given: the primary's replication group id
+    primary_region: str
+    primary_group_id: str
+    role: Literal["primary", "secondary"]
+
+
+@dataclass(frozen=True)
 class SourceFile:
     name: str  # relative to the spec's directory
     sha256: str
@@ -301,6 +312,7 @@ class Deployment:
     other_groups: tuple[Deployment, ...] = ()  # the spec's own group holds the environment's other groups
     scaling: tuple[Scaling, ...] = ()  # Application Auto Scaling of the group's shards and/or replicas
     serverless: ServerlessCache | None = None  # an ElastiCache Serverless cache instead of a replication group
+    global_datastore: GlobalDatastore | None = None  # a member of a Global Datastore (cross-region replication)
 
     @cached_property
     def plan(self) -> Plan:
@@ -327,6 +339,11 @@ class Deployment:
         shards = bounds.get("shards", (self.shards, self.shards))
         replicas = bounds.get("replicas", (self.replicas_per_shard, self.replicas_per_shard))
         return (shards[0], replicas[0]), (shards[1], replicas[1])
+
+    @property
+    def global_secondary(self) -> bool:
+        """A Global Datastore's secondary: read-only, and given its engine, node type and shards by the primary."""
+        return self.global_datastore is not None and self.global_datastore.role == "secondary"
 
     @property
     def folder(self) -> str:

@@ -163,6 +163,7 @@ CREATE = {
     "AWS::ApplicationAutoScaling::ScalableTarget": "RegisterScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "PutScalingPolicy",
     "AWS::ElastiCache::ServerlessCache": "CreateServerlessCache",
+    "AWS::ElastiCache::GlobalReplicationGroup": "CreateGlobalReplicationGroup",
 }
 NAME_MEMBER = {
     "AWS::ElastiCache::SubnetGroup": "CacheSubnetGroupName",
@@ -180,6 +181,7 @@ NAME_MEMBER = {
     "AWS::ApplicationAutoScaling::ScalableTarget": "ScalableDimension",  # one target per dimension of the group
     "AWS::ApplicationAutoScaling::ScalingPolicy": "PolicyName",
     "AWS::ElastiCache::ServerlessCache": "ServerlessCacheName",
+    "AWS::ElastiCache::GlobalReplicationGroup": "GlobalReplicationGroupIdSuffix",
 }
 
 GROUP = "ReplicationGroup"
@@ -191,6 +193,7 @@ SECRET = "AuthTokenSecret"
 TOPIC = "AlertsTopic"
 LOG_GROUPS = {"slow-log": "SlowLogGroup", "engine-log": "EngineLogGroup"}
 USER_GROUP = "UserGroup"
+GLOBAL_GROUP = "GlobalReplicationGroup"
 
 
 def _camel(word: str) -> str:
@@ -228,7 +231,8 @@ def build(d: Deployment) -> Plan:
     resources = [] if d.serverless else [subnet_group(d)]
     if not d.existing_security_group:
         resources.append(security_group(d))
-    if not d.uses_default_parameter_group and not d.serverless:
+    # a Global Datastore's secondary runs the parameter group ElastiCache makes from the primary's
+    if not d.uses_default_parameter_group and not d.serverless and not d.global_secondary:
         resources.append(parameter_group(d))
     if d.auth_secret_name:
         resources.append(secret(d, SECRET, Credential(d.auth_secret_name, ""), f"AUTH token of {d.replication_group_id}"))
@@ -244,6 +248,8 @@ def build(d: Deployment) -> Plan:
     if d.topic_name:
         resources.append(topic(d))
     resources.append(serverless_cache(d) if d.serverless else replication_group(d))
+    if d.global_datastore is not None and d.global_datastore.role == "primary":
+        resources.append(global_replication_group(d))
     for scaling in d.scaling:
         resources += [scalable_target(d, scaling), scaling_policy(d, scaling)]
     stacks = [Stack("main", "stack.yaml", f"cachegen: {d.name} {d.environment} - {d.description}",
@@ -478,8 +484,25 @@ def replication_group(d: Deployment) -> Resource:
             for log in d.log_destinations
         ]
     out["Tags"] = _tag_list(d, "elasticache")
+    if d.global_secondary:  # it joins the Global Datastore, which gives it what the primary has
+        assert d.global_datastore is not None
+        inherited = set(catalog.global_datastore()["inherited_members"])
+        out = {"GlobalReplicationGroupId": d.global_datastore.id,
+               **{member: value for member, value in out.items() if member not in inherited}}
     return Resource(GROUP, "AWS::ElastiCache::ReplicationGroup", "elasticache", {"CreateReplicationGroup": out},
                     final_snapshot=d.final_snapshot_name is not None, scanner_skips=_group_skips(d))
+
+
+def global_replication_group(d: Deployment) -> Resource:
+    """CreateGlobalReplicationGroup: the spec's own group becomes a Global Datastore's primary; the
+    secondaries join it from their own regions (their replication groups name its ID)."""
+    assert d.global_datastore is not None
+    return Resource(GLOBAL_GROUP, "AWS::ElastiCache::GlobalReplicationGroup", "elasticache", {
+        "CreateGlobalReplicationGroup": {
+            "GlobalReplicationGroupIdSuffix": d.global_datastore.suffix,
+            "GlobalReplicationGroupDescription": d.description,
+            "PrimaryReplicationGroupId": Ref(GROUP, "Name"),
+        }}, depends_on=(GROUP,))
 
 
 def serverless_cache(d: Deployment) -> Resource:
@@ -797,4 +820,7 @@ def outputs(d: Deployment) -> tuple[Output, ...]:
         out.append(Output("UserGroupId", "User group of the replication group (RBAC)", Ref(USER_GROUP, "Name")))
     if not d.existing_security_group:
         out.append(Output("SecurityGroupId", "Security group of the cache", Ref(SECURITY_GROUP, "GroupId")))
+    if d.global_datastore is not None and d.global_datastore.role == "primary":
+        out.append(Output("GlobalReplicationGroupId", "The Global Datastore the secondaries join",
+                          Ref(GLOBAL_GROUP, "GlobalReplicationGroupId")))
     return tuple(out)

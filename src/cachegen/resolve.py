@@ -15,8 +15,9 @@ import string
 from . import catalog
 from .inherit import MergedSpec
 from . import access
+from .groups import global_role as view_global_role
 from .groups import group_key as view_group_key
-from .model import (SERVICES, Alarm, Credential, Deployment, Ingress, Keepalive, LogDestination, Member, NodeType,
+from .model import (SERVICES, Alarm, Credential, Deployment, GlobalDatastore, Ingress, Keepalive, LogDestination, Member, NodeType,
                     Scaling, ServerlessCache, SourceFile, Subnet, TokenPolicy, Url, User, token_placeholder)
 from .spec import Spec
 
@@ -399,8 +400,20 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         cost=spec.cost,
         group_key=key,
         scaling=scaling(spec),
+        global_datastore=global_datastore(spec, merged),
     )
     return as_serverless(deployment, spec) if spec.serverless else deployment
+
+
+def global_datastore(spec: Spec, merged: MergedSpec) -> GlobalDatastore | None:
+    """The Global Datastore of a primary or secondary group's view; its ID is the primary region's
+    prefix and the primary's replication group id (rule V940 knows the prefix before this runs)."""
+    role = view_global_role(merged)
+    if role is None:
+        return None
+    region, group_id = merged.global_primary if role == "secondary" else (spec.region, replication_group_id(spec))
+    prefix = catalog.global_datastore()["id_prefixes"][region]
+    return GlobalDatastore(f"{prefix}-{group_id}", group_id, region, group_id, role)
 
 
 def as_serverless(d: Deployment, spec: Spec) -> Deployment:

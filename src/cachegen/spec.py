@@ -384,6 +384,19 @@ class Group(Section):
 
     replication_group_id: str | None = Field(None, description="Default: <name>-<environment>-<key>.")
     description: str | None = Field(None, max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$")
+    global_secondary: bool = Field(
+        False, description="A read-only copy of the spec's own group in another region (ElastiCache Global "
+                           "Datastore): it takes the own group's engine, node type and shards, and needs its own "
+                           "`region` and `network`. No Celery role may use it; promote it with its "
+                           "failover-region.sh.")
+    region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$",
+                               description="A Global Datastore secondary's region (only with global_secondary).")
+    network: Network | None = Field(
+        None, description="The group's own VPC, subnets and sources (a secondary's, in its region); default: the "
+                          "spec's own.")
+    kms_key_id: str | None = Field(
+        None, description="A Global Datastore secondary's customer-managed key for encryption at rest, in its "
+                          "region (KMS keys are regional); default: the AWS-managed key.")
     engine: Engine | None = None
     port: bounded(ge=1024, le=65535) | None = None
     topology: Topology | None = None

@@ -87,7 +87,9 @@ def _cfn_value(resources: dict[str, Any], value: Any) -> Any:
                     "AWS::ElastiCache::ParameterGroup": properties.get("CacheParameterGroupName"),
                     "AWS::ElastiCache::User": properties.get("UserId"),
                     "AWS::ElastiCache::UserGroup": properties.get("UserGroupId"),
-                    "AWS::Logs::LogGroup": properties.get("LogGroupName")}.get(resources[argument]["Type"], RUN_TIME)
+                    "AWS::Logs::LogGroup": properties.get("LogGroupName"),
+                    "AWS::ElastiCache::ReplicationGroup": properties.get("ReplicationGroupId"),
+                    }.get(resources[argument]["Type"], RUN_TIME)
         if function == "Fn::Join":
             separator, parts = argument
             return separator.join(_cfn_value(resources, p) for p in parts)
@@ -195,6 +197,13 @@ def expected_from_stack(resources: dict[str, Any]) -> dict[tuple[str, str], Any]
                                                                           "ScalableDimension")},
                 "PolicyType": p["PolicyType"],
                 "TargetTrackingScalingPolicyConfiguration": p["TargetTrackingScalingPolicyConfiguration"]}
+        elif kind == "AWS::ElastiCache::GlobalReplicationGroup":  # its only member: the primary, in the stack's region
+            [member] = p["Members"]
+            assert member["Role"] == "PRIMARY" and member["ReplicationGroupRegion"] == {"Ref": "AWS::Region"}, member
+            out[("CreateGlobalReplicationGroup", p["GlobalReplicationGroupIdSuffix"])] = {
+                "GlobalReplicationGroupIdSuffix": p["GlobalReplicationGroupIdSuffix"],
+                "GlobalReplicationGroupDescription": p["GlobalReplicationGroupDescription"],
+                "PrimaryReplicationGroupId": member["ReplicationGroupId"]}
         elif kind == "AWS::CloudWatch::Dashboard":
             out[("PutDashboard", p["DashboardName"])] = {"DashboardName": p["DashboardName"],
                                                          "DashboardBody": json.loads(p["DashboardBody"])}
@@ -210,7 +219,8 @@ NAMES = {"CreateCacheSubnetGroup": "CacheSubnetGroupName", "CreateSecurityGroup"
          "PutMetricAlarm": "AlarmName", "PutDashboard": "DashboardName", "CreateUser": "UserId",
          "CreateUserGroup": "UserGroupId", "CreatePolicy": "PolicyName",
          "RegisterScalableTarget": "ScalableDimension", "PutScalingPolicy": "PolicyName",
-         "CreateServerlessCache": "ServerlessCacheName"}
+         "CreateServerlessCache": "ServerlessCacheName",
+         "CreateGlobalReplicationGroup": "GlobalReplicationGroupIdSuffix"}
 
 
 def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[str, str], Any]) -> dict:

@@ -88,7 +88,7 @@ skipped() {
 here=$(cd "$(dirname "$0")" && pwd)
 
 deploy() {
-  local file=$1 name=$2 s3=$3 iam=$4
+  local file=$1 name=$2 s3=$3 iam=$4 REGION=$5 # a stack's region: the environment's, or a Global Datastore secondary's
   local upload=() capabilities=()
   if ((s3)); then
     upload=(--s3-bucket="${bucket:-<bucket>}" --s3-prefix="cachegen/$name")
@@ -102,6 +102,6 @@ deploy() {
 }
 
 if ! skipped main; then
-  deploy stack.yaml "$stack_name" 0 0
+  deploy stack.yaml "$stack_name" 0 0 "$REGION"
 fi
 log "done"

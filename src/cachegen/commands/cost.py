@@ -78,6 +78,7 @@ def _table(deployments: list, estimates: dict[str, cost.Estimate]) -> list[list[
     for component in components:
         table.append([component, *("unknown" if component in e.unpriced else
                                    money(sum((l.monthly for l in e.lines if l.component == component), Decimal(0)))
+                                   if any(l.component == component for l in e.lines) else "-"  # not one of its charges
                                    for e in estimates.values())])
     table.append(["total per month", *(money(e.monthly) if e.monthly is not None else "unknown"
                                        for e in estimates.values())])

@@ -102,9 +102,13 @@ def _read_aws(d: Deployment, stack: str | None, region: str
 
     try:
         session = boto3.session.Session(region_name=region)
+        # a Global Datastore member is read in the region the spec gives it
+        sessions = {group.group_key: boto3.session.Session(region_name=group.region)
+                    if group.global_datastore is not None else session for group in d.all_groups}
         endpoints = {
-            group.group_key: _endpoint_from_stack(session, "-".join(p for p in (stack, group.group_key) if p))
-            if stack else _endpoint_from_group(session, group)
+            group.group_key: _endpoint_from_stack(sessions[group.group_key],
+                                                  "-".join(p for p in (stack, group.group_key) if p))
+            if stack else _endpoint_from_group(sessions[group.group_key], group)
             for group in d.all_groups}
         passwords = {}
         needed = secrets_needed(d)

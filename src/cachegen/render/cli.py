@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import catalog, templates
 from ..model import Deployment
-from ..plan import (ENDPOINT_PATHS, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SERVERLESS, SUBNET_GROUP,
+from ..plan import (ENDPOINT_PATHS, GLOBAL_GROUP, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SERVERLESS, SUBNET_GROUP,
                     TOPIC, USER_GROUP,
                     AccountId, Join, Plan, Ref, Resource, user_resource_id, user_secret_id)
 from .escape import CLI_PARAMETER_FILE_PREFIXES, Shell, comment, jmespath, shell_value, shell_word
@@ -465,6 +465,39 @@ def _scaling(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
+def _global_datastore(plan: Plan, d: Deployment) -> dict[str, Any] | None:
+    """A Global Datastore member's calls: the primary creates and deletes the datastore, a secondary
+    leaves it before it is deleted; any member can be promoted to primary (failover-region.sh). Every
+    call goes to the script's own region, which is up when the other is not."""
+    gds = d.global_datastore
+    if gds is None:
+        return None
+    [describe] = args(GlobalReplicationGroupId=gds.id)
+    find = [describe, Shell("--show-member-info")]
+    members = command("elasticache", "describe-global-replication-groups", [
+        *find, query(jmespath("length(GlobalReplicationGroups[0].Members[?ReplicationGroupId == {}])",
+                              d.replication_group_id))])
+    return {
+        "id": shell_word(gds.id), "primary": gds.role == "primary",
+        "log": shell_word(f"global datastore {gds.id} ({gds.role} in {d.region})"),
+        "exists": command("elasticache", "describe-global-replication-groups", [describe]),
+        "create": call(plan, plan.get(GLOBAL_GROUP), "CreateGlobalReplicationGroup") if gds.role == "primary" else None,
+        "status": command("elasticache", "describe-global-replication-groups",
+                          [describe, query("GlobalReplicationGroups[0].Status")]),
+        "delete": command("elasticache", "delete-global-replication-group",
+                          args(GlobalReplicationGroupId=gds.id, RetainPrimaryReplicationGroup=True)),
+        "is_member": members,
+        "disassociate": command("elasticache", "disassociate-global-replication-group", args(
+            GlobalReplicationGroupId=gds.id, ReplicationGroupId=d.replication_group_id,
+            ReplicationGroupRegion=d.region)),
+        "role": command("elasticache", "describe-global-replication-groups", [*find, query(jmespath(
+            "GlobalReplicationGroups[0].Members[?ReplicationGroupId == {}] | [0].Role", d.replication_group_id))]),
+        "failover": command("elasticache", "failover-global-replication-group", args(
+            GlobalReplicationGroupId=gds.id, PrimaryRegion=d.region, PrimaryReplicationGroupId=d.replication_group_id)),
+        "settled": Shell(" | ".join(shell_word(status) for status in catalog.global_datastore()["settled_statuses"])),
+    }
+
+
 def _other_groups(d: Deployment, script: str) -> list[dict[str, Any]]:
     """The spec's own group's scripts run each other group's (cli/<key>/<script>)."""
     return [{"step": shell_word(f"group-{g.group_key}"), "script": shell_word(f"{g.group_key}/{script}"),
@@ -483,13 +516,15 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
         "group": _replication_group(plan, d),
         "monitoring": _monitoring(plan),
         "scaling": _scaling(plan),
+        "global_datastore": _global_datastore(plan, d),
     }
     cache_step = "serverless-cache" if d.serverless else "replication-group"
     create_steps = [*(["security-group"] if context["sg"] else []), *(["subnet-group"] if context["subnet_group"] else []),
                     "parameter-group",
                     *(["users", "user-group"] if context["rbac"] else ["secret"]),
                     *(["iam-policies"] if context["rbac"] and context["rbac"]["policies"] else []),
-                    "topic", "log-groups", cache_step, *(["auto-scaling"] if context["scaling"] else []),
+                    "topic", "log-groups", cache_step, *(["global-datastore"] if context["global_datastore"] else []),
+                    *(["auto-scaling"] if context["scaling"] else []),
                     "alarms", *(f"group-{g.group_key}" for g in d.other_groups)]
     shards = [f"{s:04d}" for s in range(1, d.shards + 1)]
     return {
@@ -516,6 +551,12 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
                 "Failover drill: promotes a replica in every shard with `test-failover`, waits, and",
                 "reports each shard's new primary.",
             ], shards=[shell_word(s) for s in shards], group=context["group"])}),
+        **({"failover-region.sh": render_script("failover-region.sh", d, "cli/failover-region.sh.j2", [], [
+            f"Makes {d.replication_group_id} ({d.region}) the primary of Global Datastore {d.global_datastore.id}:",
+            "the current primary becomes a secondary (FailoverGlobalReplicationGroup). ElastiCache",
+            "never does this on its own. Waits until the datastore is available again and prints",
+            "this group's endpoint, which the application's hosts now need.",
+        ], group=context["group"], global_datastore=context["global_datastore"])} if d.global_datastore else {}),
     }
 
 
@@ -549,6 +590,7 @@ def render_script(script: str, d: Deployment, template: str, steps: list[str], p
                   "default": shell_value(o.default) if o.default is not None else None,
                   "default_variable": Shell(o.default_variable) if o.default_variable else None}
                  for o in options],
-        region=shell_value(d.region), region_comment=comment(d.region), group_id=shell_value(d.replication_group_id),
+        region=shell_value(d.region), region_comment=comment(d.region), region_fixed=d.global_datastore is not None,
+        group_id=shell_value(d.replication_group_id),
         environment_word=shell_word(d.environment), spec_word=shell_word(d.spec_file),
         protected=d.protected, no_replica=d.replicas_per_shard == 0, **context)

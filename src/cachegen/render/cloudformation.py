@@ -20,7 +20,7 @@ from .. import catalog, templates
 from ..model import Deployment
 from ..plan import AccountId, Join, Plan, Ref, Resource, Stack, sns_topic_arn
 from .cfn_yaml import GetAtt, Ref as CfnRef, Sub, dump
-from .escape import Yaml, comment, shell_word
+from .escape import Shell, Yaml, comment, shell_word
 
 
 
@@ -174,6 +174,16 @@ def _serverless_cache(r: Resource) -> dict[str, Any]:
     return out
 
 
+def _global_replication_group(r: Resource) -> dict[str, Any]:
+    """The primary is its only member: a secondary joins from its own region's stack (CloudFormation
+    refuses a Global Datastore created with more than one member)."""
+    create = r.calls["CreateGlobalReplicationGroup"]
+    return {"GlobalReplicationGroupIdSuffix": create["GlobalReplicationGroupIdSuffix"],
+            "GlobalReplicationGroupDescription": create["GlobalReplicationGroupDescription"],
+            "Members": [{"ReplicationGroupId": create["PrimaryReplicationGroupId"],
+                         "ReplicationGroupRegion": CfnRef("AWS::Region"), "Role": "PRIMARY"}]}
+
+
 def _as_is(operation: str) -> Callable[[Resource], dict[str, Any]]:
     return lambda r: dict(r.calls[operation])
 
@@ -194,6 +204,7 @@ TRANSFORMS: dict[str, Callable[[Resource], dict[str, Any]]] = {
     "AWS::ApplicationAutoScaling::ScalableTarget": _as_is("RegisterScalableTarget"),
     "AWS::ApplicationAutoScaling::ScalingPolicy": _scaling_policy,
     "AWS::ElastiCache::ServerlessCache": _serverless_cache,
+    "AWS::ElastiCache::GlobalReplicationGroup": _global_replication_group,
 }
 
 
@@ -252,7 +263,10 @@ def _intrinsic(plan: Plan, stack: Stack, ref: Ref) -> tuple[Any, str]:
         # a topic's ARN follows from its name: the alarm stacks need no export of the main stack
         arn = sns_topic_arn("${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}", target.name)
         return Sub(arn), ""
-    if target.type in ("AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::ServerlessCache"):
+    if (target.type, ref.attribute) == ("AWS::ElastiCache::ReplicationGroup", "Name"):
+        return CfnRef(ref.resource), ref.resource
+    if target.type in ("AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::ServerlessCache",
+                       "AWS::ElastiCache::GlobalReplicationGroup"):
         return GetAtt(f"{ref.resource}.{ref.attribute}"), f"{ref.resource}.{ref.attribute}"
     return INTRINSICS[(target.type, ref.attribute)](ref.resource, ref.attribute)
 
@@ -328,6 +342,8 @@ def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> dict[str,
                 # CloudFormation creates a named IAM resource only when told it may (CAPABILITY_NAMED_IAM)
                 "named_iam": any(group_plan.get(r).type.startswith("AWS::IAM::") for r in stack.resources),
                 "resources": len(stack.resources),
+                # a Global Datastore member's stack goes to the spec's region for it; the others follow $REGION
+                "region": shell_word(group.region) if group.global_datastore is not None else Shell('"$REGION"'),
             })
     return {"deploy.sh": _deploy_text(d, plan, stacks, body_max)}
 

@@ -55,7 +55,7 @@ def names_apart(ctx: Context) -> Iterator[Finding]:
         for what, name in names:
             if name is None:
                 continue
-            first = seen.setdefault((what, name.lower()), label)
+            first = seen.setdefault((group.region, what, name.lower()), label)  # a secondary's region is its own
             if first != label:
                 path = ("groups", group.group_key) if group.group_key else ("replication_group_id",)
                 yield Finding(path, f"{label} and {first} both name a {what} `{name}`",
@@ -76,8 +76,8 @@ def groups_used(ctx: Context) -> Iterator[Finding]:
     if not spec.groups or not spec.celery.enabled:
         return
     used = set(assignment(spec).values())
-    for key in spec.groups:
-        if key not in used:
+    for key, group in spec.groups.items():
+        if key not in used and not group.global_secondary:  # a secondary serves no role: it waits for a failover
             yield Finding(("groups", key), f"no Celery role uses groups.{key}", at_key=True,
                           expected=f"celery.<role>.group: {key} for the role it is for, or no groups.{key}")
     if None not in used:
