@@ -184,3 +184,48 @@ def test_skip_and_unknown_options(script_dirs):
     assert not any(" secretsmanager create-secret " in line for line in skipped)
     bad = subprocess.run(["bash", script, "--frobnicate"], capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown option" in bad.stderr
+
+
+def test_global_datastore_scripts_run_in_order_in_each_members_region(tmp_path, awscli):
+    """create.sh makes the primary, then the datastore, then the secondary in its region; delete.sh
+    makes the secondary leave before it is deleted and deletes the datastore before the primary;
+    failover-region.sh promotes its own group. Every command passes the AWS CLI's parser and
+    botocore's validation, every script shellcheck, and $AWS_REGION moves no member."""
+    cli = _build(TEST_SPECS / "global.yaml", tmp_path)
+    scripts = sorted(str(p) for p in cli.rglob("*.sh"))
+    assert any(s.endswith("west/failover-region.sh") for s in scripts)
+    result = subprocess.run([str(BIN / "shellcheck"), "--severity=style", *scripts], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+    def run(script: str, *args: str) -> list[str]:
+        done = subprocess.run(["bash", str(cli / script), "--dry-run", *args], capture_output=True, text=True,
+                              env={"PATH": "/usr/bin:/bin", "AWS_REGION": "eu-west-1"})
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if line.startswith("aws ")]
+
+    create, delete = run("create.sh"), run("delete.sh", "--yes")
+    failover = run("west/failover-region.sh") + run("failover-region.sh")
+    for line in create + delete + failover:
+        checked = awscli.check(line)
+        assert checked.validated, f"{line}\n{checked.error}"
+        assert " --region us-east-1 " in line or " --region us-west-2 " in line, line  # the spec's, not $AWS_REGION
+    assert all(" --region us-west-2 " in line for line in run("west/create.sh") + run("west/delete.sh", "--yes"))
+
+    def first(commands: list[str], *parts: str) -> int:
+        return next(i for i, line in enumerate(commands) if all(p in line for p in parts))
+
+    primary = first(create, "us-east-1 elasticache create-replication-group")
+    datastore = first(create, "create-global-replication-group", "--primary-replication-group-id=ai-job-matching-dr ")
+    secondary = first(create, "us-west-2 elasticache create-replication-group",
+                      "--global-replication-group-id=ldgnf-ai-job-matching-dr")
+    assert primary < datastore < secondary
+    assert "--engine" not in create[secondary] and "--cache-node-type" not in create[secondary]
+    leave = first(delete, "us-west-2 elasticache disassociate-global-replication-group")
+    gone = first(delete, "us-west-2 elasticache delete-replication-group")
+    dropped = first(delete, "us-east-1 elasticache delete-global-replication-group", "--retain-primary-replication-group")
+    last = first(delete, "us-east-1 elasticache delete-replication-group")
+    assert leave < gone < dropped < last
+    assert any("us-west-2 elasticache failover-global-replication-group" in line and "--primary-region=us-west-2" in line
+               and "--primary-replication-group-id=ai-job-matching-dr-west" in line for line in failover)
+    assert any("us-east-1 elasticache failover-global-replication-group" in line and "--primary-region=us-east-1" in line
+               for line in failover)

@@ -12,7 +12,6 @@ token, and the IAM policy allowing it; cfn-lint, the AWS CLI and botocore check 
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from conftest import TEST_SPECS, free_port, start_redis
+from conftest import SPEC_DIR, TEST_SPECS, free_port, start_redis
 from test_app_real_redis import TOKEN_ALPHABET, _tls_material
 
 FAKE_AWS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -89,6 +88,35 @@ def test_a_serverless_caches_provider_says_so_and_its_policy_names_the_cache(tmp
     [policy] = [r for r in cache.plan.of_type("AWS::IAM::ManagedPolicy") if r.id == "CacheConnectPolicy"]
     resources = policy.calls["CreatePolicy"]["PolicyDocument"]["Statement"][0]["Resource"]
     assert resources[0].parts[-1] == f":serverlesscache:{cache.replication_group_id}"
+
+
+def test_a_global_datastore_secondarys_providers_sign_for_its_region(tmp_path, monkeypatch):
+    """A secondary's users stand by for the primary's roles under names of their own (WestBroker...),
+    each signing for the secondary's region and cache; the primary's sign for the environment's; its
+    connect policies name the secondary's region."""
+    from cachegen.compiler import compile_spec, render
+
+    for key, value in FAKE_AWS.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    (tmp_path / "global.yaml").write_text((TEST_SPECS / "global.yaml").read_text().replace("../../spec/base.yaml",
+                                                                                         "base.yaml"))
+    spec = tmp_path / "iam_global.yaml"
+    spec.write_text("extends: global.yaml\nsecurity:\n  at_rest_encryption: {kms_key_id: alias/k}\n"
+                    "  auth: {mode: iam}\n")
+    _, d = compile_spec(spec)
+    module = _module(render(d), tmp_path)
+    west = d.group("west")
+    for provider, group, region in ((module.BrokerCredentials(), d, "us-east-1"),
+                                    (module.WestBrokerCredentials(), west, "us-west-2")):
+        user, token = provider.get_credentials()
+        host, _, query = token.partition("/?")
+        assert host == group.replication_group_id and user.startswith(group.replication_group_id)
+        assert re.fullmatch(rf"AKIAIOSFODNN7EXAMPLE/\d{{8}}/{region}/elasticache/aws4_request",
+                            parse_qs(query)["X-Amz-Credential"][0])
+    [policy] = [r for r in west.plan.of_type("AWS::IAM::ManagedPolicy") if r.id == "BrokerConnectPolicy"]
+    resources = policy.calls["CreatePolicy"]["PolicyDocument"]["Statement"][0]["Resource"]
+    assert all(":us-west-2:" in "".join(p for p in r.parts if isinstance(p, str)) for r in resources)
 
 
 def test_too_old_kombu_or_celery_is_refused_by_name(iam, tmp_path, monkeypatch):

@@ -164,7 +164,8 @@ THRESHOLD_RULES = {
 }
 ALARM_WHEN = {"always": "", "evicting_forbidden": "broker or result backend on the group",
               "celery": "Celery on the group",
-              "memory_bound": "broker or result backend on the group, or maxmemory-policy noeviction"}
+              "memory_bound": "broker or result backend on the group, or maxmemory-policy noeviction",
+              "global_secondary": "a Global Datastore secondary"}
 
 
 def alarms_reference() -> str:
@@ -178,7 +179,7 @@ def alarms_reference() -> str:
         [(kind, value)] = alarm["threshold"].items()
         comparison = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">="}.get(alarm["comparison"],
                                                                                                alarm["comparison"])
-        on = "replicas" if alarm["applies_to"] == "replicas" else "every node"
+        on = {"replicas": "replicas", "primaries": "each shard's primary"}.get(alarm["applies_to"], "every node")
         if ALARM_WHEN[alarm["when"]]:
             on += f", with {ALARM_WHEN[alarm['when']]}"
         lines.append(f"| `{alarm_id}` | {alarm['metric']} ({alarm['statistic']}) | "

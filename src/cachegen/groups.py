@@ -9,7 +9,8 @@ is, from its *view*: the spec's document with
   * the names of the top-level group's resources left out (a group's default to its own
     replication group id), so two groups never claim one name, and likewise its Auto Scaling,
     serverless settings and shard placement (NOT_INHERITED);
-  * only the Celery roles it serves enabled;
+  * only the Celery roles it serves enabled (a Global Datastore secondary: the primary's, which it
+    serves after a failover);
   * `groups` itself gone.
 
 A view keeps each value's position, so an error points at the line that set it, and
@@ -98,7 +99,10 @@ def views(spec: Spec, merged: MergedSpec) -> list[tuple[Spec, MergedSpec]]:
     secondaries = any(group.global_secondary for group in spec.groups.values())
     out = []
     for key in (None, *spec.groups):
-        view = _view(merged, key, {role for role, group in served.items() if group == key})
+        # a Global Datastore secondary stands by for the primary's roles: its users, URLs and alarms
+        # are theirs, ready for a failover (V943: no role names it)
+        standby = key is not None and spec.groups[key].global_secondary
+        view = _view(merged, key, {role for role, group in served.items() if group == (None if standby else key)})
         if key is None and secondaries:
             view.global_role = "primary"
         elif key is not None and spec.groups[key].global_secondary:

@@ -175,7 +175,8 @@ def key_prefixes(spec: Spec) -> dict[str, str]:
     return out
 
 
-def users(spec: Spec, group_id: str, prefixes: dict[str, str], group_key: str | None = None) -> tuple[User, ...]:
+def users(spec: Spec, group_id: str, prefixes: dict[str, str], group_key: str | None = None,
+          standby: bool = False) -> tuple[User, ...]:
     """RBAC: the switched-off default user, one user per Celery role served, and the operator.
 
     Ids from the group's id in lower case: ElastiCache stores user ids (and group ids) in lower
@@ -198,15 +199,16 @@ def users(spec: Spec, group_id: str, prefixes: dict[str, str], group_key: str | 
             None if iam else Credential(f"{secrets_prefix(spec, group_key)}/users/{short}",
                                         access.password_placeholder(role, group_key)),
             access.purpose(role), authentication="iam" if iam else "password",
-            credential_provider=f"{IAM_MODULE}.{provider_class(role, group_key)}" if iam else None))
+            credential_provider=f"{IAM_MODULE}.{provider_class(role, group_key, standby)}" if iam else None))
     return tuple(out)
 
 
-def provider_class(role: str, group_key: str | None) -> str:
+def provider_class(role: str, group_key: str | None, standby: bool = False) -> str:
     """BrokerCredentials, ...; another group's operator carries the group's key (CacheOperatorCredentials):
-    an application role has one group in the environment, every group has an operator."""
+    an application role has one group in the environment, every group has an operator. A Global
+    Datastore secondary's users (`standby`) all carry it: they stand by for the primary's roles."""
     words = role.split("_")
-    if group_key and role == "operator":
+    if group_key and (role == "operator" or standby):
         words = [*group_key.split("-"), *words]
     return "".join(word.capitalize() for word in words) + "Credentials"
 
@@ -314,7 +316,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     roles = serves(spec)
     prefixes = key_prefixes(spec)
     key = view_group_key(merged)
-    group_users = users(spec, group_id, prefixes, key)
+    group_users = users(spec, group_id, prefixes, key, standby=view_global_role(merged) == "secondary")
     deployment = Deployment(
         spec=spec,
         spec_file=merged.path.name,
@@ -384,7 +386,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         suppression_reasons=tuple((s.id, s.reason) for s in spec.lint.ignore if s.reason),
         emails=tuple(spec.notifications.emails) if spec.notifications.enabled else (),
         tags=tags(spec),
-        alarms=resolve_alarms(spec, group_id, members, node, max_clients),
+        alarms=resolve_alarms(spec, group_id, members, node, max_clients,
+                              global_secondary=view_global_role(merged) == "secondary"),
         alarms_in_own_stacks=spec.alarms.stack == "separate",
         celery=spec.celery if roles else None,
         # probes well inside the engine's tcp-keepalive (300 s) and any NAT or load balancer idle timeout
@@ -498,16 +501,21 @@ def environment(groups: list[Deployment], spec: Spec) -> Deployment:
     own, others = groups[0], groups[1:]
     if not others:
         return own
-    redis_urls = {group.urls[0].role: group.urls[0] for group in groups if group.urls[0].role}
+    serving = [group for group in groups if not group.global_secondary]  # a secondary's URLs are for a failover
+    redis_urls = {group.urls[0].role: group.urls[0] for group in serving if group.urls[0].role}
     app = next((redis_urls[role] for role in APP_URL_ROLES if role in redis_urls), own.urls[0])
-    served = [url for group in groups for url in group.urls[1:]]
+    served = [url for group in serving for url in group.urls[1:]]
     order = {"CELERY_BROKER_URL": 0, "CELERY_RESULT_BACKEND": 1}
     return dataclasses.replace(own, urls=(app, *sorted(served, key=lambda url: order[url.variable])),
                                other_groups=tuple(others), spec=spec)
 
 
-def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node: dict, max_clients: int
-                   ) -> tuple[Alarm, ...]:
+# alarms.yaml's applies_to -> the members it means (besides "all")
+MEMBER_ROLES = {"replicas": "replica", "primaries": "primary"}
+
+
+def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node: dict, max_clients: int,
+                   global_secondary: bool = False) -> tuple[Alarm, ...]:
     """The catalogue's alarms that apply to this deployment, one per member node each,
     with thresholds from the node catalogue and the spec's overrides."""
     if not spec.alarms.enabled:
@@ -515,7 +523,7 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
     family = parameter_family(spec)
     noeviction = family is not None and effective_parameters(spec, family).get("maxmemory-policy") == "noeviction"
     conditions = {"always": True, "celery": bool(serves(spec)), "evicting_forbidden": evicting_forbidden(spec),
-                  "memory_bound": evicting_forbidden(spec) or noeviction}
+                  "memory_bound": evicting_forbidden(spec) or noeviction, "global_secondary": global_secondary}
     out = []
     for alarm_id, entry in catalog.alarms().items():
         override = spec.alarms.overrides.get(alarm_id)
@@ -526,7 +534,7 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
         if override is not None and override.threshold is not None:
             threshold, how = override.threshold, "set in the spec"
         for member in members:
-            if entry["applies_to"] == "replicas" and member.initial_role != "replica":
+            if entry["applies_to"] != "all" and member.initial_role != MEMBER_ROLES[entry["applies_to"]]:
                 continue
             out.append(Alarm(
                 alarm_id=alarm_id,

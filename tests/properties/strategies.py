@@ -368,6 +368,41 @@ def _groups(draw, doc: dict[str, Any]) -> dict[str, Any]:
     return groups
 
 
+GLOBAL = catalog.global_datastore()
+GLOBAL_REGIONS = sorted(region for region in GLOBAL["id_prefixes"] if region in catalog.regions())
+GLOBAL_NODES = sorted(n for n in NODE_TYPES if n.split(".")[1] in GLOBAL["node_families"]
+                      and not n.split(".")[2].startswith(("micro", "small", "medium")))
+
+
+@st.composite
+def _global_secondary(draw, doc: dict[str, Any], modern: bool) -> None:
+    """A Global Datastore secondary in another region, with its own network (and KMS key when the
+    primary has one, and Firehose streams when its logs go to one); the spec's own group made one a
+    datastore takes: its node type, engine version, IPv4 and no Auto Scaling (one in ten as drawn,
+    for V941 to refuse)."""
+    if draw(st.integers(0, 9)) != 5:
+        doc["node_type"] = draw(st.sampled_from([n for n in GLOBAL_NODES if doc["engine"]["name"] in
+                                                 NODE_TYPES[n].get("engines", ["redis", "valkey"])]))
+        least = GLOBAL["min_engine_versions"][doc["engine"]["name"]]
+        if catalog.version_key(doc["engine"]["version"]) < catalog.version_key(least):
+            doc["engine"]["version"] = max(ENGINES[doc["engine"]["name"]]["versions"], key=catalog.version_key)
+        doc["network"]["network_type"] = "ipv4"
+        doc.pop("auto_scaling", None)
+    region = draw(st.sampled_from([r for r in GLOBAL_REGIONS if r != doc["region"]]))
+    group: dict[str, Any] = {"global_secondary": True, "region": region,
+                             "network": draw(_network(region, doc["topology"]["multi_az"], False))}
+    group["network"].pop("security_group_name", None)  # names follow the group's id
+    if doc["security"].get("at_rest_encryption", {}).get("kms_key_id"):
+        group["kms_key_id"] = "alias/" + draw(st.from_regex(r"^[a-z]{1,10}$", fullmatch=True))
+    streams = {log: {"destination": "kinesis-firehose", "delivery_stream": "dr-" + log}
+               for log, settings in doc["logs"].items() if settings.get("destination") == "kinesis-firehose"}
+    if streams:
+        group["logs"] = streams
+    if draw(st.integers(0, 9)) == 5:  # the cache served from it, for V943 to refuse
+        doc["celery"].setdefault("cache", {})["group"] = "dr"
+    doc.setdefault("groups", {})["dr"] = group
+
+
 # The fields `coherent()` draws together; the others come from the models as they are.
 REDRAWN = frozenset({"name", "environment", "port", "protected", "region", "engine", "node_type", "topology", "celery",
                      "network", "logs", "backups", "maintenance_window", "description", "notifications", "tags",
@@ -383,7 +418,10 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
     doc["environment"] = draw(st.from_regex(r"^[a-z][a-z0-9]{0,8}$", fullmatch=True))
     doc["port"] = draw(st.integers(1024, 65535))
     doc["protected"] = draw(st.booleans())
-    region = draw(st.sampled_from(REGIONS))
+    # one spec in six keeps a Global Datastore secondary (added below): its primary in a region whose
+    # datastore ID prefix cachegen knows (one in ten anywhere, for V940)
+    global_datastore = draw(st.integers(0, 5)) == 0
+    region = draw(st.sampled_from(GLOBAL_REGIONS if global_datastore and draw(st.integers(0, 9)) != 5 else REGIONS))
     doc["region"] = region
     doc["engine"], doc["node_type"] = draw(_engine())
     doc["topology"], doc["celery"] = draw(_topology())
@@ -432,6 +470,8 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
             doc["auto_scaling"], doc["node_type"] = scaling
     if draw(st.booleans()):
         doc["groups"] = draw(_groups(doc))
+    if global_datastore:
+        draw(_global_secondary(doc, modern))
     nodes = doc["topology"]["shards"] * (doc["topology"]["replicas_per_shard"] + 1)
     doc["alarms"] = {"stack": "separate" if nodes > 30 else draw(st.sampled_from(["main", "separate"])),
                      "enabled": draw(st.integers(0, 9)) > 0,

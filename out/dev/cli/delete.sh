@@ -62,11 +62,12 @@ aws_value() {
   fi
 }
 
-# Whether a describe command succeeds; with --dry-run prints it and answers no.
+# Whether a describe command succeeds; with --dry-run prints it and answers yes, so that a dry run
+# shows every deletion.
 exists() {
   if ((dry_run)); then
     aws_run "$@"
-    return 1
+    return 0
   fi
   aws --region "$REGION" "$@" >/dev/null 2>&1
 }

@@ -63,7 +63,8 @@ aws_value() {
   fi
 }
 
-# Whether a describe command succeeds; with --dry-run prints it and answers no.
+# Whether a describe command succeeds; with --dry-run prints it and answers no, so that a dry run
+# shows every creation.
 exists() {
   if ((dry_run)); then
     aws_run "$@"

@@ -63,11 +63,12 @@ aws_value() {
   fi
 }
 
-# Whether a describe command succeeds; with --dry-run prints it and answers no.
+# Whether a describe command succeeds; with --dry-run prints it and answers yes, so that a dry run
+# shows every deletion.
 exists() {
   if ((dry_run)); then
     aws_run "$@"
-    return 1
+    return 0
   fi
   aws --region "$REGION" "$@" >/dev/null 2>&1
 }
@@ -170,7 +171,7 @@ if ! skipped user-group; then
     aws_run elasticache delete-user-group \
     --user-group-id=ai-job-matching-serverless-users >/dev/null
     for _ in {1..60}; do
-      if ! exists elasticache describe-user-groups \
+      if ((dry_run)) || ! exists elasticache describe-user-groups \
         --user-group-id=ai-job-matching-serverless-users; then
         break
       fi

@@ -150,8 +150,10 @@ def _iam_module(d: Deployment) -> str:
     from .. import access, catalog
 
     minimums = access.iam_client_minimums()
+    # a group in another region than the environment's (a Global Datastore secondary) signs for its own
     providers = [(Python(u.credential_provider.rsplit(".", 1)[1]), python_literal(u.user_name),
-                  python_literal(group.replication_group_id.lower()), group.serverless is not None)
+                  python_literal(group.replication_group_id.lower()), group.serverless is not None,
+                  python_literal(group.region) if group.region != d.region else None)
                  for group in d.all_groups for u in group.users
                  if u.credential_provider and u.credential_provider.rsplit(".", 1)[1].isidentifier()]
     return templates.render(

@@ -544,7 +544,8 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
             + (", keeping a final snapshot." if d.final_snapshot_name else "."),
             "Refuses without --yes, and always for a protected environment.",
             *(["Runs each other group's delete.sh first."] if d.other_groups else []),
-        ], options=[YES, NO_WAIT], other_groups=_other_groups(d, "delete.sh"), forward_yes=True, **context),
+        ], options=[YES, NO_WAIT], other_groups=_other_groups(d, "delete.sh"), forward_yes=True, dry_run_finds=True,
+            **context),
         **_rotation(d),
         **({} if d.serverless else {  # a serverless cache has no nodes to fail over
             "failover-test.sh": render_script("failover-test.sh", d, "cli/failover-test.sh.j2", shards, [
@@ -578,6 +579,7 @@ def render_script(script: str, d: Deployment, template: str, steps: list[str], p
                   **context: Any) -> str:
     """Any of the generated scripts: the shared header, option parsing and helpers, then its body."""
     options = options or []
+    context.setdefault("dry_run_finds", False)  # only delete.sh's dry run assumes its resources exist
     return templates.render(
         template, script=comment(script), spec_file=comment(d.spec_file), environment=comment(d.environment),
         regenerate=comment(regenerate),
