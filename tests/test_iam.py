@@ -12,6 +12,7 @@ token, and the IAM policy allowing it; cfn-lint, the AWS CLI and botocore check 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys

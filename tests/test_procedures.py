@@ -178,6 +178,38 @@ def test_node_type_change_is_one_modify_with_a_stop(specs, awscli, tmp_path):
     _valid(awscli, _script_commands(new, [procedure], tmp_path))
 
 
+GLOBAL = """node_type: {node_type}
+engine: {{name: valkey, version: "{version}"}}
+groups:
+  west:
+    global_secondary: true
+    region: us-west-2
+    network:
+      vpc_id: vpc-0b1b2c3d4e5f60718
+      subnets: [{{id: subnet-0b1b2c3d4e5f60001, az: us-west-2a}}, {{id: subnet-0b1b2c3d4e5f60002, az: us-west-2b}}]
+      allowed_security_groups: [sg-0b1b2c3d4e5f60003]
+"""
+
+
+def test_a_global_datastores_node_type_changes_through_the_datastore_once(specs, awscli, tmp_path):
+    """AWS rejects a member's own ModifyReplicationGroup: the primary's plan scales every member with
+    ModifyGlobalReplicationGroup, the secondary's has nothing of its own; an engine upgrade says why
+    cachegen stops."""
+    from cachegen import procedures
+
+    old = specs("global-large", GLOBAL.format(node_type="cache.r7g.large", version="7.2"))
+    new = specs("global-xlarge", GLOBAL.format(node_type="cache.r7g.xlarge", version="7.2"))
+    [procedure] = procedures.plan(old, new)
+    assert _operations(procedure) == ["run:ModifyGlobalReplicationGroup", "poll:DescribeGlobalReplicationGroups"]
+    call = procedure.steps[0].actions[0].call.input
+    assert call == {"GlobalReplicationGroupId": new.global_datastore.id, "CacheNodeType": "cache.r7g.xlarge",
+                    "ApplyImmediately": True}
+    _valid(awscli, _script_commands(new, [procedure], tmp_path))
+    upgraded = specs("global-upgraded", GLOBAL.format(node_type="cache.r7g.large", version="8.0"))
+    [engine] = procedures.plan(old, upgraded)
+    assert engine.id == "engine" and engine.blocked and "modify-global-replication-group" in engine.blocked
+
+
 def test_replicas_down_to_zero_turns_failover_off_first(specs, awscli, tmp_path):
     from cachegen import procedures
 

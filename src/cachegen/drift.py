@@ -7,6 +7,8 @@ whose API call fails is not silently passed: it is reported as not checked, with
 
 from __future__ import annotations
 
+import functools
+
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -52,7 +54,7 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
     for group in d.all_groups:  # each group of the environment against its own plan
         label = f" of groups.{group.group_key}" if group.group_key else ""
         if group.global_datastore is not None:  # a Global Datastore member is read in the region the spec gives it
-            group_client = (lambda region: lambda service: client(service, region_name=region))(group.region)
+            group_client = functools.partial(client, region_name=group.region)
         else:
             group_client = client
         # another group's alarms share the prefix when its id extends this one's (<id>-<key>)

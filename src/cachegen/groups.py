@@ -119,12 +119,16 @@ def _view(merged: MergedSpec, key: str | None, roles: set[str]) -> GroupView:
     group_nodes = {path[2:]: info for path, info in merged.nodes.items() if path[:2] == prefix and len(path) > 2}
     secondary = bool(group_data.get("global_secondary"))
     kms_key_id = group_data.get("kms_key_id")
-    for name in GROUP_ONLY:
+    # a value the spec must have (its network) has no default: `null` in a group keeps the spec's
+    required_nulls = tuple(k for k, v in group_data.items() if v is None and k in Spec.model_fields
+                           and Spec.model_fields[k].is_required())
+    for name in GROUP_ONLY + required_nulls:
         group_data.pop(name, None)
         group_nodes = {path: info for path, info in group_nodes.items() if path[0] != name}
     if key is not None:
         # a group's network replaces the spec's as a whole (its own VPC or subnets)
-        dropped = NOT_INHERITED + (REGIONAL if secondary else ()) + ((("network",),) if "network" in group_data else ())
+        own_network = isinstance(group_data.get("network"), dict)  # `network: null` keeps the spec's
+        dropped = NOT_INHERITED + (REGIONAL if secondary else ()) + ((("network",),) if own_network else ())
         for name in dropped:
             _drop(data, name)
             nodes = {path: info for path, info in nodes.items() if path[:len(name)] != name}

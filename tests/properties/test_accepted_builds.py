@@ -297,7 +297,8 @@ def _verbatim(built: Built, calls: list[tuple[str, dict[str, Any]]]) -> None:
         assert by_operation["CreateSecurityGroup"][0]["GroupName"] == name
     emails = document.get("notifications", {}).get("emails", [])
     if document.get("notifications", {}).get("enabled", True):
-        assert sorted(p["Endpoint"] for p in by_operation.get("Subscribe", [])) == sorted(emails)
+        # each group's topic has them (commands alike but for the region, a secondary's, are not deduplicated)
+        assert sorted({p["Endpoint"] for p in by_operation.get("Subscribe", [])}) == sorted(set(emails))
     tags = {t["Key"]: t["Value"] for t in group["Tags"]}
     assert {k: tags[k] for k in document.get("tags", {})} == document.get("tags", {})
 

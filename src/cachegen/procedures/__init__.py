@@ -25,6 +25,7 @@ from ..model import Deployment
 from .authentication import access, authentication
 from .encryption import transit_encryption
 from .engine import engine
+from .global_datastore import member_plan
 from .replacement import replacement
 from .rotation import rotation
 from .size import node_type, replicas, shards
@@ -63,7 +64,8 @@ def _group_plan(old: Deployment, new: Deployment) -> list[Procedure]:
         return [first]
     # Auto Scaling owns the size of a dimension it scales: the spec's count is only where it started
     scaled = {s.what for s in new.scaling}
-    return [p for p in (build(old, new) for build in PROCEDURES[1:]) if p is not None and p.id not in scaled]
+    return member_plan(old, new, [p for p in (build(old, new) for build in PROCEDURES[1:])
+                                  if p is not None and p.id not in scaled])
 
 
 def _serverless_plan(old: Deployment, new: Deployment) -> list[Procedure]:
