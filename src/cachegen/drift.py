@@ -8,7 +8,6 @@ whose API call fails is not silently passed: it is reported as not checked, with
 from __future__ import annotations
 
 import functools
-
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
