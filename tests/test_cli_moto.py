@@ -303,8 +303,13 @@ def groups_deployment(moto_env, tmp_path_factory):
     cluster-mode group with Auto Scaling and a hostile description."""
     import yaml
 
+    import boto3
+
     tmp_path = tmp_path_factory.mktemp("moto-groups")
     vpc, subnets, app_sg = _vpc(43, "celery-workers-2")
+    zone = boto3.client("route53").create_hosted_zone(
+        Name="split.internal", CallerReference="cachegen-moto", HostedZoneConfig={"PrivateZone": True},
+        VPC={"VPCRegion": "us-east-1", "VPCId": vpc})["HostedZone"]["Id"].removeprefix("/hostedzone/")
     (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
     spec = tmp_path / "split.yaml"
     spec.write_text("extends: base.yaml\n" + yaml.safe_dump({
@@ -315,7 +320,9 @@ def groups_deployment(moto_env, tmp_path_factory):
         # one node per group: each create.sh runs an AWS CLI process per alarm
         "topology": {"replicas_per_shard": 0, "multi_az": False},
         "celery": {"cache": {"group": "cache", "db": 0}},
+        "dns": {"zone_id": zone, "name": "queue.split.internal", "ttl": 45},
         "groups": {"cache": {"description": HOSTILE["description"], "node_type": "cache.r7g.large",
+                             "dns": {"zone_id": zone, "name": "cache.split.internal"},
                              "topology": {"cluster_mode": "enabled", "shards": 1},
                              "parameters": {"values": {"maxmemory-policy": "allkeys-lru"}},
                              "auto_scaling": {"shards": {"min": 1, "max": 4}}}},
@@ -330,7 +337,7 @@ def groups_deployment(moto_env, tmp_path_factory):
             (cli / name[4:]).write_text(text)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    deployed = {"d": d, "spec": spec, "cli": cli, "scratch": scratch,
+    deployed = {"d": d, "spec": spec, "cli": cli, "scratch": scratch, "zone": zone,
                 "env": {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "HOME": str(scratch)}}
     # the spec's own create.sh creates both groups (its --skip reaches the other group's script)
     _run(deployed, "create.sh", "--skip", "parameter-group", "--skip", "auto-scaling")
@@ -349,6 +356,27 @@ def test_create_makes_every_group_each_with_its_own_resources(groups_deployment)
         assert boto3.client("secretsmanager").describe_secret(SecretId=group.auth_secret_name)
     assert d.group("cache").description == HOSTILE["description"]
     assert len({g.auth_secret_name for g in d.all_groups}) == 2
+
+
+def _records(zone: str) -> dict[str, tuple[str, int]]:
+    import boto3
+
+    sets = boto3.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    return {r["Name"].rstrip("."): (r["ResourceRecords"][0]["Value"], r["TTL"]) for r in sets if r["Type"] == "CNAME"}
+
+
+def test_each_groups_record_names_its_endpoint(groups_deployment):
+    import boto3
+
+    d, ec = groups_deployment["d"], boto3.client("elasticache")
+    wanted = {}
+    for group in d.all_groups:
+        [live] = ec.describe_replication_groups(ReplicationGroupId=group.replication_group_id)["ReplicationGroups"]
+        endpoint = live["ConfigurationEndpoint"] if group.cluster_mode_enabled else live["NodeGroups"][0]["PrimaryEndpoint"]
+        wanted[group.dns.name] = (endpoint["Address"], group.dns.ttl)
+    assert _records(groups_deployment["zone"]) == wanted == {
+        "queue.split.internal": (wanted["queue.split.internal"][0], 45),
+        "cache.split.internal": (wanted["cache.split.internal"][0], 60)}
 
 
 def test_no_drift_in_any_group_and_auto_scaling_said_unchecked(groups_deployment):
@@ -392,3 +420,4 @@ def test_delete_tears_down_every_group(groups_deployment):
             live = []
         assert [g["Status"] for g in live] in ([], ["deleting"])
         assert "DeletedDate" in boto3.client("secretsmanager").describe_secret(SecretId=group.auth_secret_name)
+    assert _records(groups_deployment["zone"]) == {}, "delete.sh left a DNS record behind"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Deployment
-from .plan import GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, USER_GROUP, Plan, Ref
+from .plan import ENDPOINT_PATHS, GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, USER_GROUP, Plan, Ref
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def check(d: Deployment, client: Callable[[str], Any]) -> Report:
               ("security group", _security_group), ("parameter group", _parameter_group),
               ("users", _users), ("user group", _user_group), ("IAM policies", _iam_policies),
               ("log groups", _log_groups), ("topic", _topic), ("auto scaling", _auto_scaling), ("alarms", _alarms),
-              ("dashboards", _dashboards), ("global datastore", _global_datastore)]
+              ("dashboards", _dashboards), ("global datastore", _global_datastore), ("DNS records", _records)]
     for group in d.all_groups:  # each group of the environment against its own plan
         label = f" of groups.{group.group_key}" if group.group_key else ""
         if group.global_datastore is not None:  # a Global Datastore member is read in the region the spec gives it
@@ -89,6 +89,41 @@ def _global_datastore(d: Deployment, plan: Plan, client: Callable[[str], Any]) -
     members = sorted((m.get("ReplicationGroupId"), m.get("ReplicationGroupRegion")) for m in live.get("Members", []))
     if members != wanted:
         yield Difference("global datastore", "Members", wanted, members)
+
+
+def _records(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterator[Difference]:
+    """Each Route 53 record is a CNAME of the endpoint it names, with the spec's TTL."""
+    import jmespath  # boto3's own dependency
+
+    records = plan.of_type("AWS::Route53::RecordSet")
+    if not records:
+        return
+    elasticache = client("elasticache")
+    if d.serverless:
+        [live_cache] = elasticache.describe_serverless_caches(ServerlessCacheName=d.serverless.name)["ServerlessCaches"]
+    else:
+        [live_cache] = elasticache.describe_replication_groups(ReplicationGroupId=d.replication_group_id)[
+            "ReplicationGroups"]
+    route53 = client("route53")
+    for record in records:
+        change = record.calls["ChangeResourceRecordSets"]
+        [entry] = change["ChangeBatch"]["Changes"]
+        wanted = entry["ResourceRecordSet"]
+        endpoint, field = wanted["ResourceRecords"][0]["Value"].attribute.split(".")
+        path = "Endpoint" if d.serverless else ENDPOINT_PATHS[endpoint]
+        address = jmespath.search(f"{path}.{field}", live_cache)
+        found = [r for r in route53.list_resource_record_sets(
+            HostedZoneId=change["HostedZoneId"], StartRecordName=wanted["Name"], StartRecordType="CNAME",
+            MaxItems="1")["ResourceRecordSets"] if r["Name"].rstrip(".") == wanted["Name"] and r["Type"] == "CNAME"]
+        label = f"DNS record {wanted['Name']}"
+        if not found:
+            yield Difference(label, "exists", wanted["Name"], None)
+            continue
+        values = [r["Value"] for r in found[0].get("ResourceRecords", [])]
+        if values != [address]:
+            yield Difference(label, "value", address, values[0] if len(values) == 1 else values)
+        if found[0].get("TTL") != wanted["TTL"]:
+            yield Difference(label, "TTL", wanted["TTL"], found[0].get("TTL"))
 
 
 def _name(plan: Plan, value: Any) -> Any:

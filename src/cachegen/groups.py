@@ -37,6 +37,7 @@ NOT_INHERITED: tuple[SpecPath, ...] = (
     ("parameters", "name"), ("logs", "slow_log", "log_group"), ("logs", "engine_log", "log_group"),
     ("security", "auth", "secret_name"), ("notifications", "topic_name"), ("auto_scaling",), ("serverless",),
     ("topology", "placement"),  # a list per shard of this group's own
+    ("dns",),  # records of this group's own endpoints
 )
 # What names a resource of the spec's own region (KMS keys, a Firehose stream): a Global Datastore
 # secondary, in another region, has its own or none.

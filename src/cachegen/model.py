@@ -191,6 +191,17 @@ class ServerlessCache:
 
 
 @dataclass(frozen=True)
+class DnsRecords:
+    """Route 53 CNAME records of a group's endpoints, in a private hosted zone."""
+
+    zone_id: str
+    name: str  # the endpoint the application uses
+    reader_name: str | None  # the reader endpoint's
+    ttl: int
+    use_in_urls: bool  # the application's URLs name the record (no TLS), not the endpoint
+
+
+@dataclass(frozen=True)
 class GlobalDatastore:
     """The Global Datastore a replication group belongs to, and the group's role in it."""
 
@@ -313,6 +324,7 @@ class Deployment:
     scaling: tuple[Scaling, ...] = ()  # Application Auto Scaling of the group's shards and/or replicas
     serverless: ServerlessCache | None = None  # an ElastiCache Serverless cache instead of a replication group
     global_datastore: GlobalDatastore | None = None  # a member of a Global Datastore (cross-region replication)
+    dns: DnsRecords | None = None  # Route 53 records of the endpoints
 
     @cached_property
     def plan(self) -> Plan:

@@ -109,7 +109,11 @@ class Resource:
     @property
     def name(self) -> str:
         """The resource's own name: what a CLI call or a describe call uses to find it."""
-        return self.calls[CREATE[self.type]][NAME_MEMBER[self.type]]
+        member = NAME_MEMBER[self.type]
+        value: Any = self.calls[CREATE[self.type]]
+        for part in (member if isinstance(member, tuple) else (member,)):  # a path into a nested input
+            value = value[part]
+        return value
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,9 @@ CREATE = {
     "AWS::ApplicationAutoScaling::ScalingPolicy": "PutScalingPolicy",
     "AWS::ElastiCache::ServerlessCache": "CreateServerlessCache",
     "AWS::ElastiCache::GlobalReplicationGroup": "CreateGlobalReplicationGroup",
+    "AWS::Route53::RecordSet": "ChangeResourceRecordSets",
 }
-NAME_MEMBER = {
+NAME_MEMBER: dict[str, str | tuple[str | int, ...]] = {
     "AWS::ElastiCache::SubnetGroup": "CacheSubnetGroupName",
     "AWS::EC2::SecurityGroup": "GroupName",
     "AWS::ElastiCache::ParameterGroup": "CacheParameterGroupName",
@@ -182,6 +187,7 @@ NAME_MEMBER = {
     "AWS::ApplicationAutoScaling::ScalingPolicy": "PolicyName",
     "AWS::ElastiCache::ServerlessCache": "ServerlessCacheName",
     "AWS::ElastiCache::GlobalReplicationGroup": "GlobalReplicationGroupIdSuffix",
+    "AWS::Route53::RecordSet": ("ChangeBatch", "Changes", 0, "ResourceRecordSet", "Name"),
 }
 
 GROUP = "ReplicationGroup"
@@ -194,6 +200,7 @@ TOPIC = "AlertsTopic"
 LOG_GROUPS = {"slow-log": "SlowLogGroup", "engine-log": "EngineLogGroup"}
 USER_GROUP = "UserGroup"
 GLOBAL_GROUP = "GlobalReplicationGroup"
+RECORDS = {"endpoint": "EndpointRecord", "reader": "ReaderEndpointRecord"}
 
 
 def _camel(word: str) -> str:
@@ -250,6 +257,7 @@ def build(d: Deployment) -> Plan:
     resources.append(serverless_cache(d) if d.serverless else replication_group(d))
     if d.global_datastore is not None and d.global_datastore.role == "primary":
         resources.append(global_replication_group(d))
+    resources.extend(dns_records(d))
     for scaling in d.scaling:
         resources += [scalable_target(d, scaling), scaling_policy(d, scaling)]
     stacks = [Stack("main", "stack.yaml", f"cachegen: {d.name} {d.environment} - {d.description}",
@@ -503,6 +511,22 @@ def global_replication_group(d: Deployment) -> Resource:
             "GlobalReplicationGroupDescription": d.description,
             "PrimaryReplicationGroupId": Ref(GROUP, "Name"),
         }}, depends_on=(GROUP,))
+
+
+def dns_records(d: Deployment) -> list[Resource]:
+    """ChangeResourceRecordSets (UPSERT): a CNAME of the endpoint the application uses, and of the
+    reader endpoint when the spec names one, in the spec's private hosted zone."""
+    if d.dns is None:
+        return []
+    cache = cache_resource(d)
+    records = [(RECORDS["endpoint"], d.dns.name, f"{endpoint_attribute(d)}.Address")]
+    if d.dns.reader_name:
+        records.append((RECORDS["reader"], d.dns.reader_name, "ReaderEndPoint.Address"))
+    return [Resource(record_id, "AWS::Route53::RecordSet", "route53", {"ChangeResourceRecordSets": {
+        "HostedZoneId": d.dns.zone_id,
+        "ChangeBatch": {"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": name, "Type": "CNAME", "TTL": d.dns.ttl, "ResourceRecords": [{"Value": Ref(cache, attribute)}]}}]},
+    }}, depends_on=(cache,)) for record_id, name, attribute in records]
 
 
 def serverless_cache(d: Deployment) -> Resource:
@@ -804,9 +828,10 @@ def outputs(d: Deployment) -> tuple[Output, ...]:
             credentials = f"{url.user or ''}:${{{variable}}}@"
             note = (f" ({variable}: the password of user {url.user}, percent-encoded)" if url.user
                     else f" ({variable}: the AUTH token, percent-encoded)")
+        host = d.dns.name if d.dns is not None and d.dns.use_in_urls else address  # the record, when URLs name it
         out.append(Output(
             _camel(url.variable.lower()), f"{url.variable}: {url.purpose}{note}",
-            Join((f"{d.url_scheme}://{credentials}", address, ":", port, f"/{url.db}{url.query}")), export=False))
+            Join((f"{d.url_scheme}://{credentials}", host, ":", port, f"/{url.db}{url.query}")), export=False))
     if d.auth_secret_name:
         out.append(Output("AuthTokenSecretArn", "Secrets Manager secret holding the AUTH token", Ref(SECRET, "Arn")))
     for user in d.users:

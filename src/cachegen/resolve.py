@@ -17,7 +17,7 @@ from .inherit import MergedSpec
 from . import access
 from .groups import global_role as view_global_role
 from .groups import group_key as view_group_key
-from .model import (SERVICES, Alarm, Credential, Deployment, GlobalDatastore, Ingress, Keepalive, LogDestination, Member, NodeType,
+from .model import (SERVICES, Alarm, Credential, Deployment, DnsRecords, GlobalDatastore, Ingress, Keepalive, LogDestination, Member, NodeType,
                     Scaling, ServerlessCache, SourceFile, Subnet, TokenPolicy, Url, User, token_placeholder)
 from .spec import Spec
 
@@ -404,6 +404,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         group_key=key,
         scaling=scaling(spec),
         global_datastore=global_datastore(spec, merged),
+        dns=DnsRecords(spec.dns.zone_id, spec.dns.name, spec.dns.reader_name, spec.dns.ttl, spec.dns.use_in_urls)
+        if spec.dns else None,
     )
     return as_serverless(deployment, spec) if spec.serverless else deployment
 

@@ -15,6 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from . import catalog
 
 NAME = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
+# A DNS name in lower case (Route 53 keeps names in lower case), of two labels or more
+DNS_NAME = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
 WINDOW = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$"
 WEEKLY_WINDOW = r"^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$"
 SECURITY_GROUP_ID = r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$"
@@ -200,6 +202,24 @@ class Logs(Section):
     kms_key_id: str | None = Field(
         None, description="Customer-managed KMS key ARN encrypting both log groups (its key policy must let "
                           "logs.<region>.amazonaws.com use it); default: CloudWatch Logs' own encryption.")
+
+
+class Dns(Section):
+    """A Route 53 record per endpoint, in a private hosted zone: a name of the team's that stays when
+    the group is replaced (a new replication group id is a new endpoint name)."""
+
+    zone_id: str = Field(pattern=r"^[A-Z0-9]{1,32}$", examples=["Z0123456789ABCDEFGHIJ"],
+                         description="The id of the private hosted zone of the application's VPC (Z..., without "
+                                     "/hostedzone/).")
+    name: str = Field(pattern=DNS_NAME, max_length=253, examples=["cache.prod.internal"],
+                      description="The CNAME record of the endpoint the application uses (primary or configuration).")
+    reader_name: str | None = Field(None, pattern=DNS_NAME, max_length=253,
+                                    description="The CNAME record of the reader endpoint (replicas, no cluster mode).")
+    ttl: Int = Field(60, ge=0, le=172800, description="Seconds resolvers keep the record: short, so a replacement "
+                                                      "reaches clients soon.")
+    use_in_urls: bool = Field(
+        False, description="Put the record in the application's URLs instead of the endpoint. Without TLS only: "
+                           "ElastiCache's certificate names the endpoint, and redis-py checks the name it dialled.")
 
 
 class Notifications(Section):
@@ -408,6 +428,8 @@ class Group(Section):
     alarms: Alarms | None = None
     auto_scaling: AutoScaling | None = None
     serverless: Serverless | None = Field(None, description="Make this group an ElastiCache Serverless cache.")
+    dns: Dns | None = Field(None, description="Route 53 records of this group's endpoints (not inherited: names "
+                                              "of its own).")
     cost: Cost | None = None
 
 
@@ -453,6 +475,8 @@ class Spec(Section):
     serverless: Serverless | None = Field(
         None, description="Make the spec's own group an ElastiCache Serverless cache (it may then serve only the "
                           "application's cache).")
+    dns: Dns | None = Field(None, description="Route 53 records (CNAME, private zone) of the spec's own group's "
+                                              "endpoints.")
     groups: dict[Annotated[str, Field(pattern=NAME, max_length=GROUP_KEY_MAX)], Group] = Field(
         default_factory=dict,
         description="More cache resources beside the spec's own group, each serving the Celery roles that name "

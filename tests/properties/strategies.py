@@ -403,11 +403,27 @@ def _global_secondary(draw, doc: dict[str, Any], modern: bool) -> None:
     doc.setdefault("groups", {})["dr"] = group
 
 
+@st.composite
+def _dns(draw, doc: dict[str, Any], section: dict[str, Any], label: str) -> dict[str, Any]:
+    """A record of the endpoint, and of the reader endpoint where there is one; the record in the
+    URLs only one time in ten (TLS is on: V113 refuses it)."""
+    topology = {**doc["topology"], **section.get("topology", {})}
+    readers = topology["cluster_mode"] == "disabled" and topology["replicas_per_shard"] > 0 and "serverless" not in section
+    label = draw(st.from_regex(r"^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$", fullmatch=True)) + "-" + label
+    out: dict[str, Any] = {"zone_id": "Z" + draw(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=8, max_size=31)),
+                           "name": f"{label}.{doc['environment']}.internal", "ttl": draw(st.sampled_from([0, 30, 300]))}
+    if readers and draw(st.booleans()):
+        out["reader_name"] = f"{label}-ro.{doc['environment']}.internal"
+    if draw(st.integers(0, 9)) == 5:
+        out["use_in_urls"] = True
+    return out
+
+
 # The fields `coherent()` draws together; the others come from the models as they are.
 REDRAWN = frozenset({"name", "environment", "port", "protected", "region", "engine", "node_type", "topology", "celery",
                      "network", "logs", "backups", "maintenance_window", "description", "notifications", "tags",
                      "security", "parameters", "alarms", "replication_group_id", "preset", "lint", "peak_hours",
-                     "cost", "extends", "abstract", "groups", "auto_scaling", "serverless"})
+                     "cost", "extends", "abstract", "groups", "auto_scaling", "serverless", "dns"})
 
 
 @st.composite
@@ -472,6 +488,9 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
         doc["groups"] = draw(_groups(doc))
     if global_datastore:
         draw(_global_secondary(doc, modern))
+    for key, section in [(None, doc), *((k, g) for k, g in (doc.get("groups") or {}).items())]:
+        if draw(st.integers(0, 3)) == 0:  # Route 53 records of the group's endpoints
+            section["dns"] = draw(_dns(doc, section, key or "own"))
     nodes = doc["topology"]["shards"] * (doc["topology"]["replicas_per_shard"] + 1)
     doc["alarms"] = {"stack": "separate" if nodes > 30 else draw(st.sampled_from(["main", "separate"])),
                      "enabled": draw(st.integers(0, 9)) > 0,

@@ -224,13 +224,15 @@ def corpus(tmp_path_factory) -> list[Built]:
     serverless = sum(1 for b in accepted if b.document.get("serverless")
                      or any(g.get("serverless") is not None for g in (b.document.get("groups") or {}).values()))
     replicated = sum(1 for b in accepted if any(g.get("global_secondary") for g in (b.document.get("groups") or {}).values()))
+    recorded = sum(1 for b in accepted if b.document.get("dns")
+                   or any(g.get("dns") for g in (b.document.get("groups") or {}).values()))
     print(f"\ngenerated specs: {dict(outcomes)}; largest accepted: {max((b.nodes for b in accepted), default=0)} nodes"
           f"; accepted with several groups: {several}, with Auto Scaling: {scaled}, with a serverless cache: "
-          f"{serverless}, with a Global Datastore: {replicated}")
+          f"{serverless}, with a Global Datastore: {replicated}, with DNS records: {recorded}")
     assert outcomes["accepted"] >= EXAMPLES // 4 and outcomes["rejected"] >= EXAMPLES // 10, outcomes
     # the language's new shapes reach the peers too, not only the one-group specs
     assert several >= EXAMPLES // 30 and scaled >= EXAMPLES // 100 and serverless >= EXAMPLES // 100 and \
-        replicated >= EXAMPLES // 100, (several, scaled, serverless, replicated)
+        replicated >= EXAMPLES // 100 and recorded >= EXAMPLES // 100, (several, scaled, serverless, replicated, recorded)
     return accepted
 
 

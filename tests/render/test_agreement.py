@@ -17,7 +17,7 @@ from conftest import COMMITTED_SPECS, TEST_SPECS
 
 SPECS = COMMITTED_SPECS + sorted(TEST_SPECS.glob("*.yaml"))
 RUN_TIME = "<run-time>"  # a value only known when the resources exist (an id, an ARN, the token)
-PLACEHOLDERS = {"<security-group-id>", "<topic-arn>", STDIN_PLACEHOLDER}
+PLACEHOLDERS = {"<security-group-id>", "<topic-arn>", STDIN_PLACEHOLDER, "endpoint.placeholder.invalid"}
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +204,11 @@ def expected_from_stack(resources: dict[str, Any]) -> dict[tuple[str, str], Any]
                 "GlobalReplicationGroupIdSuffix": p["GlobalReplicationGroupIdSuffix"],
                 "GlobalReplicationGroupDescription": p["GlobalReplicationGroupDescription"],
                 "PrimaryReplicationGroupId": member["ReplicationGroupId"]}
+        elif kind == "AWS::Route53::RecordSet":  # an UPSERT of the one record (TTL: a string in the stack)
+            out[("ChangeResourceRecordSets", p["Name"])] = {"HostedZoneId": p["HostedZoneId"], "ChangeBatch": {
+                "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+                    "Name": p["Name"], "Type": p["Type"], "TTL": int(p["TTL"]),
+                    "ResourceRecords": [{"Value": v} for v in p["ResourceRecords"]]}}]}}
         elif kind == "AWS::CloudWatch::Dashboard":
             out[("PutDashboard", p["DashboardName"])] = {"DashboardName": p["DashboardName"],
                                                          "DashboardBody": json.loads(p["DashboardBody"])}
@@ -249,6 +254,9 @@ def found_in_scripts(calls: list[tuple[str, dict[str, Any]]], stack: dict[tuple[
             if operation == "CreatePolicy":
                 value["PolicyDocument"] = json.loads(value["PolicyDocument"])
             out[(operation, name)] = value
+        elif operation == "ChangeResourceRecordSets":  # one record per change, named in the change
+            [change] = params["ChangeBatch"]["Changes"]
+            out[(operation, change["ResourceRecordSet"]["Name"])] = params
         elif operation == "AuthorizeSecurityGroupIngress":
             [name] = groups
             out[(operation, name)] = sorted(out.get((operation, name), []) + _api_permissions(params["IpPermissions"]))

@@ -17,7 +17,7 @@ from .. import aws
 from ..compiler import compile_spec
 from ..model import Deployment
 from ..plan import ENDPOINT_PATHS, endpoint_attribute
-from ..render.app import env_text, secrets_needed
+from ..render.app import env_text, secrets_needed, url_host
 from ..render.escape import UnsafeValue
 
 DEFAULT_DIR = Path(".cachegen")
@@ -110,6 +110,9 @@ def _read_aws(d: Deployment, stack: str | None, region: str
                                                   "-".join(p for p in (stack, group.group_key) if p))
             if stack else _endpoint_from_group(sessions[group.group_key], group)
             for group in d.all_groups}
+        # a group whose URLs name its DNS record keeps the record (the endpoint was read: the group exists)
+        endpoints.update({group.group_key: (url_host(group), endpoints[group.group_key][1])
+                          for group in d.all_groups if url_host(group)})
         passwords = {}
         needed = secrets_needed(d)
         if needed:

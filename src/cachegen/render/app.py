@@ -27,8 +27,16 @@ def host_placeholder(group_key: str | None) -> str:
 
 
 def placeholder_endpoints(d: Deployment) -> dict[str | None, tuple[str, int]]:
-    """Every group's endpoint as .env.example shows it: a placeholder host and the spec's port."""
-    return {group.group_key: (host_placeholder(group.group_key), group.port) for group in d.all_groups}
+    """Every group's endpoint as .env.example shows it: a placeholder host (or the group's DNS record,
+    when its URLs name it) and the spec's port."""
+    return {group.group_key: (url_host(group) or host_placeholder(group.group_key), group.port)
+            for group in d.all_groups}
+
+
+def url_host(d: Deployment) -> str | None:
+    """The host the application's URLs name for this group when the spec fixes it (its Route 53
+    record, `dns.use_in_urls`); None: the endpoint AWS gives it."""
+    return d.dns.name if d.dns is not None and d.dns.use_in_urls else None
 SCRIPTS = ("check_connection.py", "redis_health.py")
 ENVIRONMENT_LINE = "\nENVIRONMENT = None\n"
 

@@ -36,14 +36,19 @@ FROM_STDIN = ParameterFile("/dev/stdin")
 
 @dataclass(frozen=True)
 class ShellVar:
-    """A value only known when the script runs (an id AWS assigns), held in a shell variable."""
+    """A value only known when the script runs (an id AWS assigns), held in a shell variable. Inside
+    a JSON structure it is spliced in as a JSON string or number (`json`): the script checks the
+    value's form before the call (an endpoint's name, digits), so it needs no JSON escaping."""
 
     name: str
+    json: str = "string"
 
 
 SECURITY_GROUP_ID = ShellVar("sg_id")
 TOPIC_ARN = ShellVar("topic_arn")
 GROUP_ID = ShellVar("GROUP_ID")
+ENDPOINT = ShellVar("endpoint")  # an endpoint's name, read once the cache is available (a DNS record's value)
+RECORD_VALUE, RECORD_TTL = ShellVar("record_value"), ShellVar("record_ttl", json="number")  # a live record's
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,9 @@ def _reference(plan: Plan, ref: Ref) -> Any:
     target = plan.get(ref.resource)
     if ref.attribute == "Name":
         return target.name  # every name is fixed by the spec
+    if target.type in ("AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::ServerlessCache") and \
+            ref.attribute.endswith(".Address"):
+        return ENDPOINT
     return {
         ("AWS::EC2::SecurityGroup", "GroupId"): SECURITY_GROUP_ID,
         ("AWS::SNS::Topic", "Arn"): TOPIC_ARN,
@@ -90,43 +98,60 @@ def _reference(plan: Plan, ref: Ref) -> Any:
 
 
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-# Where an ARN holds the account id in a JSON structure (an IAM policy): the script's
-# $ACCOUNT_ID (sts get-caller-identity) takes its place, outside the quoted JSON text.
-ACCOUNT_SENTINEL = "\x00account\x00"
+# Where a structure holds a run-time value (the account id of an ARN, an endpoint's name), the JSON
+# text holds this marker; the shell word is the JSON text around it with "$variable" in its place,
+# outside the quoted text. A spec value cannot hold the marker's NUL bytes.
 ACCOUNT = ShellVar("ACCOUNT_ID")
 
 
-def _with_account(text: str) -> Shell:
-    """JSON text as one shell word, each account sentinel (JSON-escaped) replaced by "$ACCOUNT_ID"."""
-    marker = json.dumps(ACCOUNT_SENTINEL)[1:-1]
-    if marker not in text:
-        return shell_word(text)
-    return Shell(f'"${ACCOUNT.name}"'.join(shell_word(part) if part else "''" for part in text.split(marker)))
+def _marker(variable: ShellVar) -> str:
+    return f"\x00{variable.name}\x00"
 
 
 def _json(plan: Plan | None, value: Any) -> Shell:
     """A structure as compact JSON in one shell word, each reference inside it replaced by the
-    name it stands for and an ARN's account by "$ACCOUNT_ID"; TypeError for a value only known
-    when the script runs (a ShellVar, a file)."""
+    name it stands for, or by its shell variable when its value is known only when the script runs,
+    and an ARN's account by "$ACCOUNT_ID"; TypeError for a value that cannot be a JSON value (a file)."""
     try:
         return shell_word(_COMPACT_JSON.encode(value))  # most structures hold no reference
     except TypeError:
         pass
-    accounts = []
+    variables: dict[str, ShellVar] = {}
 
-    def reference(item: Any) -> str:
+    def reference(item: Any) -> Any:
+        if type(item) is ShellVar:
+            variables[item.name] = item
+            return _marker(item)
         if type(item) is Ref and plan is not None:
             target = _reference(plan, item)
             if type(target) is str:
                 return target
+            if type(target) is ShellVar:
+                variables[target.name] = target
+                return _marker(target)
         if type(item) is Join and all(type(p) is str or type(p) is AccountId for p in item.parts):
-            accounts.append(item)
-            return "".join(ACCOUNT_SENTINEL if type(p) is AccountId else p for p in item.parts)
+            variables[ACCOUNT.name] = ACCOUNT
+            return "".join(_marker(ACCOUNT) if type(p) is AccountId else p for p in item.parts)
         raise TypeError(f"{item!r} has no JSON form")
 
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=reference)
-    # split only where cachegen put an account (a spec value cannot hold the sentinel's NUL bytes)
-    return _with_account(text) if accounts else shell_word(text)
+    words = [text]
+    for variable in variables.values():  # split only where cachegen put a marker
+        escaped = json.dumps(_marker(variable))  # the marker as a JSON string, quotes included
+        token = escaped if variable.json == "number" else escaped[1:-1]  # a number: its quotes go too
+        words = [piece for word in words for piece in _split_keep(word, token, variable)]
+    return Shell("".join(w if isinstance(w, Shell) else (shell_word(w) if w else "''") for w in words))
+
+
+def _split_keep(word: Any, token: str, variable: ShellVar) -> list[Any]:
+    """`word` (JSON text) cut at each `token`, "$variable" between the pieces; a piece already cut is kept."""
+    if isinstance(word, Shell):
+        return [word]
+    pieces = word.split(token)
+    out: list[Any] = [pieces[0]]
+    for piece in pieces[1:]:
+        out += [Shell(f'"${variable.name}"'), piece]
+    return out
 
 
 def _word(value: Any) -> Shell:
@@ -498,6 +523,43 @@ def _global_datastore(plan: Plan, d: Deployment) -> dict[str, Any] | None:
     }
 
 
+# What `create.sh --dry-run` reads for an endpoint: of the form a real one has
+ENDPOINT_PLACEHOLDER = "endpoint.placeholder.invalid"
+
+
+def _records(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
+    """Each Route 53 record: UPSERT it once its endpoint exists; DELETE it (with the live record's
+    value and TTL, which a deletion must repeat) before the group goes."""
+    out = []
+    for record in plan.of_type("AWS::Route53::RecordSet"):
+        change = record.calls["ChangeResourceRecordSets"]
+        [entry] = change["ChangeBatch"]["Changes"]
+        planned = entry["ResourceRecordSet"]
+        [value] = planned["ResourceRecords"]
+        if d.serverless:
+            [name] = args(ServerlessCacheName=d.serverless.name)
+            describe = command("elasticache", "describe-serverless-caches",
+                               [name, query(f"ServerlessCaches[0].{value['Value'].attribute}")])
+        else:
+            [name] = args(ReplicationGroupId=GROUP_ID)
+            describe = command("elasticache", "describe-replication-groups",
+                               [name, query(_endpoint_query(value["Value"].attribute))])
+        zone = args(HostedZoneId=change["HostedZoneId"])
+        live = {**planned, "TTL": RECORD_TTL, "ResourceRecords": [{"Value": RECORD_VALUE}]}
+        out.append({
+            "name": shell_word(record.name),
+            "describe": describe,
+            "upsert": call(plan, record, "ChangeResourceRecordSets", extra=[query("ChangeInfo.Id")]),
+            "live": command("route53", "list-resource-record-sets", [*zone, query(jmespath(
+                "ResourceRecordSets[?Name == {} && Type == 'CNAME'] | [0].[ResourceRecords[0].Value, TTL]",
+                record.name + "."))]),
+            "delete": command("route53", "change-resource-record-sets", [*zone, Shell(
+                f"--change-batch={_json(plan, {'Changes': [{'Action': 'DELETE', 'ResourceRecordSet': live}]})}"),
+                query("ChangeInfo.Id")]),
+        })
+    return out
+
+
 def _other_groups(d: Deployment, script: str) -> list[dict[str, Any]]:
     """The spec's own group's scripts run each other group's (cli/<key>/<script>)."""
     return [{"step": shell_word(f"group-{g.group_key}"), "script": shell_word(f"{g.group_key}/{script}"),
@@ -517,6 +579,8 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
         "monitoring": _monitoring(plan),
         "scaling": _scaling(plan),
         "global_datastore": _global_datastore(plan, d),
+        "records": _records(plan, d),
+        "endpoint_placeholder": shell_word(ENDPOINT_PLACEHOLDER),
     }
     cache_step = "serverless-cache" if d.serverless else "replication-group"
     create_steps = [*(["security-group"] if context["sg"] else []), *(["subnet-group"] if context["subnet_group"] else []),
@@ -524,6 +588,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
                     *(["users", "user-group"] if context["rbac"] else ["secret"]),
                     *(["iam-policies"] if context["rbac"] and context["rbac"]["policies"] else []),
                     "topic", "log-groups", cache_step, *(["global-datastore"] if context["global_datastore"] else []),
+                    *(["dns"] if context["records"] else []),
                     *(["auto-scaling"] if context["scaling"] else []),
                     "alarms", *(f"group-{g.group_key}" for g in d.other_groups)]
     shards = [f"{s:04d}" for s in range(1, d.shards + 1)]

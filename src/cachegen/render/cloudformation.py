@@ -184,6 +184,16 @@ def _global_replication_group(r: Resource) -> dict[str, Any]:
                          "ReplicationGroupRegion": CfnRef("AWS::Region"), "Role": "PRIMARY"}]}
 
 
+def _record_set(r: Resource) -> dict[str, Any]:
+    """The one record of the change: CloudFormation keeps it in step with the stack (an UPSERT)."""
+    change = r.calls["ChangeResourceRecordSets"]
+    [entry] = change["ChangeBatch"]["Changes"]
+    record = entry["ResourceRecordSet"]
+    return {"HostedZoneId": change["HostedZoneId"], "Name": record["Name"], "Type": record["Type"],
+            "TTL": str(record["TTL"]),  # a string in CloudFormation's schema
+            "ResourceRecords": [value["Value"] for value in record["ResourceRecords"]]}
+
+
 def _as_is(operation: str) -> Callable[[Resource], dict[str, Any]]:
     return lambda r: dict(r.calls[operation])
 
@@ -205,6 +215,7 @@ TRANSFORMS: dict[str, Callable[[Resource], dict[str, Any]]] = {
     "AWS::ApplicationAutoScaling::ScalingPolicy": _scaling_policy,
     "AWS::ElastiCache::ServerlessCache": _serverless_cache,
     "AWS::ElastiCache::GlobalReplicationGroup": _global_replication_group,
+    "AWS::Route53::RecordSet": _record_set,
 }
 
 

@@ -51,11 +51,15 @@ def names_apart(ctx: Context) -> Iterator[Finding]:
             names = [(what, name) for what, name in names if what != "security group"]
         names += [("log group", log.log_group) for log in group.log_destinations if not log.to_firehose]
         names += [("ElastiCache user", user.user_id) for user in group.users]
+        if group.dns is not None:  # a record name is the zone's, in every region
+            names += [("Route 53 record", f"{group.dns.zone_id}/{name}")
+                      for name in (group.dns.name, group.dns.reader_name) if name]
         label = f"groups.{group.group_key}" if group.group_key else "the spec's own group"
         for what, name in names:
             if name is None:
                 continue
-            first = seen.setdefault((group.region, what, name.lower()), label)  # a secondary's region is its own
+            region = "global" if what == "Route 53 record" else group.region  # a secondary's region is its own
+            first = seen.setdefault((region, what, name.lower()), label)
             if first != label:
                 path = ("groups", group.group_key) if group.group_key else ("replication_group_id",)
                 yield Finding(path, f"{label} and {first} both name a {what} `{name}`",
