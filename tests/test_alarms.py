@@ -122,7 +122,7 @@ def test_alarms_round_trip_through_moto(aws_env):
 ELASTICACHE_METRICS = {"CPUUtilization", "EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "CurrConnections",
                        "Evictions", "ReplicationLag", "SwapUsage", "NetworkBytesIn", "NetworkBytesOut",
                        "NetworkBandwidthInAllowanceExceeded", "NetworkBandwidthOutAllowanceExceeded", "GetTypeCmds",
-                       "SetTypeCmds"}
+                       "SetTypeCmds", "GlobalDatastoreReplicationLag"}
 
 
 def test_dashboard_uses_only_real_elasticache_metrics():

@@ -616,6 +616,11 @@ def _group_skips(d: Deployment) -> tuple[tuple[str, str], ...]:
     if d.user_group_id:  # checkov's check knows AuthToken only
         skips.append(("CKV_AWS_31", f"Clients authenticate as RBAC users (UserGroupIds: {d.user_group_id}), each with "
                                     "its own generated password and access string, instead of a shared AUTH token."))
+    if d.global_secondary:  # the encryption settings it takes from the primary are not in its template
+        skipped = {check for check, _ in skips}
+        skips += [(check, f"A Global Datastore secondary takes the primary's encryption settings ({what.split(' is ')[0]}"
+                          " on): create-replication-group refuses them beside GlobalReplicationGroupId.")
+                  for check, _, field, what in GROUP_CHECKS if getattr(d, field) and check not in skipped]
     return tuple(skips)
 
 
