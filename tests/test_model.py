@@ -32,6 +32,9 @@ def test_each_url_points_at_the_same_database_in_the_stack_and_the_env_file(spec
             assert template.endswith(f":${{{port}}}/{url.db}{url.query}"), output
             assert url.query.startswith(group.url_query)
             host = f"__{group.group_key.upper()}_REDIS_HOST__" if group.group_key else "__REDIS_HOST__"
+            if group.dns is not None and group.dns.use_in_urls:  # the group's DNS record, in both
+                host = re.escape(group.dns.name)
+                assert f"://{group.dns.name}:" in template, output
             assert re.search(rf"@?{host}:\d+/{url.db}{re.escape(url.query)}'$", env[url.variable]), url.variable
 
 

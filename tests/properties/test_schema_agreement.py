@@ -75,17 +75,23 @@ def _outside_the_catalogues(document) -> str | None:
         return None
     if _has_url_password(document):  # V205, which the schema says on every string and key
         return "a URL with a password"
-    if isinstance(document.get("node_type"), str) and document["node_type"] not in catalog.node_types():
-        return "node type"
-    if isinstance(document.get("region"), str) and document["region"] not in catalog.regions():
-        return "region"
-    engine = document.get("engine")
-    if isinstance(engine, dict) and isinstance(engine.get("version"), str):
-        engines = catalog.engines()
-        named = engine.get("name")
-        versions = engines[named]["versions"] if named in engines else {v for e in engines.values() for v in e["versions"]}
-        if engine["version"] not in versions:
-            return "engine version"
+    groups = document.get("groups")
+    # the spec's own group, and each group of `groups` (whose node type, region and engine the schema lists alike)
+    for section in [document, *(groups.values() if isinstance(groups, dict) else [])]:
+        if not isinstance(section, dict):
+            continue
+        if isinstance(section.get("node_type"), str) and section["node_type"] not in catalog.node_types():
+            return "node type"
+        if isinstance(section.get("region"), str) and section["region"] not in catalog.regions():
+            return "region"
+        engine = section.get("engine")
+        if isinstance(engine, dict) and isinstance(engine.get("version"), str):
+            engines = catalog.engines()
+            named = engine.get("name")
+            versions = engines[named]["versions"] if named in engines else \
+                {v for e in engines.values() for v in e["versions"]}
+            if engine["version"] not in versions:
+                return "engine version"
     return None
 
 

@@ -85,6 +85,10 @@ def _catalogue_enums(schema: dict[str, Any]) -> None:
     properties = schema["properties"]
     properties["node_type"]["enum"] = sorted(catalog.node_types())
     properties["region"]["enum"] = sorted(catalog.regions())
+    group = schema["$defs"]["Group"]["properties"]  # a group's own (each may be null: the spec's)
+    for field, names in (("node_type", catalog.node_types()), ("region", catalog.regions())):
+        [choice] = [c for c in group[field]["anyOf"] if c.get("type") == "string"]
+        choice["enum"] = sorted(names)
     engine = schema["$defs"]["Engine"]
     versions = {name: list(info["versions"]) for name, info in sorted(catalog.engines().items())}
     engine["properties"]["version"]["enum"] = sorted({v for vs in versions.values() for v in vs},
