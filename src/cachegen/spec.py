@@ -412,8 +412,8 @@ class Group(Section):
     region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$",
                                description="A Global Datastore secondary's region (only with global_secondary).")
     network: Network | None = Field(
-        None, description="The group's own VPC, subnets and sources (a secondary's, in its region); default: the "
-                          "spec's own.")
+        None, description="The group's own VPC, subnets and sources (a secondary's, in its region), replacing the "
+                          "spec's as a whole; default: the spec's own.")
     kms_key_id: str | None = Field(
         None, description="A Global Datastore secondary's customer-managed key for encryption at rest, in its "
                           "region (KMS keys are regional); default: the AWS-managed key.")

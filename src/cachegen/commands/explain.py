@@ -69,7 +69,9 @@ def _derived(deployment: Deployment) -> dict[str, Any]:
         "members": [m.cluster_id for m in deployment.members],
         "node": f"{deployment.node.vcpu} vCPU, {deployment.node.memory_gib} GiB, "
                 f"{deployment.node.network_performance}",
-        "parameter_group": deployment.parameter_group_name,
+        # a Global Datastore secondary runs the group ElastiCache makes from the primary's
+        "parameter_group": "the primary's (made by ElastiCache)" if deployment.global_secondary
+        else deployment.parameter_group_name,
         "parameters": dict(deployment.parameters),
         "availability_zones": list(deployment.availability_zones),
         "final_snapshot_name": deployment.final_snapshot_name,
@@ -83,6 +85,12 @@ def _derived(deployment: Deployment) -> dict[str, Any]:
         "alarms": len(deployment.alarms),
         **({"auto_scaling": {s.what: f"{s.min_capacity}-{s.max_capacity}, {s.metric} at {s.target:g}"
                              for s in deployment.scaling}} if deployment.scaling else {}),
+        **({"global_datastore": {"id": deployment.global_datastore.id, "role": deployment.global_datastore.role,
+                                 "primary_region": deployment.global_datastore.primary_region}}
+           if deployment.global_datastore else {}),
+        **({"dns": {"zone_id": deployment.dns.zone_id, "records": [n for n in (deployment.dns.name,
+                                                                             deployment.dns.reader_name) if n],
+                    "in_urls": deployment.dns.use_in_urls}} if deployment.dns else {}),
     }
 
 
