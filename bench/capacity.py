@@ -1,0 +1,227 @@
+"""Capacity benchmark (issue 17): what a Celery workload really takes on a real redis-server.
+
+A spec with the broker, the result backend and the cache on one group (no TLS, no AUTH: a local
+server) is built with cachegen; its own celeryconfig.py drives a real Celery producer and a real
+prefork worker against a redis-server started here. Measured:
+
+  * memory: used_memory (INFO memory) before and after `apply_async` of DEPTH tasks whose
+    arguments take ARGS bytes as JSON, no worker running (the queue as it stands at a peak), for
+    three message sizes and two depths; and the result keys a worker stores, with and without
+    stored results (each result RESULT bytes);
+  * connections: the CLIENT LIST entries a prefork worker holds, idle after running tasks, at two
+    concurrency levels (the producer has exited: only the worker's own are counted).
+
+    .venv/bin/python bench/capacity.py [--json FILE]
+
+Not a test: it takes minutes and its figures depend on the machine's redis-server and Celery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ARGS_BYTES = (100, 1_000, 10_000)  # the JSON of one task's arguments
+DEPTHS = (1_000, 10_000)  # tasks waiting in the queue
+RESULT_BYTES = 200  # what each task returns, as JSON
+CONCURRENCY = (2, 4)
+SPEC = """extends: {base}
+environment: bench
+security:
+  in_transit_encryption: {{enabled: false}}
+  auth: {{enabled: false}}
+celery:
+  workers: {{count: 1, concurrency: 2}}
+"""
+TASKS = """from celery import Celery
+
+app = Celery("cachegen_bench")
+app.config_from_object("celeryconfig")
+
+
+@app.task(name="bench.echo")
+def echo(payload, result_bytes):
+    return "r" * result_bytes
+"""
+# Sends COUNT tasks whose argument is a string of ARGS bytes as JSON (two quotes included); with
+# WAIT, waits for every result (a worker is running).
+PRODUCER = """import sys
+import bench_tasks
+count, args_bytes, result_bytes, wait = (int(v) for v in sys.argv[1:5])
+sent = [bench_tasks.echo.apply_async(args=("x" * (args_bytes - 2), result_bytes)) for _ in range(count)]
+if wait:
+    for result in sent:
+        result.get(timeout=300)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def build(directory: Path, port: int) -> dict[str, str]:
+    """The bench spec's celeryconfig.py and tasks in `directory`; the environment the
+    application reads (its .env at the local server)."""
+    sys.path.insert(0, str(REPO / "src"))
+    from cachegen.compiler import compile_spec, render
+    from cachegen.render.app import env_text
+
+    spec = directory / "bench.yaml"
+    (directory / "base.yaml").write_text((REPO / "spec" / "base.yaml").read_text())
+    spec.write_text(SPEC.format(base="base.yaml"))
+    _, deployment = compile_spec(spec)
+    files = render(deployment)
+    (directory / "celeryconfig.py").write_text(files["app/celeryconfig.py"])
+    (directory / "bench_tasks.py").write_text(TASKS)
+    (directory / "producer.py").write_text(PRODUCER)
+    text = env_text(deployment, {None: ("127.0.0.1", port)}, {})
+    variables = {k: v.strip("'") for k, v in (line.split("=", 1) for line in text.splitlines()
+                                               if line and not line.startswith("#"))}
+    return {**os.environ, **variables, "PYTHONPATH": str(directory)}
+
+
+def start_server(port: int) -> subprocess.Popen:
+    import redis
+
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            return server
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("redis-server did not start")
+
+
+def used_memory(client) -> int:
+    return int(client.info("memory")["used_memory"])
+
+
+def produce(directory: Path, env: dict[str, str], count: int, args_bytes: int, wait: bool) -> None:
+    subprocess.run([sys.executable, str(directory / "producer.py"), str(count), str(args_bytes), str(RESULT_BYTES),
+                    "1" if wait else "0"], cwd=directory, env=env, check=True, capture_output=True, timeout=900)
+
+
+def worker(directory: Path, env: dict[str, str], concurrency: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "bench_tasks", "worker", "--pool=prefork",
+                             f"--concurrency={concurrency}", "--loglevel=WARNING"], cwd=directory, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+def settle(client, seconds: float = 2.0) -> None:
+    time.sleep(seconds)  # background work (lazy frees, the worker's heartbeats) done
+
+
+def measure_queue(client, directory: Path, env: dict[str, str]) -> list[dict[str, int | float]]:
+    rows = []
+    for args_bytes in ARGS_BYTES:
+        for depth in DEPTHS:
+            client.flushall()
+            settle(client, 0.5)
+            before = used_memory(client)
+            produce(directory, env, depth, args_bytes, wait=False)
+            settle(client, 0.5)
+            after = used_memory(client)
+            rows.append({"args_bytes": args_bytes, "depth": depth, "used_memory_delta": after - before,
+                         "per_message": round((after - before) / depth, 1)})
+    client.flushall()
+    return rows
+
+
+def measure_results(client, directory: Path, env: dict[str, str]) -> list[dict[str, int | float]]:
+    """Results kept: DEPTH tasks run by a worker, used_memory of the idle worker's server before and
+    after (the queue is empty again; what remains is the result keys)."""
+    rows = []
+    for depth in DEPTHS:
+        client.flushall()
+        running = worker(directory, env, 2)
+        try:
+            produce(directory, env, 10, 100, wait=True)  # warm: every connection open
+            settle(client)
+            before = used_memory(client)
+            keys_before = client.dbsize()
+            produce(directory, env, depth, 100, wait=True)
+            settle(client)
+            after = used_memory(client)
+        finally:
+            running.terminate()
+            running.wait(timeout=60)
+        rows.append({"results": depth, "result_bytes": RESULT_BYTES, "used_memory_delta": after - before,
+                     "per_result": round((after - before) / depth, 1), "keys_before": keys_before})
+    client.flushall()
+    return rows
+
+
+def measure_connections(client, directory: Path, env: dict[str, str]) -> list[dict[str, int]]:
+    rows = []
+    for concurrency in CONCURRENCY:
+        client.flushall()
+        running = worker(directory, env, concurrency)
+        try:
+            produce(directory, env, 20 * concurrency, 100, wait=True)  # every child runs tasks and stores results
+            settle(client, 3.0)
+            mine = client.client_id()
+            clients = [c for c in client.client_list() if int(c["id"]) != mine]
+        finally:
+            running.terminate()
+            running.wait(timeout=60)
+        rows.append({"concurrency": concurrency, "connections": len(clients),
+                     "commands": sorted({c["cmd"] for c in clients})})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    options = parser.parse_args()
+    import celery
+    import kombu
+    import redis
+
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="cachegen-capacity-") as scratch:
+        directory = Path(scratch)
+        env = build(directory, port)
+        server = start_server(port)
+        client = redis.Redis(port=port)
+        try:
+            version = client.info("server")["redis_version"]
+            figures = {"redis": version, "celery": celery.__version__, "kombu": kombu.__version__,
+                       "queue": measure_queue(client, directory, env),
+                       "results": measure_results(client, directory, env),
+                       "connections": measure_connections(client, directory, env)}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"redis-server {figures['redis']}, Celery {figures['celery']}, kombu {figures['kombu']}")
+    print("\nqueued messages (no worker): used_memory per message")
+    print("| argument bytes | queued | used_memory delta | per message |\n|---:|---:|---:|---:|")
+    for row in figures["queue"]:
+        print(f"| {row['args_bytes']:,} | {row['depth']:,} | {row['used_memory_delta']:,} | {row['per_message']:,} |")
+    print(f"\nstored results ({RESULT_BYTES} bytes each): used_memory per result")
+    print("| results | used_memory delta | per result |\n|---:|---:|---:|")
+    for row in figures["results"]:
+        print(f"| {row['results']:,} | {row['used_memory_delta']:,} | {row['per_result']:,} |")
+    print("\nprefork worker, idle after running tasks: CLIENT LIST entries")
+    print("| concurrency | connections | commands |\n|---:|---:|---|")
+    for row in figures["connections"]:
+        print(f"| {row['concurrency']} | {row['connections']} | {', '.join(row['commands'])} |")
+    if options.json:
+        options.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
