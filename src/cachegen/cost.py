@@ -278,8 +278,8 @@ def _replication_line(d: Deployment) -> tuple[list[Line], list[str]]:
     if not d.global_secondary:
         return [], []
     assert d.global_datastore is not None
-    return [], [f"the price of data transfer from {d.global_datastore.primary_region} to {d.region} (Global "
-                f"Datastore replication)"]
+    return [], [f"data transfer from {d.global_datastore.primary_region} to {d.region} (Global Datastore "
+                f"replication)"]
 
 
 # (region, engine, node type) -> (the catalogue read, its figures): every estimate of every
@@ -372,13 +372,15 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
     the same memory in another family where it costs less; and the labels of those the
     catalogue cannot price (named, never dropped)."""
     options: list[Estimate] = []
-    if d.engine != "valkey":
+    if d.engine != "valkey" and d.global_datastore is None:
         options.append(estimate(d, engine="valkey", label="on Valkey"))
     if d.serverless:  # no node, no reservation: the engine is the only lever
         return _priced(options, current, set())
     for term in TERM_YEARS:
         for payment in PAYMENTS:
             options.append(estimate(d, reserved=(term, payment), label=f"reserved {term}, {payment.replace('_', ' ')}"))
+    if d.global_datastore is not None:  # every member runs one engine and node type (V942): only reservations
+        return _priced(options, current, set())
     smaller, larger = neighbours(d.node.name)
     for other, word in ((smaller, "smaller"), (larger, "larger")):
         if other:

@@ -618,9 +618,11 @@ def _group_skips(d: Deployment) -> tuple[tuple[str, str], ...]:
                                     "its own generated password and access string, instead of a shared AUTH token."))
     if d.global_secondary:  # the encryption settings it takes from the primary are not in its template
         skipped = {check for check, _ in skips}
-        skips += [(check, f"A Global Datastore secondary takes the primary's encryption settings ({what.split(' is ')[0]}"
-                          " on): create-replication-group refuses them beside GlobalReplicationGroupId.")
-                  for check, _, field, what in GROUP_CHECKS if getattr(d, field) and check not in skipped]
+        inherited = {"CKV_AWS_29": "encryption at rest", "CKV_AWS_30": "encryption in transit",
+                     "CKV_AWS_31": "encryption in transit, which this check wants beside the AuthToken the group sets"}
+        skips += [(check, f"A Global Datastore secondary takes the primary's {inherited[check]} (on): "
+                          "create-replication-group refuses the setting beside GlobalReplicationGroupId.")
+                  for check, _, field, _ in GROUP_CHECKS if getattr(d, field) and check not in skipped]
     return tuple(skips)
 
 

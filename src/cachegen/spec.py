@@ -212,9 +212,11 @@ class Dns(Section):
                          description="The id of the private hosted zone of the application's VPC (Z..., without "
                                      "/hostedzone/).")
     name: str = Field(pattern=DNS_NAME, max_length=253, examples=["cache.prod.internal"],
-                      description="The CNAME record of the endpoint the application uses (primary or configuration).")
-    reader_name: str | None = Field(None, pattern=DNS_NAME, max_length=253,
-                                    description="The CNAME record of the reader endpoint (replicas, no cluster mode).")
+                      description="The CNAME record of the endpoint the application uses (primary or configuration): "
+                                  "lower case, no trailing dot.")
+    reader_name: str | None = Field(None, pattern=DNS_NAME, max_length=253, examples=["cache-ro.prod.internal"],
+                                    description="The CNAME record of the reader endpoint (replicas, no cluster mode): "
+                                                "lower case, no trailing dot.")
     ttl: Int = Field(60, ge=0, le=172800, description="Seconds resolvers keep the record: short, so a replacement "
                                                       "reaches clients soon.")
     use_in_urls: bool = Field(

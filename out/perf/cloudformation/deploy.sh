@@ -89,8 +89,8 @@ skipped() {
 here=$(cd "$(dirname "$0")" && pwd)
 
 deploy() {
-  local file=$1 name=$2 s3=$3 iam=$4 REGION=$5 # a stack's region: the environment's, or a Global Datastore secondary's
-  local upload=() capabilities=()
+  local file=$1 name=$2 s3=$3 iam=$4 REGION=$5 bucket=$6 # a stack's region (the environment's, or a Global
+  local upload=() capabilities=()                       # Datastore secondary's) and a bucket in it
   if ((s3)); then
     upload=(--s3-bucket="${bucket:-<bucket>}" --s3-prefix="cachegen/$name")
   fi
@@ -103,6 +103,6 @@ deploy() {
 }
 
 if ! skipped main; then
-  deploy stack.yaml "$stack_name" 0 0 "$REGION"
+  deploy stack.yaml "$stack_name" 0 0 "$REGION" "$bucket"
 fi
 log "done"

@@ -90,14 +90,14 @@ skipped() {
 #   cache/stack.yaml: 67942 bytes, 51 resources (through S3: above 51200 bytes)
 here=$(cd "$(dirname "$0")" && pwd)
 if [[ -z $bucket ]] && ! ((dry_run)); then
-  echo "a template is above the 51200 bytes --template-body takes: give --s3-bucket BUCKET" >&2
-  echo "(or set CACHEGEN_TEMPLATE_BUCKET); aws cloudformation deploy uploads it there first" >&2
+  printf 'a template of %s is above the 51200 bytes --template-body takes: give %s BUCKET\n' us-east-1 --s3-bucket >&2
+  echo "(a bucket in that region, or set CACHEGEN_TEMPLATE_BUCKET); aws cloudformation deploy uploads it there first" >&2
   exit 2
 fi
 
 deploy() {
-  local file=$1 name=$2 s3=$3 iam=$4 REGION=$5 # a stack's region: the environment's, or a Global Datastore secondary's
-  local upload=() capabilities=()
+  local file=$1 name=$2 s3=$3 iam=$4 REGION=$5 bucket=$6 # a stack's region (the environment's, or a Global
+  local upload=() capabilities=()                       # Datastore secondary's) and a bucket in it
   if ((s3)); then
     upload=(--s3-bucket="${bucket:-<bucket>}" --s3-prefix="cachegen/$name")
   fi
@@ -110,9 +110,9 @@ deploy() {
 }
 
 if ! skipped main; then
-  deploy stack.yaml "$stack_name" 0 0 "$REGION"
+  deploy stack.yaml "$stack_name" 0 0 "$REGION" "$bucket"
 fi
 if ! skipped group-cache; then
-  deploy cache/stack.yaml "$stack_name"-cache 1 0 "$REGION"
+  deploy cache/stack.yaml "$stack_name"-cache 1 0 "$REGION" "$bucket"
 fi
 log "done"

@@ -617,12 +617,15 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
                 "Failover drill: promotes a replica in every shard with `test-failover`, waits, and",
                 "reports each shard's new primary.",
             ], shards=[shell_word(s) for s in shards], group=context["group"])}),
-        **({"failover-region.sh": render_script("failover-region.sh", d, "cli/failover-region.sh.j2", [], [
+        **({"failover-region.sh": render_script("failover-region.sh", d, "cli/failover-region.sh.j2", ["failover"], [
             f"Makes {d.replication_group_id} ({d.region}) the primary of Global Datastore {d.global_datastore.id}:",
             "the current primary becomes a secondary (FailoverGlobalReplicationGroup). ElastiCache",
-            "never does this on its own. Waits until the datastore is available again and prints",
-            "this group's endpoint, which the application's hosts now need.",
-        ], group=context["group"], global_datastore=context["global_datastore"])} if d.global_datastore else {}),
+            "never does this on its own. Refuses without --yes (writes fail while it runs). Waits",
+            "until the datastore is available again and prints this group's endpoint and the secrets",
+            "of its credentials, which the application needs from then on.",
+        ], options=[Option("confirmed", "--yes", "confirm the failover", takes_value=False)], group=context["group"],
+            global_datastore=context["global_datastore"],
+            credentials=[shell_word(c.secret_name) for c in d.credentials])} if d.global_datastore else {}),
     }
 
 

@@ -355,8 +355,16 @@ def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> dict[str,
                 "resources": len(stack.resources),
                 # a Global Datastore member's stack goes to the spec's region for it; the others follow $REGION
                 "region": shell_word(group.region) if group.global_datastore is not None else Shell('"$REGION"'),
+                # S3 takes a template for a stack of its own region only: a secondary's has a bucket of its own
+                "bucket": Shell(_bucket_variable(group.region if group.region != d.region else None)),
+                "bucket_region": group.region if group.region != d.region else None,
             })
     return {"deploy.sh": _deploy_text(d, plan, stacks, body_max)}
+
+
+def _bucket_variable(region: str | None) -> str:
+    """The shell variable of the bucket for templates of `region` (None: the environment's own)."""
+    return f"bucket_{region.replace('-', '_')}" if region else "bucket"
 
 
 def _stack_size(d: Deployment, plan: Plan, stack: Stack) -> int:
@@ -365,6 +373,8 @@ def _stack_size(d: Deployment, plan: Plan, stack: Stack) -> int:
 
 def _deploy_text(d: Deployment, plan: Plan, stacks: list[dict[str, Any]], body_max: int) -> str:
     from . import cli
+
+    regions = list(dict.fromkeys(s["bucket_region"] for s in stacks if s["bucket_region"]))  # the secondaries'
 
     return cli.render_script("deploy.sh", d, "cloudformation/deploy.sh.j2", [s["step"] for s in stacks], [
         "Deploys the CloudFormation stacks of this environment in order (`aws cloudformation deploy`):",
@@ -375,5 +385,15 @@ def _deploy_text(d: Deployment, plan: Plan, stacks: list[dict[str, Any]], body_m
     ], options=[cli.Option("stack_name", "--stack-name", "the main stack's name", metavar="NAME",
                            default=d.replication_group_id),
                 cli.Option("bucket", "--s3-bucket", "S3 bucket for templates above 51,200 bytes", metavar="BUCKET",
-                           default_variable="CACHEGEN_TEMPLATE_BUCKET")],
-        stacks=stacks, needs_s3=any(s["needs_s3"] for s in stacks), max_body=body_max)
+                           default_variable="CACHEGEN_TEMPLATE_BUCKET"),
+                *(cli.Option(_bucket_variable(region), f"--s3-bucket-{region}",
+                             f"S3 bucket in {region} for its templates above 51,200 bytes", metavar="BUCKET",
+                             default_variable=_bucket_variable(region).upper().replace("BUCKET", "CACHEGEN_TEMPLATE_BUCKET"))
+                  for region in regions)],
+        stacks=stacks, buckets_needed=[{
+            "variable": Shell(_bucket_variable(region)),
+            "region_text": shell_word(region or d.region),
+            "flag": Shell(f"--s3-bucket-{region}" if region else "--s3-bucket"),
+            "environment": Shell(_bucket_variable(region).upper().replace("BUCKET", "CACHEGEN_TEMPLATE_BUCKET"))}
+            for region in dict.fromkeys(s["bucket_region"] for s in stacks if s["needs_s3"])],
+        max_body=body_max)

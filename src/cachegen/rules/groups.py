@@ -61,6 +61,13 @@ def names_apart(ctx: Context) -> Iterator[Finding]:
             region = "global" if what == "Route 53 record" else group.region  # a secondary's region is its own
             first = seen.setdefault((region, what, name.lower()), label)
             if first != label:
+                if what == "Route 53 record":  # a name the spec always gives: no default derives it
+                    field = "reader_name" if group.dns and name.endswith("/" + (group.dns.reader_name or "")) \
+                        else "name"
+                    path = (*(("groups", group.group_key) if group.group_key else ()), "dns", field)
+                    yield Finding(path, f"{label} and {first} both name a {what} `{name}`",
+                                  expected="a record name of its own in the zone")
+                    continue
                 path = ("groups", group.group_key) if group.group_key else ("replication_group_id",)
                 yield Finding(path, f"{label} and {first} both name a {what} `{name}`",
                               expected="names of their own: a different replication_group_id, or leave the "

@@ -139,25 +139,30 @@ def ingress_sources(ctx: Context) -> Iterator[Finding]:
 DNS_SOURCE = "https://github.com/redis/redis-py/pull/3626"
 
 
-@rule(RULES, "V113", "URLs name a Route 53 record only without TLS; a reader record needs a reader endpoint",
-      DNS_SOURCE,
+@rule(RULES, "V113", "A group's URLs name its Route 53 record only without TLS", DNS_SOURCE,
       rationale="ElastiCache's server certificate names the endpoint (*.<group>.<id>.<region>.cache.amazonaws.com), "
                 "and redis-py 6.0 and later check that the name a client dialled is in it: a client given a CNAME "
-                "of the endpoint fails the TLS handshake. A reader endpoint exists only for a group with replicas and "
-                "without cluster mode.")
-def dns_records(ctx: Context) -> Iterator[Finding]:
+                "of the endpoint fails the TLS handshake.")
+def record_in_urls(ctx: Context) -> Iterator[Finding]:
     d = ctx.deployment
-    if d.dns is None:
-        return
-    if d.dns.use_in_urls and d.tls:
+    if d.dns is not None and d.dns.use_in_urls and d.tls:
         yield Finding(("dns", "use_in_urls"), "with TLS, a client that connects to the record fails the certificate's "
                                               "name check: the certificate names the endpoint",
                       expected="use_in_urls: false (the URLs keep the endpoint; the record still resolves for people "
                                "and tools), or in_transit_encryption.enabled: false")
-    if d.dns.reader_name is not None:
-        if not d.reader_endpoint:
-            yield Finding(("dns", "reader_name"), "the group has no reader endpoint for the record to point at",
-                          expected="replicas without cluster mode (a reader endpoint), or no reader_name")
-        elif d.dns.reader_name == d.dns.name:
-            yield Finding(("dns", "reader_name"), "the reader record has the endpoint record's name",
-                          expected="a name of its own")
+
+
+@rule(RULES, "V114", "A reader record needs a reader endpoint, and a name of its own",
+      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Endpoints.html",
+      rationale="A replication group has a reader endpoint only with replicas and without cluster mode; a serverless "
+                "cache's is not offered as a record.")
+def reader_record(ctx: Context) -> Iterator[Finding]:
+    d = ctx.deployment
+    if d.dns is None or d.dns.reader_name is None:
+        return
+    if not d.reader_endpoint:
+        yield Finding(("dns", "reader_name"), "the group has no reader endpoint for the record to point at",
+                      expected="replicas without cluster mode (a reader endpoint), or no reader_name")
+    elif d.dns.reader_name == d.dns.name:
+        yield Finding(("dns", "reader_name"), "the reader record has the endpoint record's name",
+                      expected="a name of its own")
