@@ -164,3 +164,17 @@ def celery_round_trip(directory: Path, env: dict[str, str], celeryconfig: str) -
     assert client.returncode == 0 and client.stdout.strip() == "5", client.stdout + client.stderr + output[-3000:]
     assert "ready" in output
     return output
+
+
+# The files that take longest, first: xdist (--dist loadfile) hands whole files to whichever worker
+# is free, in collection order, so a long file collected last would run alone at the end.
+LONGEST_FIRST = ("properties/test_accepted_builds.py", "test_cli_moto.py", "test_pre_commit.py",
+                 "render/test_agreement.py", "test_rbac_real_redis.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((i for i, name in enumerate(LONGEST_FIRST) if path.endswith(name)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: each file's tests keep their order
