@@ -149,6 +149,8 @@ def measure_queue(client, directory: Path, env: dict[str, str]) -> list[dict[str
 def measure_results(client, directory: Path, env: dict[str, str]) -> list[dict[str, int | float]]:
     """Results kept: DEPTH tasks run by a worker, used_memory of the idle worker's server before and
     after (the queue is empty again; what remains is the result keys)."""
+    from cachegen import capacity
+
     rows = []
     for depth in DEPTHS:
         client.flushall()
@@ -157,15 +159,19 @@ def measure_results(client, directory: Path, env: dict[str, str]) -> list[dict[s
             produce(directory, env, 10, 100, wait=True)  # warm: every connection open
             settle(client)
             before = used_memory(client)
-            keys_before = client.dbsize()
+            keys_before = client.info("keyspace").get("db1", {}).get("keys", 0)  # the warm-up's results (db 1)
             produce(directory, env, depth, 100, wait=True)
             settle(client)
             after = used_memory(client)
         finally:
             running.terminate()
             running.wait(timeout=60)
+        warm = keys_before  # the warm-up's results were stored before `before`
+            predicted = capacity.results_bytes(warm + depth, RESULT_BYTES + 2) - capacity.results_bytes(warm, RESULT_BYTES + 2)
         rows.append({"results": depth, "result_bytes": RESULT_BYTES, "used_memory_delta": after - before,
-                     "per_result": round((after - before) / depth, 1), "keys_before": keys_before})
+                     "per_result": round((after - before) / depth, 1), "keys_before": keys_before,
+                     "predicted": predicted,
+                     "error_percent": round(100 * (predicted - (after - before)) / (after - before), 1)})
     client.flushall()
     return rows
 
@@ -218,10 +224,11 @@ def main() -> None:
     for row in figures["queue"]:
         print(f"| {row['args_bytes']:,} | {row['depth']:,} | {row['used_memory_delta']:,} | {row['per_message']:,} | "
               f"{row['predicted']:,} | {row['error_percent']:+.1f} % |")
-    print(f"\nstored results ({RESULT_BYTES} bytes each): used_memory per result")
-    print("| results | used_memory delta | per result |\n|---:|---:|---:|")
+    print(f"\nstored results ({RESULT_BYTES} bytes each): used_memory, measured and predicted")
+    print("| results | used_memory delta | per result | predicted | error |\n|---:|---:|---:|---:|---:|")
     for row in figures["results"]:
-        print(f"| {row['results']:,} | {row['used_memory_delta']:,} | {row['per_result']:,} |")
+        print(f"| {row['results']:,} | {row['used_memory_delta']:,} | {row['per_result']:,} | {row['predicted']:,} | "
+              f"{row['error_percent']:+.1f} % |")
     print("\nprefork worker, idle after running tasks: CLIENT LIST entries")
     print("| concurrency | connections | commands |\n|---:|---:|---|")
     for row in figures["connections"]:

@@ -78,3 +78,13 @@ def test_a_message_as_celery_writes_it_is_the_size_the_model_says(args_bytes, tm
     origin = json.loads(raw)["headers"]["origin"]
     expected = message_bytes(args_bytes) - ORIGIN_CHARS + len(origin)
     assert abs(len(raw) - expected) <= 0.01 * len(raw), (len(raw), expected)
+
+
+def test_sds_strings_and_dict_tables_as_redis_sizes_them():
+    from cachegen.capacity import result_bytes_per_result, sds_bytes
+
+    # sds.h: sdshdr8 below 256 bytes, sdshdr16 below 65,536, sdshdr32 beyond; plus the NUL
+    assert [sds_bytes(n) for n in (0, 255, 256, 65535, 65536)] == [4, 259, 262, 65541, 65546]
+    # a table doubles when it is full: 1,024 results fit 1,024 buckets, 1,025 need 2,048
+    assert result_bytes_per_result(202, 1025) - result_bytes_per_result(202, 1024) == pytest.approx(
+        2 * 8 * (2048 / 1025 - 1024 / 1024))

@@ -84,3 +84,43 @@ def queued_bytes_per_message(args_json_bytes: int) -> float:
 def queue_bytes(tasks: int, args_json_bytes: int) -> int:
     """Memory a queue of `tasks` waiting tasks takes."""
     return math.ceil(tasks * queued_bytes_per_message(args_json_bytes))
+
+
+# --- stored results ------------------------------------------------------------------------
+#
+# Celery's Redis result backend SETs one key per task, `celery-task-meta-<task id>`, with an
+# expiry (`result_expires`): celery/backends/base.py `get_key_for_task`, `_store_result`. Its value
+# is the JSON of the result's meta: status, result, traceback, children, date_done and task_id.
+# Redis keeps the key as an sds string in the database's dict, the value as a string object with
+# an sds of its own, and the expiry as a second dict entry (Redis 7.0: dict.h `dictEntry`,
+# server.h `robj`, sds.h headers); each allocation is rounded to a jemalloc class, and each dict's
+# bucket table is a power of two at least as large as its number of keys.
+
+RESULT_KEY = "celery-task-meta-"
+TASK_ID_CHARS = 36  # a UUID
+RESULT_META = 168  # the meta's JSON around the result itself, measured by bench/capacity.py (Celery 5.7.0)
+DICT_ENTRY = 24  # dict.h `dictEntry`: key, value, next
+OBJECT = 16  # server.h `robj`
+BUCKET = 8  # a dict table slot: one pointer
+
+
+def sds_bytes(length: int) -> int:
+    """An sds string of `length` bytes: its header (sds.h: sdshdr8 3 bytes below 256, sdshdr16 5
+    below 65,536, sdshdr32 9) and the terminating NUL."""
+    header = 3 if length < 256 else 5 if length < 65536 else 9
+    return header + length + 1
+
+
+def result_bytes_per_result(result_json_bytes: int, results: int, key_prefix: str = "") -> float:
+    """Memory per stored result among `results` of them, each result's own JSON `result_json_bytes`."""
+    key = sds_bytes(len(key_prefix) + len(RESULT_KEY) + TASK_ID_CHARS)
+    value = sds_bytes(RESULT_META + result_json_bytes)
+    per_key = (jemalloc_size(DICT_ENTRY) + jemalloc_size(key) + jemalloc_size(OBJECT) + jemalloc_size(value)
+               + jemalloc_size(DICT_ENTRY))  # the key's entry, its name, the value and the expiry's entry
+    buckets = max(4, 1 << (results - 1).bit_length())  # dict.c: the smallest power of two that holds them
+    return per_key + 2 * BUCKET * buckets / max(results, 1)  # the keys' table and the expiries'
+
+
+def results_bytes(results: int, result_json_bytes: int, key_prefix: str = "") -> int:
+    """Memory `results` stored results take."""
+    return math.ceil(results * result_bytes_per_result(result_json_bytes, results, key_prefix))
