@@ -167,7 +167,8 @@ def measure_results(client, directory: Path, env: dict[str, str]) -> list[dict[s
             running.terminate()
             running.wait(timeout=60)
         warm = keys_before  # the warm-up's results were stored before `before`
-            predicted = capacity.results_bytes(warm + depth, RESULT_BYTES + 2) - capacity.results_bytes(warm, RESULT_BYTES + 2)
+        result_json = RESULT_BYTES + 2  # the returned string, quoted
+        predicted = capacity.results_bytes(warm + depth, result_json) - capacity.results_bytes(warm, result_json)
         rows.append({"results": depth, "result_bytes": RESULT_BYTES, "used_memory_delta": after - before,
                      "per_result": round((after - before) / depth, 1), "keys_before": keys_before,
                      "predicted": predicted,
