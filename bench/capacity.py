@@ -107,7 +107,10 @@ def start_server(port: int) -> subprocess.Popen:
 
 
 def used_memory(client) -> int:
-    return int(client.info("memory")["used_memory"])
+    """used_memory less the clients' buffers (`mem_clients_normal`): what the data takes. The buffers
+    of a worker's connections grow and shrink with its traffic, not with what it stores."""
+    memory = client.info("memory")
+    return int(memory["used_memory"]) - int(memory["mem_clients_normal"])
 
 
 def produce(directory: Path, env: dict[str, str], count: int, args_bytes: int, wait: bool) -> None:
