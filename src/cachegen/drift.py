@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Deployment
-from .plan import ENDPOINT_PATHS, GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, USER_GROUP, Plan, Ref
+from .plan import ENDPOINT_PATHS, GROUP, PARAMETER_GROUP, SECURITY_GROUP, SUBNET_GROUP, TOPIC, USER_GROUP, Plan, Ref, record_set
 
 
 @dataclass(frozen=True)
@@ -106,14 +106,12 @@ def _records(d: Deployment, plan: Plan, client: Callable[[str], Any]) -> Iterato
             "ReplicationGroups"]
     route53 = client("route53")
     for record in records:
-        change = record.calls["ChangeResourceRecordSets"]
-        [entry] = change["ChangeBatch"]["Changes"]
-        wanted = entry["ResourceRecordSet"]
+        zone, wanted = record_set(record)
         endpoint, field = wanted["ResourceRecords"][0]["Value"].attribute.split(".")
         path = "Endpoint" if d.serverless else ENDPOINT_PATHS[endpoint]
         address = jmespath.search(f"{path}.{field}", live_cache)
         found = [r for r in route53.list_resource_record_sets(
-            HostedZoneId=change["HostedZoneId"], StartRecordName=wanted["Name"], StartRecordType="CNAME",
+            HostedZoneId=zone, StartRecordName=wanted["Name"], StartRecordType="CNAME",
             MaxItems="1")["ResourceRecordSets"] if r["Name"].rstrip(".") == wanted["Name"] and r["Type"] == "CNAME"]
         label = f"DNS record {wanted['Name']}"
         if not found:

@@ -529,6 +529,13 @@ def dns_records(d: Deployment) -> list[Resource]:
     }}, depends_on=(cache,)) for record_id, name, attribute in records]
 
 
+def record_set(r: Resource) -> tuple[str, dict[str, Any]]:
+    """(hosted zone id, the record) of a Route 53 record's change: the one shape every reader unpacks."""
+    change = r.calls["ChangeResourceRecordSets"]
+    [entry] = change["ChangeBatch"]["Changes"]
+    return change["HostedZoneId"], entry["ResourceRecordSet"]
+
+
 def serverless_cache(d: Deployment) -> Resource:
     """CreateServerlessCache: the subnets and security group directly, the limits the spec sets,
     its users' group (no AUTH token exists for a serverless cache)."""

@@ -316,7 +316,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     roles = serves(spec)
     prefixes = key_prefixes(spec)
     key = view_group_key(merged)
-    group_users = users(spec, group_id, prefixes, key, standby=view_global_role(merged) == "secondary")
+    standby = view_global_role(merged) == "secondary"  # a Global Datastore secondary: the primary's roles, on hold
+    group_users = users(spec, group_id, prefixes, key, standby=standby)
     deployment = Deployment(
         spec=spec,
         spec_file=merged.path.name,
@@ -386,8 +387,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         suppression_reasons=tuple((s.id, s.reason) for s in spec.lint.ignore if s.reason),
         emails=tuple(spec.notifications.emails) if spec.notifications.enabled else (),
         tags=tags(spec),
-        alarms=resolve_alarms(spec, group_id, members, node, max_clients,
-                              global_secondary=view_global_role(merged) == "secondary"),
+        alarms=resolve_alarms(spec, group_id, members, node, max_clients, global_secondary=standby),
         alarms_in_own_stacks=spec.alarms.stack == "separate",
         celery=spec.celery if roles else None,
         # probes well inside the engine's tcp-keepalive (300 s) and any NAT or load balancer idle timeout

@@ -14,6 +14,11 @@ MODIFY = "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_
 SHARDS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_IncreaseNodeGroupsInGlobalReplicationGroup.html"
 # procedures of one member that change every member: they run through the datastore, once
 THROUGH_DATASTORE = ("node-type", "engine", "shards")
+# what cachegen does not generate yet, per procedure: (what changes, the calls that change it)
+NOT_GENERATED = {
+    "engine": ("engine version", "modify-global-replication-group --engine-version with the new family parameter group"),
+    "shards": ("shard count", "increase- or decrease-node-groups-in-global-replication-group"),
+}
 
 
 def member_plan(old: Deployment, new: Deployment, procedures: list[Procedure]) -> list[Procedure]:
@@ -30,11 +35,11 @@ def member_plan(old: Deployment, new: Deployment, procedures: list[Procedure]) -
         elif procedure.id == "node-type":
             out.append(_node_type(new, procedure))
         else:
+            what, calls = NOT_GENERATED[procedure.id]
             out.append(dataclasses.replace(procedure, steps=(), blocked=(
-                f"{new.replication_group_id} is the primary of Global Datastore {gds.id}: its "
-                f"{'engine version' if procedure.id == 'engine' else 'shard count'} changes for every member at "
-                f"once ({'modify-global-replication-group --engine-version with the new family parameter group' if procedure.id == 'engine' else 'increase- or decrease-node-groups-in-global-replication-group'}), "
-                "which cachegen does not generate yet: run it for the datastore, then `cachegen drift` and deploy")))
+                f"{new.replication_group_id} is the primary of Global Datastore {gds.id}: its {what} changes for "
+                f"every member at once ({calls}), which cachegen does not generate yet: run it for the datastore, "
+                "then `cachegen drift` and deploy")))
     return out
 
 

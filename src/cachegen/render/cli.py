@@ -20,7 +20,7 @@ from .. import catalog, templates
 from ..model import Deployment
 from ..plan import (ENDPOINT_PATHS, GLOBAL_GROUP, GROUP, NAME_MEMBER, PARAMETER_GROUP, SECRET, SECURITY_GROUP, SERVERLESS, SUBNET_GROUP,
                     TOPIC, USER_GROUP,
-                    AccountId, Join, Plan, Ref, Resource, user_resource_id, user_secret_id)
+                    AccountId, Join, Plan, Ref, Resource, record_set, user_resource_id, user_secret_id)
 from .escape import CLI_PARAMETER_FILE_PREFIXES, Shell, comment, jmespath, shell_value, shell_word
 
 @dataclass(frozen=True)
@@ -119,16 +119,13 @@ def _json(plan: Plan | None, value: Any) -> Shell:
     variables: dict[str, ShellVar] = {}
 
     def reference(item: Any) -> Any:
+        if type(item) is Ref and plan is not None:
+            item = _reference(plan, item)  # a name (as it is) or a run-time value (below)
+            if type(item) is str:
+                return item
         if type(item) is ShellVar:
             variables[item.name] = item
             return _marker(item)
-        if type(item) is Ref and plan is not None:
-            target = _reference(plan, item)
-            if type(target) is str:
-                return target
-            if type(target) is ShellVar:
-                variables[target.name] = target
-                return _marker(target)
         if type(item) is Join and all(type(p) is str or type(p) is AccountId for p in item.parts):
             variables[ACCOUNT.name] = ACCOUNT
             return "".join(_marker(ACCOUNT) if type(p) is AccountId else p for p in item.parts)
@@ -532,9 +529,7 @@ def _records(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
     value and TTL, which a deletion must repeat) before the group goes."""
     out = []
     for record in plan.of_type("AWS::Route53::RecordSet"):
-        change = record.calls["ChangeResourceRecordSets"]
-        [entry] = change["ChangeBatch"]["Changes"]
-        planned = entry["ResourceRecordSet"]
+        zone_id, planned = record_set(record)
         [value] = planned["ResourceRecords"]
         if d.serverless:
             [name] = args(ServerlessCacheName=d.serverless.name)
@@ -544,7 +539,7 @@ def _records(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
             [name] = args(ReplicationGroupId=GROUP_ID)
             describe = command("elasticache", "describe-replication-groups",
                                [name, query(_endpoint_query(value["Value"].attribute))])
-        zone = args(HostedZoneId=change["HostedZoneId"])
+        zone = args(HostedZoneId=zone_id)
         live = {**planned, "TTL": RECORD_TTL, "ResourceRecords": [{"Value": RECORD_VALUE}]}
         out.append({
             "name": shell_word(record.name),

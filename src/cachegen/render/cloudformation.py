@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import catalog, templates
 from ..model import Deployment
-from ..plan import AccountId, Join, Plan, Ref, Resource, Stack, sns_topic_arn
+from ..plan import AccountId, Join, Plan, Ref, Resource, Stack, record_set, sns_topic_arn
 from .cfn_yaml import GetAtt, Ref as CfnRef, Sub, dump
 from .escape import Shell, Yaml, comment, shell_word
 
@@ -186,10 +186,8 @@ def _global_replication_group(r: Resource) -> dict[str, Any]:
 
 def _record_set(r: Resource) -> dict[str, Any]:
     """The one record of the change: CloudFormation keeps it in step with the stack (an UPSERT)."""
-    change = r.calls["ChangeResourceRecordSets"]
-    [entry] = change["ChangeBatch"]["Changes"]
-    record = entry["ResourceRecordSet"]
-    return {"HostedZoneId": change["HostedZoneId"], "Name": record["Name"], "Type": record["Type"],
+    zone, record = record_set(r)
+    return {"HostedZoneId": zone, "Name": record["Name"], "Type": record["Type"],
             "TTL": str(record["TTL"]),  # a string in CloudFormation's schema
             "ResourceRecords": [value["Value"] for value in record["ResourceRecords"]]}
 
@@ -356,15 +354,17 @@ def deploy_script(d: Deployment, plan: Plan, sizes: dict[str, int]) -> dict[str,
                 # a Global Datastore member's stack goes to the spec's region for it; the others follow $REGION
                 "region": shell_word(group.region) if group.global_datastore is not None else Shell('"$REGION"'),
                 # S3 takes a template for a stack of its own region only: a secondary's has a bucket of its own
-                "bucket": Shell(_bucket_variable(group.region if group.region != d.region else None)),
-                "bucket_region": group.region if group.region != d.region else None,
+                "bucket": _bucket(group.region if group.region != d.region else None),
             })
     return {"deploy.sh": _deploy_text(d, plan, stacks, body_max)}
 
 
-def _bucket_variable(region: str | None) -> str:
-    """The shell variable of the bucket for templates of `region` (None: the environment's own)."""
-    return f"bucket_{region.replace('-', '_')}" if region else "bucket"
+def _bucket(region: str | None) -> dict[str, Any]:
+    """deploy.sh's bucket for the templates of `region` (None: the environment's own): its shell
+    variable, option and environment variable."""
+    suffix = f"_{region.replace('-', '_')}" if region else ""
+    return {"region": region, "variable": f"bucket{suffix}", "flag": f"--s3-bucket-{region}" if region else "--s3-bucket",
+            "environment": f"CACHEGEN_TEMPLATE_BUCKET{suffix.upper()}"}
 
 
 def _stack_size(d: Deployment, plan: Plan, stack: Stack) -> int:
@@ -374,7 +374,8 @@ def _stack_size(d: Deployment, plan: Plan, stack: Stack) -> int:
 def _deploy_text(d: Deployment, plan: Plan, stacks: list[dict[str, Any]], body_max: int) -> str:
     from . import cli
 
-    regions = list(dict.fromkeys(s["bucket_region"] for s in stacks if s["bucket_region"]))  # the secondaries'
+    buckets = {s["bucket"]["variable"]: s["bucket"] for s in stacks}
+    own = _bucket(None)
 
     return cli.render_script("deploy.sh", d, "cloudformation/deploy.sh.j2", [s["step"] for s in stacks], [
         "Deploys the CloudFormation stacks of this environment in order (`aws cloudformation deploy`):",
@@ -384,16 +385,13 @@ def _deploy_text(d: Deployment, plan: Plan, stacks: list[dict[str, Any]], body_m
         "--template-body takes is uploaded to S3 first (--s3-bucket, or $CACHEGEN_TEMPLATE_BUCKET).",
     ], options=[cli.Option("stack_name", "--stack-name", "the main stack's name", metavar="NAME",
                            default=d.replication_group_id),
-                cli.Option("bucket", "--s3-bucket", "S3 bucket for templates above 51,200 bytes", metavar="BUCKET",
-                           default_variable="CACHEGEN_TEMPLATE_BUCKET"),
-                *(cli.Option(_bucket_variable(region), f"--s3-bucket-{region}",
-                             f"S3 bucket in {region} for its templates above 51,200 bytes", metavar="BUCKET",
-                             default_variable=_bucket_variable(region).upper().replace("BUCKET", "CACHEGEN_TEMPLATE_BUCKET"))
-                  for region in regions)],
-        stacks=stacks, buckets_needed=[{
-            "variable": Shell(_bucket_variable(region)),
-            "region_text": shell_word(region or d.region),
-            "flag": Shell(f"--s3-bucket-{region}" if region else "--s3-bucket"),
-            "environment": Shell(_bucket_variable(region).upper().replace("BUCKET", "CACHEGEN_TEMPLATE_BUCKET"))}
-            for region in dict.fromkeys(s["bucket_region"] for s in stacks if s["needs_s3"])],
+                cli.Option(own["variable"], own["flag"], "S3 bucket for templates above 51,200 bytes", metavar="BUCKET",
+                           default_variable=own["environment"]),
+                *(cli.Option(b["variable"], b["flag"], f"S3 bucket in {b['region']} for its templates above 51,200 bytes",
+                             metavar="BUCKET", default_variable=b["environment"])
+                  for b in buckets.values() if b["region"])],  # the secondaries' regions
+        stacks=[{**s, "bucket": Shell(s["bucket"]["variable"])} for s in stacks], buckets_needed=[{
+            "variable": Shell(b["variable"]), "region_text": shell_word(b["region"] or d.region),
+            "flag": Shell(b["flag"]), "environment": Shell(b["environment"])}
+            for b in {s["bucket"]["variable"]: s["bucket"] for s in stacks if s["needs_s3"]}.values()],
         max_body=body_max)
