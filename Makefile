@@ -60,7 +60,7 @@ endif
 fuzz: $(BIN)/.installed system-deps
 	@echo "fuzz seed $(SEED) (replay: make fuzz SEED=$(SEED))"
 	CACHEGEN_FUZZ_EXAMPLES=10000 CACHEGEN_FUZZ_SEED=$(SEED) $(BIN)/python -m pytest -q tests/test_fuzz.py \
-	  tests/properties/test_schema_agreement.py
+	  tests/properties/test_schema_agreement.py tests/properties/test_capacity_properties.py
 	CACHEGEN_FUZZ_EXAMPLES=5000 CACHEGEN_FUZZ_SLOW=500 CACHEGEN_FUZZ_SEED=$(SEED) $(BIN)/python -m pytest -q -s \
 	  tests/properties/test_accepted_builds.py
 
@@ -68,3 +68,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet check-jsonschema
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/phases.py
+	$(BIN)/python bench/capacity.py

@@ -40,6 +40,8 @@ security:
   auth: {{enabled: false}}
 celery:
   workers: {{count: 1, concurrency: 2}}
+  cache: {{enabled: false}}       # the benchmark sends no cache traffic
+  application_clients: 0        # only the worker's own connections are counted
 """
 TASKS = """from celery import Celery
 
@@ -50,16 +52,28 @@ app.config_from_object("celeryconfig")
 @app.task(name="bench.capacity.tasks.echo_the_payload_back")  # 40 characters: the model's assumption
 def echo(payload, result_bytes):
     return "r" * result_bytes
+
+
+@app.task(name="bench.capacity.tasks.echo_without_result1", ignore_result=True)
+def echo_without_result(payload, result_bytes):
+    return "r" * result_bytes
 """
 # Sends COUNT tasks whose argument is a string of ARGS bytes as JSON (two quotes included); with
 # WAIT, waits for every result (a worker is running).
 PRODUCER = """import sys
+import time
 import bench_tasks
 count, args_bytes, result_bytes, wait = (int(v) for v in sys.argv[1:5])
-sent = [bench_tasks.echo.apply_async(args=("x" * (args_bytes - 2), result_bytes)) for _ in range(count)]
-if wait:
+task = bench_tasks.echo if result_bytes else bench_tasks.echo_without_result
+sent = [task.apply_async(args=("x" * (args_bytes - 2), result_bytes)) for _ in range(count)]
+if wait and result_bytes:
     for result in sent:
         result.get(timeout=300)
+elif wait:  # no result to wait for: until the queue is empty and the worker has acked every task
+    import redis
+    client = redis.Redis.from_url(bench_tasks.app.conf.broker_url)
+    while client.llen("celery") or client.hlen("unacked"):
+        time.sleep(0.2)
 """
 
 
@@ -95,10 +109,10 @@ def start_server(port: int) -> subprocess.Popen:
 
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    client = redis.Redis(port=port)
     for _ in range(100):
         try:
-            client.ping()
+            with redis.Redis(port=port) as client:  # closed: CLIENT LIST counts only the worker's
+                client.ping()
             return server
         except redis.exceptions.ConnectionError:
             time.sleep(0.1)
@@ -113,8 +127,10 @@ def used_memory(client) -> int:
     return int(memory["used_memory"]) - int(memory["mem_clients_normal"])
 
 
-def produce(directory: Path, env: dict[str, str], count: int, args_bytes: int, wait: bool) -> None:
-    subprocess.run([sys.executable, str(directory / "producer.py"), str(count), str(args_bytes), str(RESULT_BYTES),
+def produce(directory: Path, env: dict[str, str], count: int, args_bytes: int, wait: bool,
+            result_bytes: int = RESULT_BYTES) -> None:
+    """COUNT tasks; RESULT_BYTES 0: tasks that store no result (ignore_result)."""
+    subprocess.run([sys.executable, str(directory / "producer.py"), str(count), str(args_bytes), str(result_bytes),
                     "1" if wait else "0"], cwd=directory, env=env, check=True, capture_output=True, timeout=900)
 
 
@@ -149,38 +165,47 @@ def measure_queue(client, directory: Path, env: dict[str, str]) -> list[dict[str
     return rows
 
 
-def measure_results(client, directory: Path, env: dict[str, str]) -> list[dict[str, int | float]]:
-    """Results kept: DEPTH tasks run by a worker, used_memory of the idle worker's server before and
-    after (the queue is empty again; what remains is the result keys)."""
+def measure_results(client, directory: Path, env: dict[str, str]) -> list[dict[str, int | float | None]]:
+    """Tasks run by a worker, with stored results (RESULT_BYTES each) and without (ignore_result):
+    used_memory of the idle worker's server before and after (the queue is empty again; what
+    remains is the result keys)."""
     from cachegen import capacity
 
     rows = []
-    for depth in DEPTHS:
-        client.flushall()
-        running = worker(directory, env, 2)
-        try:
-            produce(directory, env, 10, 100, wait=True)  # warm: every connection open
-            settle(client)
-            before = used_memory(client)
-            keys_before = client.info("keyspace").get("db1", {}).get("keys", 0)  # the warm-up's results (db 1)
-            produce(directory, env, depth, 100, wait=True)
-            settle(client)
-            after = used_memory(client)
-        finally:
-            running.terminate()
-            running.wait(timeout=60)
-        warm = keys_before  # the warm-up's results were stored before `before`
-        result_json = RESULT_BYTES + 2  # the returned string, quoted
-        predicted = capacity.results_bytes(warm + depth, result_json) - capacity.results_bytes(warm, result_json)
-        rows.append({"results": depth, "result_bytes": RESULT_BYTES, "used_memory_delta": after - before,
-                     "per_result": round((after - before) / depth, 1), "keys_before": keys_before,
-                     "predicted": predicted,
-                     "error_percent": round(100 * (predicted - (after - before)) / (after - before), 1)})
+    for result_bytes in (RESULT_BYTES, 0):
+        for depth in DEPTHS:
+            client.flushall()
+            running = worker(directory, env, 2)
+            try:
+                produce(directory, env, 10, 100, wait=True)  # warm: every connection open
+                settle(client)
+                before = used_memory(client)
+                keys_before = client.info("keyspace").get("db1", {}).get("keys", 0)  # the warm-up's results (db 1)
+                produce(directory, env, depth, 100, wait=True, result_bytes=result_bytes)
+                settle(client)
+                after = used_memory(client)
+            finally:
+                running.terminate()
+                running.wait(timeout=60)
+            result_json = result_bytes + 2  # the returned string, quoted
+            predicted = 0 if not result_bytes else \
+                capacity.results_bytes(keys_before + depth, result_json) - capacity.results_bytes(keys_before, result_json)
+            delta = after - before
+            rows.append({"tasks": depth, "result_bytes": result_bytes, "used_memory_delta": delta,
+                         "per_task": round(delta / depth, 1), "keys_before": keys_before, "predicted": predicted,
+                         # a prediction of nothing is checked in bytes: there is no share of zero
+                         "error_percent": round(100 * (predicted - delta) / delta, 1) if result_bytes else None})
     client.flushall()
     return rows
 
 
-def measure_connections(client, directory: Path, env: dict[str, str]) -> list[dict[str, int]]:
+def measure_connections(client, directory: Path, env: dict[str, str]) -> list[dict[str, int | list[str]]]:
+    """CLIENT LIST of an idle prefork worker after it ran tasks, beside the connection model's
+    steady state for the bench spec's celery settings at that concurrency."""
+    from cachegen import capacity
+    from cachegen.compiler import compile_spec
+
+    _, deployment = compile_spec(directory / "bench.yaml")
     rows = []
     for concurrency in CONCURRENCY:
         client.flushall()
@@ -193,7 +218,11 @@ def measure_connections(client, directory: Path, env: dict[str, str]) -> list[di
         finally:
             running.terminate()
             running.wait(timeout=60)
-        rows.append({"concurrency": concurrency, "connections": len(clients),
+        celery = deployment.celery.model_copy(
+            update={"workers": deployment.celery.workers.model_copy(update={"concurrency": concurrency})})
+        predicted, _, how = capacity.steady_connections(celery, deployment.roles)
+        rows.append({"concurrency": concurrency, "connections": len(clients), "predicted": predicted,
+                     "ceiling": capacity.connection_ceiling(celery, deployment.roles), "how": how,
                      "commands": sorted({c["cmd"] for c in clients})})
     return rows
 
@@ -228,15 +257,18 @@ def main() -> None:
     for row in figures["queue"]:
         print(f"| {row['args_bytes']:,} | {row['depth']:,} | {row['used_memory_delta']:,} | {row['per_message']:,} | "
               f"{row['predicted']:,} | {row['error_percent']:+.1f} % |")
-    print(f"\nstored results ({RESULT_BYTES} bytes each): used_memory, measured and predicted")
-    print("| results | used_memory delta | per result | predicted | error |\n|---:|---:|---:|---:|---:|")
+    print(f"\ntasks run by a prefork worker, with stored results ({RESULT_BYTES} bytes each) and without: "
+          "used_memory, measured and predicted")
+    print("| tasks | result bytes | used_memory delta | per task | predicted | error |\n|---:|---:|---:|---:|---:|---:|")
     for row in figures["results"]:
-        print(f"| {row['results']:,} | {row['used_memory_delta']:,} | {row['per_result']:,} | {row['predicted']:,} | "
-              f"{row['error_percent']:+.1f} % |")
-    print("\nprefork worker, idle after running tasks: CLIENT LIST entries")
-    print("| concurrency | connections | commands |\n|---:|---:|---|")
+        error = "n/a" if row["error_percent"] is None else f"{row['error_percent']:+.1f} %"
+        print(f"| {row['tasks']:,} | {row['result_bytes'] or 'none'} | {row['used_memory_delta']:,} | "
+              f"{row['per_task']:,} | {row['predicted']:,} | {error} |")
+    print("\nprefork worker, idle after running tasks: CLIENT LIST entries and the connection model")
+    print("| concurrency | connections | predicted | ratio | every pool full | commands |\n|---:|---:|---:|---:|---:|---|")
     for row in figures["connections"]:
-        print(f"| {row['concurrency']} | {row['connections']} | {', '.join(row['commands'])} |")
+        print(f"| {row['concurrency']} | {row['connections']} | {row['predicted']} | "
+              f"{row['predicted'] / row['connections']:.2f} | {row['ceiling']} | {', '.join(row['commands'])} |")
     if options.json:
         options.json.write_text(json.dumps(figures, indent=2) + "\n")
 

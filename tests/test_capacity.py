@@ -88,3 +88,58 @@ def test_sds_strings_and_dict_tables_as_redis_sizes_them():
     # a table doubles when it is full: 1,024 results fit 1,024 buckets, 1,025 need 2,048
     assert result_bytes_per_result(202, 1025) - result_bytes_per_result(202, 1024) == pytest.approx(
         2 * 8 * (2048 / 1025 - 1024 / 1024))
+
+
+def _dev_variant(tmp_path, workload: str):
+    """spec/dev.yaml (cache.t4g.micro) with its workload replaced."""
+    import re
+
+    from conftest import SPEC_DIR
+
+    (tmp_path / "base.yaml").write_text((SPEC_DIR / "base.yaml").read_text())
+    dev = (SPEC_DIR / "dev.yaml").read_text()
+    text = re.sub(r"^workload:.*?(?=^\S)", workload, dev, flags=re.MULTILINE | re.DOTALL)
+    assert text != dev
+    (tmp_path / "dev.yaml").write_text(text)
+    return tmp_path / "dev.yaml", text
+
+
+def test_validate_refuses_a_dev_queue_that_a_micro_node_cannot_hold(tmp_path):
+    """Issue 17's case: dev.yaml's cache.t4g.micro holds 384 MiB of data (512 MiB less the 25 %
+    reserved); 100,000 waiting tasks of 2 KB arguments take about 490 MiB. The error points at the
+    queue's line and names the numbers."""
+    from conftest import run_cli
+
+    path, text = _dev_variant(tmp_path, "workload:\n  tasks_per_second: 1\n  queued_tasks: 100000   # the peak\n"
+                                        "  task_args_bytes: 2048\n")
+    result = run_cli("validate", "dev.yaml", cwd=tmp_path)
+    assert result.code == 2, result.err
+    line = text.splitlines().index("  queued_tasks: 100000   # the peak") + 1
+    assert result.err.startswith(f"dev.yaml:{line}:17: error [V960]: workload.queued_tasks: "), result.err
+    for figure in ("cache.t4g.micro holds 384.0 MiB of data", "maxmemory 512.0 MiB",
+                   "reserved-memory-percent 25", "100,000 tasks x 5,152.0 bytes", "queue 491.3 MiB"):
+        assert figure in result.err, (figure, result.err)
+    assert "node_type: cache.t4g.small" in result.err  # the smallest t4g that holds it
+    assert "Traceback" not in result.err
+
+
+def test_the_same_queue_fits_a_larger_node_and_a_smaller_one_fits_the_micro(tmp_path):
+    from conftest import run_cli
+
+    path, _ = _dev_variant(tmp_path, "workload:\n  tasks_per_second: 1\n  queued_tasks: 60000\n"
+                                     "  task_args_bytes: 2048\n")
+    assert run_cli("validate", path).code == 0  # 60,000 x 5,152 bytes = 295 MiB of 384
+    bigger = path.read_text().replace("preset: development", "preset: development\nnode_type: cache.t4g.small")
+    path.write_text(bigger.replace("queued_tasks: 60000", "queued_tasks: 100000"))
+    assert run_cli("validate", path).code == 0
+
+
+def test_reserved_memory_percent_of_the_spec_is_what_the_model_takes(tmp_path):
+    """Raising reserved-memory-percent (AWS advises up to 50 % on micro types) leaves less for data."""
+    from conftest import run_cli
+
+    path, text = _dev_variant(tmp_path, "workload:\n  tasks_per_second: 1\n  queued_tasks: 60000\n"
+                                        "  task_args_bytes: 2048\n")
+    path.write_text(text + "parameters:\n  values: {reserved-memory-percent: 50}\n")
+    result = run_cli("validate", path)
+    assert result.code == 2 and "holds 256.0 MiB of data" in result.err, result.err

@@ -35,6 +35,10 @@ TRIGGERS = {
     "CG040": ("security: {auth: {mode: rbac}}\ncelery: {cache: {group: sv, db: 0}}\n"
               "groups:\n  sv:\n    node_type: cache.r7g.large\n    serverless: {max_data_storage_gb: 5}\n"),
     "CG041": "groups:\n  spare: {node_type: cache.t4g.micro}\n",
+    # cache.t4g.small (the production preset) holds 1.03 GiB of data: 240,000 waiting tasks take 80 %
+    "CG042": "workload: {tasks_per_second: 1, queued_tasks: 240000}\n",
+    # 2,500 tasks a second move about 28 MB/s through its 16 MB/s baseline
+    "CG043": "workload: {tasks_per_second: 2500, queued_tasks: 1000, results: {stored: 1000}}\n",
 }
 CHANGE_RULES = {"CG030": "port: 6380\n", "CG031": "engine: {version: '6.2'}\n",
                 "CG033": "security:\n  auth: {mode: rbac}\n"}

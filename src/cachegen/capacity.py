@@ -23,6 +23,11 @@ than the limit has a node to itself. Every allocation is rounded up to a jemallo
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .spec import CacheWorkload, Celery, Workload
 
 # redis.conf `list-max-listpack-size -2`: "max size: 8 Kb" per node
 # (https://github.com/redis/redis/blob/7.0/redis.conf); quicklist.c `optimization_level[]`.
@@ -124,3 +129,314 @@ def result_bytes_per_result(result_json_bytes: int, results: int, key_prefix: st
 def results_bytes(results: int, result_json_bytes: int, key_prefix: str = "") -> int:
     """Memory `results` stored results take."""
     return math.ceil(results * result_bytes_per_result(result_json_bytes, results, key_prefix))
+
+
+# --- tasks a worker has reserved -------------------------------------------------------------
+#
+# A worker takes up to `concurrency x worker_prefetch_multiplier` messages ahead. kombu's Redis
+# transport keeps each taken message until its ack in the `unacked` hash (the whole message,
+# under its delivery tag) and the `unacked_index` sorted set (the tag, scored by time):
+# kombu/transport/redis.py `QoS.append`. A hash whose values pass 64 bytes is a dict of sds
+# fields and values (hash-max-listpack-value 64); a sorted set past 128 members a dict and a
+# skiplist (zset-max-listpack-entries 128). Not measured by the benchmark (a reserved task is
+# acked within its run); each allocation as for stored results.
+
+DELIVERY_TAG_CHARS = 36  # a UUID
+SKIPLIST_NODE = 64  # server.h `zskiplistNode` (ele, score, backward, one level: 40) at its likely jemalloc class
+
+
+def reserved_bytes_per_message(args_json_bytes: int) -> int:
+    tag = jemalloc_size(sds_bytes(DELIVERY_TAG_CHARS))
+    in_hash = jemalloc_size(DICT_ENTRY) + tag + jemalloc_size(sds_bytes(message_bytes(args_json_bytes)))
+    in_index = jemalloc_size(DICT_ENTRY) + tag + SKIPLIST_NODE
+    return in_hash + in_index
+
+
+# --- the application's cache -----------------------------------------------------------------
+#
+# A cached value is a string key: its dict entry and key sds, and a value object. Redis embeds a
+# value of up to 44 bytes in its object (object.c OBJ_ENCODING_EMBSTR_SIZE_LIMIT: one 64-byte
+# allocation); a longer one has an sds of its own. A key with an expiry has a second entry in
+# the database's expires dict.
+
+EMBSTR_LIMIT = 44
+
+
+def cache_bytes(keys: int, key_bytes: int, value_bytes: int, ttl: bool) -> int:
+    """Memory `keys` cache entries take: each key of `key_bytes` (its prefix included) holding
+    `value_bytes`, with or without an expiry."""
+    if keys == 0:
+        return 0
+    value = jemalloc_size(OBJECT + sds_bytes(value_bytes)) if value_bytes <= EMBSTR_LIMIT \
+        else jemalloc_size(OBJECT) + jemalloc_size(sds_bytes(value_bytes))
+    per_key = jemalloc_size(DICT_ENTRY) + jemalloc_size(sds_bytes(key_bytes)) + value
+    tables = 1 + ttl
+    if ttl:
+        per_key += jemalloc_size(DICT_ENTRY)
+    buckets = max(4, 1 << (keys - 1).bit_length())
+    return keys * per_key + tables * BUCKET * buckets
+
+
+# --- connections -----------------------------------------------------------------------------
+#
+# What a Celery prefork worker holds at steady state, by purpose (Celery 5.7, kombu 5.7, counted
+# with CLIENT LIST and matched to their sockets' processes; bench/README.md has the table). Each
+# kombu channel takes two connections, one from its async pool (BRPOP, or the pub/sub
+# subscription, else the idle first PING) and one from its sync pool (every other command):
+# kombu/transport/redis.py `Channel.__init__` and `conn_or_acquire`. The main process opens five
+# channels: the task consumer (celery/worker/consumer/consumer.py `Consumer.connect`), remote
+# control (celery/worker/pidbox.py `Pidbox.start`), gossip (celery/worker/consumer/gossip.py), the
+# event dispatcher of the heartbeats (celery/worker/consumer/events.py) and the producer pool
+# mingle's hello uses (celery/worker/consumer/mingle.py `send_hello`). cachegen's celeryconfig.py
+# leaves all of them on, Celery's defaults. The main process never connects to the result
+# backend; each pool child opens one result backend connection when it stores its first result
+# (celery/backends/redis.py `RedisBackend.client`), and none to the broker unless its tasks
+# publish tasks themselves.
+CHANNEL_CONNECTIONS = 2
+WORKER_MAIN_CHANNELS = 5  # consumer, remote control, gossip, events, producer pool
+RESULT_CONNECTIONS_PER_CHILD = 1
+# The application's cache: a redis-py client's pool opens one connection per thread that uses
+# it; a prefork child has one thread. Not measured by the benchmark (it has no cache traffic).
+CACHE_CONNECTIONS_PER_CHILD = 1
+# What a connection's client structure and buffers take (redis-server 7.0.15, CLIENT LIST
+# tot-mem): about 1.8 KB idle; 22.4 KB while its 16 KB query buffer is held, for two seconds
+# after a command (clientsCronResizeQueryBuffer). A worker's consumer (BRPOP every second),
+# heartbeat publisher and gossip subscriber (a heartbeat every two seconds) stay at the second;
+# application clients are counted at it too, as busy.
+IDLE_CLIENT_BYTES = 1_800
+BUSY_CLIENT_BYTES = 22_400
+BUSY_WORKER_CONNECTIONS = 3
+# used_memory_startup of an empty redis-server 7.0.15 (the benchmark's): the server's own
+# structures, there before any key.
+SERVER_BYTES = 875_960
+
+
+# --- network ---------------------------------------------------------------------------------
+#
+# Bytes on the wire per operation beyond its payload: the RESP framing of the command and its
+# reply, the key or delivery tag (https://redis.io/docs/latest/develop/reference/protocol-spec/).
+COMMAND_FRAMING = 64
+
+
+# --- a group's demand and how a node type holds it ------------------------------------------
+
+# Above this share of usable memory or baseline bandwidth lint warns (CG042, CG043) and the cost
+# report looks further: room for a burst, a failover's resync and growth before the node refuses
+# writes or is throttled.
+WARN_SHARE = 0.75
+
+@dataclass(frozen=True)
+class Part:
+    """One share of the memory a group needs at its peak."""
+
+    name: str  # queue, reserved tasks, results, cache, clients, server
+    bytes: int
+    how: str  # the computation, in words and numbers
+    per_node: bool = False  # every node holds it whole (the server, its clients); else spread over the shards
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What a workload asks of one group at its peak (the roles it serves)."""
+
+    parts: tuple[Part, ...]
+    connections: int  # what the application holds at steady state (the model of bench/capacity.py's count)
+    connections_how: str
+    connection_ceiling: int  # every pool full: the most the application can open
+    bytes_in_per_second: float  # into the primary, from the clients
+    bytes_out_per_second: float  # out of the primary: replies and the replicas' streams
+    network_how: str
+    cache_operations_per_second: float = 0  # the application cache's reads and writes
+    cache_item_bytes: int = 0  # what one cache read or write transfers: key and value
+
+    def per_node_bytes(self, shards: int) -> int:
+        """The memory one node needs: its share of the data and all of what every node holds."""
+        spread = sum(p.bytes for p in self.parts if not p.per_node)
+        return math.ceil(spread / shards) + sum(p.bytes for p in self.parts if p.per_node)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How one node type holds a demand."""
+
+    node_type: str
+    maxmemory_bytes: int  # the node type's maxmemory
+    reserved_percent: float  # reserved-memory-percent: set aside for snapshots, syncs and failover
+    usable_bytes: int  # what the data may take: maxmemory less the reserved part
+    needed_bytes: int  # the demand per node
+    max_clients: int
+    connections: int
+    baseline_bytes_per_second: float  # the node type's baseline bandwidth, each direction
+    network_bytes_per_second: float  # the busier direction, per primary
+
+    @property
+    def memory_share(self) -> float:
+        return self.needed_bytes / self.usable_bytes if self.usable_bytes > 0 else math.inf
+
+    @property
+    def connection_share(self) -> float:
+        return self.connections / self.max_clients
+
+    @property
+    def bandwidth_share(self) -> float:
+        return self.network_bytes_per_second / self.baseline_bytes_per_second
+
+    @property
+    def holds_memory(self) -> bool:
+        return self.needed_bytes <= self.usable_bytes
+
+    @property
+    def holds_connections(self) -> bool:
+        return self.connections <= self.max_clients
+
+    @property
+    def fits(self) -> bool:
+        return self.holds_memory and self.holds_connections
+
+    @property
+    def comfortable(self) -> bool:
+        """Fits with the headroom lint asks for: a quarter of memory and bandwidth free."""
+        return self.fits and self.memory_share <= WARN_SHARE and self.bandwidth_share <= WARN_SHARE
+
+
+def fit(demand: Demand, node_type: str, node: dict, max_clients: int, reserved_percent: float, shards: int) -> Fit:
+    usable = int(node["maxmemory_bytes"] * (100 - reserved_percent) / 100)
+    return Fit(node_type, node["maxmemory_bytes"], reserved_percent, usable, demand.per_node_bytes(shards),
+               max_clients, demand.connections, node["baseline_bandwidth_gbps"] * 1e9 / 8,
+               max(demand.bytes_in_per_second, demand.bytes_out_per_second) / shards)
+
+
+def size(n: float) -> str:
+    """Bytes in the binary unit that reads best: 12.0 KiB, 384.0 MiB, 1.37 GiB."""
+    if n >= 2 ** 30:
+        return f"{n / 2 ** 30:,.2f} GiB"
+    if n >= 2 ** 20:
+        return f"{n / 2 ** 20:,.1f} MiB"
+    return f"{n / 2 ** 10:,.1f} KiB"
+
+
+def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: dict[str, str],
+           replicas: int) -> Demand:
+    """The demand of `workload` on a group serving `roles` (its Celery settings, key prefixes and
+    replicas per shard): the queue on the broker's group, results on the result backend's, cache
+    keys on the cache's; each group holds the connections of the roles it serves."""
+    parts: list[Part] = []
+    bytes_in = bytes_out = 0.0
+    flows: list[str] = []
+    workers, concurrency = celery.workers.count, celery.workers.concurrency
+    rate = workload.tasks_per_second
+    if "broker" in roles:
+        queued = queued_tasks(workload, celery)
+        message = message_bytes(workload.task_args_bytes)
+        per_message = queued_bytes_per_message(workload.task_args_bytes)
+        parts.append(Part("queue", queue_bytes(queued, workload.task_args_bytes),
+                          f"{queued:,} tasks x {per_message:,.1f} bytes (a {message:,}-byte message in a listpack)"))
+        # a worker reserves from the backlog: never more than the peak queue holds
+        prefetch = workers * concurrency * celery.workers.prefetch_multiplier
+        reserved = min(prefetch, queued)
+        per_reserved = reserved_bytes_per_message(workload.task_args_bytes)
+        parts.append(Part("reserved tasks", reserved * per_reserved,
+                          f"{reserved:,} tasks (of {workers} workers x {concurrency} processes x prefetch "
+                          f"{celery.workers.prefetch_multiplier}, at most the queue) x {per_reserved:,} bytes (kombu's "
+                          f"unacked hash and index)"))
+        # published (LPUSH), kept until acked (HSET), acked (HDEL, ZREM); delivered once (BRPOP)
+        bytes_in += rate * (2 * (message + COMMAND_FRAMING) + COMMAND_FRAMING)
+        bytes_out += rate * (message + COMMAND_FRAMING)
+        flows.append(f"{rate:g} tasks/s x {message:,}-byte messages (in twice: queued and reserved; out once)")
+    if "result_backend" in roles:
+        stored = results_stored(workload, celery)
+        result = RESULT_META + workload.results.result_bytes
+        prefix = prefixes.get("result_backend", "")
+        per_result = result_bytes_per_result(workload.results.result_bytes, max(stored, 1), prefix)
+        parts.append(Part("results", results_bytes(stored, workload.results.result_bytes, prefix) if stored else 0,
+                          f"{stored:,} results x {per_result:,.1f} bytes (a {result:,}-byte meta, its key and expiry)"))
+        bytes_in += rate * (result + COMMAND_FRAMING)
+        bytes_out += rate * (result + COMMAND_FRAMING)
+        flows.append(f"{rate:g} results/s x {result:,} bytes (stored, then read once)")
+    if "cache" in roles:
+        cache = workload.cache
+        keys = cache_keys(cache)
+        key_bytes = len(prefixes.get("cache", "")) + cache.key_bytes
+        parts.append(Part("cache", cache_bytes(keys, key_bytes, cache.value_bytes, cache.ttl_seconds is not None),
+                          f"{keys:,} keys of {key_bytes} + {cache.value_bytes:,} bytes"
+                          + (" with an expiry" if cache.ttl_seconds else "")))
+        item = key_bytes + cache.value_bytes + COMMAND_FRAMING
+        bytes_in += cache.writes_per_second * item
+        bytes_out += cache.reads_per_second * item
+        if cache.writes_per_second or cache.reads_per_second:
+            flows.append(f"{cache.writes_per_second:g} cache writes/s and {cache.reads_per_second:g} reads/s x "
+                         f"{item:,} bytes")
+    connections, busy, how = steady_connections(celery, roles)
+    parts.append(Part("clients", busy * BUSY_CLIENT_BYTES + (connections - busy) * IDLE_CLIENT_BYTES,
+                      f"{busy:,} busy connections x {BUSY_CLIENT_BYTES:,} bytes and {connections - busy:,} idle x "
+                      f"{IDLE_CLIENT_BYTES:,} (client state and buffers)", per_node=True))
+    parts.append(Part("server", SERVER_BYTES, "an empty server's own memory (used_memory_startup)", per_node=True))
+    writes = bytes_in
+    bytes_out += writes * replicas  # the replication stream carries every write to each replica
+    if replicas:
+        flows.append(f"every write again to {replicas} replica{'s' if replicas > 1 else ''}")
+    cache = workload.cache if "cache" in roles else None
+    return Demand(tuple(parts), connections, how, connection_ceiling(celery, roles), bytes_in, bytes_out,
+                  "; ".join(flows) or "no traffic stated",
+                  cache.reads_per_second + cache.writes_per_second if cache else 0,
+                  len(prefixes.get("cache", "")) + cache.key_bytes + cache.value_bytes if cache else 0)
+
+
+def queued_tasks(workload: Workload, celery: Celery) -> int:
+    """The stated peak queue, else the backlog of one task expiry at the peak rate (rule V952
+    requires a stated queue when tasks never expire)."""
+    if workload.queued_tasks is not None:
+        return workload.queued_tasks
+    return math.ceil(workload.tasks_per_second * (celery.tasks.expires or 0))
+
+
+def results_stored(workload: Workload, celery: Celery) -> int:
+    if workload.results.stored is not None:
+        return workload.results.stored
+    return math.ceil(workload.tasks_per_second * celery.result_backend.result_expires)
+
+
+def cache_keys(cache: CacheWorkload) -> int:
+    if cache.keys is not None:
+        return cache.keys
+    return math.ceil(cache.writes_per_second * cache.ttl_seconds) if cache.ttl_seconds else 0
+
+
+def steady_connections(celery: Celery, roles: frozenset[str]) -> tuple[int, int, str]:
+    """The connections the application holds on a group serving `roles` at steady state, how
+    many of them are busy, and the computation in words."""
+    workers, concurrency = celery.workers.count, celery.workers.concurrency
+    terms, total, busy = [], 0, 0
+    if "broker" in roles:
+        main = CHANNEL_CONNECTIONS * WORKER_MAIN_CHANNELS
+        total += workers * main
+        busy += workers * BUSY_WORKER_CONNECTIONS
+        terms.append(f"{workers} workers x {main} (the main process's 5 kombu channels)")
+    if "result_backend" in roles:
+        total += workers * concurrency * RESULT_CONNECTIONS_PER_CHILD
+        terms.append(f"{workers} x {concurrency} pool processes x 1 (the result backend)")
+    if "cache" in roles:
+        total += workers * concurrency * CACHE_CONNECTIONS_PER_CHILD
+        terms.append(f"{workers} x {concurrency} pool processes x 1 (the cache)")
+    total += celery.application_clients
+    busy += celery.application_clients
+    terms.append(f"{celery.application_clients} application clients")
+    return total, busy, " + ".join(terms)
+
+
+def connection_ceiling(celery: Celery, roles: frozenset[str]) -> int:
+    """The most connections the application can open, every pool full: a worker's main process
+    (its channels; the producer pool up to broker_pool_limit channels), each pool process's
+    producers (two connections per channel, up to broker_pool_limit, when tasks publish) and
+    result backend pool (redis_max_connections) and cache pool (each process has its own client),
+    and the other application clients."""
+    workers, processes = celery.workers.count, celery.workers.count * celery.workers.concurrency
+    total = celery.application_clients
+    if "broker" in roles:
+        total += workers * CHANNEL_CONNECTIONS * (WORKER_MAIN_CHANNELS - 1 + celery.broker.pool_limit)
+        total += processes * CHANNEL_CONNECTIONS * celery.broker.pool_limit
+    if "result_backend" in roles:
+        total += processes * celery.result_backend.max_connections
+    if "cache" in roles:
+        total += processes * celery.cache.max_connections
+    return total

@@ -31,7 +31,7 @@ def _load(name: str) -> dict[str, Any]:
     return usercache.parsed(source, lambda: _parse(source))
 
 
-DATA_FILES = ("access.yaml", "alarms.yaml", "auto_scaling.yaml", "engines.yaml", "global_datastore.yaml", "node_types.yaml",
+DATA_FILES = ("access.yaml", "alarms.yaml", "auto_scaling.yaml", "capacity.yaml", "engines.yaml", "global_datastore.yaml", "node_types.yaml",
               "parameters.yaml", "presets.yaml", "pricing.yaml", "quotas.yaml", "regions.yaml", "serverless.yaml")
 
 
@@ -117,6 +117,11 @@ def access_rules() -> dict[str, Any]:
 def auto_scaling() -> dict[str, Any]:
     """What Application Auto Scaling supports for ElastiCache: engines, node types, dimensions, metrics."""
     return _load("auto_scaling.yaml")
+
+
+def capacity() -> dict[str, Any]:
+    """What ElastiCache sets aside of a node's memory (the capacity model's AWS facts)."""
+    return _load("capacity.yaml")
 
 
 def serverless() -> dict[str, Any]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from . import catalog
-from .model import Deployment
+from . import catalog, resolve
+from .capacity import Fit
+from .model import Deployment, ServerlessCache
 
 TERM_YEARS = {"1yr": 1, "3yr": 3}
 PAYMENTS = ("no_upfront", "partial_upfront", "all_upfront")
@@ -406,6 +408,72 @@ def _priced(options: list[Estimate], current: Estimate, cheaper_only: set[str]
             continue  # another family at the same memory is only advice when it saves
         out.append(Alternative(option, delta, None if delta is None else delta * 12))
     return out, unpriced
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """One way to run the group's workload (docs/capacity.md), priced: the node type it takes and
+    the headroom it leaves, or a serverless cache."""
+
+    label: str
+    estimate: Estimate
+    fit: Fit | None  # None: a serverless cache (it grows with the data)
+    monthly_delta: Decimal | None  # against the group as specified; None when either is unknown
+
+
+def sizing(d: Deployment, current: Estimate) -> tuple[list[Sizing], list[str]]:
+    """The cheapest node type that holds the workload with a quarter of its memory and bandwidth
+    free (what lint asks), on the group's engine and, for Redis OSS, on Valkey; a serverless cache where the group serves only the application's cache; and the
+    fitting node types the catalogue cannot price (named: one of them could be cheaper)."""
+    if d.demand is None or d.global_datastore is not None:
+        return [], []  # a Global Datastore's members run the primary's node type (V942)
+    # a serverless cache against a node-based group of a primary and a replica (Multi-AZ, as
+    # serverless is), with the engine's default parameters
+    sized = _as_node_based(d) if d.serverless else d
+    running = dict(sized.effective_parameters)
+    engines = [d.engine] + (["valkey"] if d.engine != "valkey" else [])
+    out: list[Sizing] = []
+    unpriced: list[str] = []
+    kind = "node-based (a primary and a replica) " if d.serverless else ""
+    for engine in engines:
+        fits = [resolve.node_fit(d.demand, name, running, sized.shards)
+                for name, info in catalog.node_types().items() if engine in info["engines"]]
+        priced: list[tuple[Decimal, Fit, Estimate]] = []
+        for fit in (f for f in fits if f.comfortable):
+            option = estimate(sized, engine=engine, node_type=fit.node_type,
+                              label=f"cheapest {kind}that fits{'' if engine == d.engine else ' on Valkey'}")
+            if option.monthly is None:
+                unpriced.append(f"{fit.node_type} ({engine})")
+            else:
+                priced.append((option.monthly, fit, option))
+        if priced:
+            _, fit, option = min(priced, key=lambda item: (item[0], item[1].maxmemory_bytes))
+            out.append(Sizing(option.label, option, fit, _delta(option, current)))
+    if d.roles == {"cache"} and not d.serverless:
+        option = serverless_estimate(_as_serverless(d), d.engine, "serverless (the cache role only)")
+        out.append(Sizing(option.label, option, None, _delta(option, current)))
+    return out, sorted(set(unpriced))
+
+
+def _delta(option: Estimate, current: Estimate) -> Decimal | None:
+    return None if option.monthly is None or current.monthly is None else option.monthly - current.monthly
+
+
+def _as_node_based(d: Deployment) -> Deployment:
+    return dataclasses.replace(d, serverless=None, shards=1, replicas_per_shard=1, nodes_per_shard=2, node_count=2,
+                               multi_az=True)
+
+
+def _as_serverless(d: Deployment) -> Deployment:
+    """The group as a serverless cache without limits, storing the workload's data and serving its
+    cache reads and writes at ECPUs per kilobyte transferred."""
+    assert d.demand is not None
+    data_gb = sum(p.bytes for p in d.demand.parts if not p.per_node) / 1e9  # AWS meters GB of data stored
+    per_kb = catalog.serverless()["ecpu_per_kb_transferred"]
+    ecpus = d.demand.cache_operations_per_second * per_kb * math.ceil(max(d.demand.cache_item_bytes, 1) / 1024)
+    cache = ServerlessCache(d.replication_group_id, d.engine_version.split(".")[0], None, None, None, None,
+                            d.backup_window[:5] if d.backup_window else None, round(data_gb, 3), float(ecpus))
+    return dataclasses.replace(d, serverless=cache, node_count=0)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from .spec import Celery, Cost, Spec
 
 if TYPE_CHECKING:
+    from .capacity import Demand, Fit
     from .plan import Plan
 
 Service = Literal["elasticache", "ec2", "logs", "sns", "secretsmanager", "cloudwatch", "iam", "application-autoscaling"]
@@ -314,6 +315,8 @@ class Deployment:
     url_scheme: str  # redis | rediss
     url_query: str  # what every URL ends with, e.g. ?ssl_cert_reqs=required
     connection_budget: int  # connections the spec's Celery application can hold
+    demand: Demand | None  # the spec's workload on this group (capacity.py); None: none stated, or no Celery role
+    fit: Fit | None  # how the node type holds the demand; None: no demand, or a serverless cache (no node)
     client_keepalive: Keepalive  # TCP keepalive probes of the application's connections
     server_idle_timeout: int  # seconds the engine keeps an idle client (the `timeout` parameter); 0: never
     cost: Cost  # the spec's cost assumptions (snapshot size, cross-AZ traffic, reservation)

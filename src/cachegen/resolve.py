@@ -10,15 +10,34 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import string
 
-from . import catalog
-from .inherit import MergedSpec
-from . import access
+from . import access, capacity, catalog
 from .groups import global_role as view_global_role
 from .groups import group_key as view_group_key
-from .model import (SERVICES, Alarm, Credential, Deployment, DnsRecords, GlobalDatastore, Ingress, Keepalive, LogDestination, Member, NodeType,
-                    Scaling, ServerlessCache, SourceFile, Subnet, TokenPolicy, Url, User, token_placeholder)
+from .inherit import MergedSpec
+from .model import (
+    SERVICES,
+    Alarm,
+    Credential,
+    Deployment,
+    DnsRecords,
+    GlobalDatastore,
+    Ingress,
+    Keepalive,
+    LogDestination,
+    Member,
+    NodeType,
+    Scaling,
+    ServerlessCache,
+    SourceFile,
+    Subnet,
+    TokenPolicy,
+    Url,
+    User,
+    token_placeholder,
+)
 from .spec import Spec
 
 # Environments that count as production even without `protected: true` or a production preset.
@@ -138,15 +157,35 @@ def evicting_forbidden(spec: Spec) -> bool:
 
 
 def connection_budget(spec: Spec) -> int:
-    """The most connections the spec's Celery application can hold at once: each worker
-    process's broker pool and result backend pool, plus the other application clients."""
-    celery = spec.celery
-    roles = serves(spec)
-    processes = celery.workers.count * celery.workers.concurrency
-    per_process = (celery.broker.pool_limit if "broker" in roles else 0) + \
-        (celery.result_backend.max_connections if "result_backend" in roles else 0)
-    per_worker = celery.cache.max_connections if "cache" in roles else 0
-    return processes * per_process + celery.workers.count * per_worker + celery.application_clients
+    """The most connections the spec's Celery application can hold at once (every pool full)."""
+    return capacity.connection_ceiling(spec.celery, serves(spec))
+
+
+def reserved_memory_percent(running: dict[str, str], maxmemory_bytes: int) -> float:
+    """The share of maxmemory ElastiCache keeps from the data: reserved-memory-percent, or the
+    older reserved-memory in bytes where the group sets it; else AWS's default (25)."""
+    for name, to_percent in (("reserved-memory-percent", float),
+                             ("reserved-memory", lambda value: 100 * float(value) / maxmemory_bytes)):
+        value = running.get(name)
+        if value is not None and value.replace(".", "", 1).isdigit():
+            return min(100.0, to_percent(value))
+    return float(catalog.capacity()["reserved_memory_percent"])
+
+
+def workload_demand(spec: Spec, roles: frozenset[str], prefixes: dict[str, str]) -> capacity.Demand | None:
+    """The workload's demand on this group; None when the spec states no workload or the group
+    serves no Celery role."""
+    if spec.workload is None or not roles:
+        return None
+    return capacity.demand(spec.workload, spec.celery, roles, prefixes, spec.topology.replicas_per_shard)
+
+
+def node_fit(demand: capacity.Demand, node_type: str, running: dict[str, str], shards: int) -> capacity.Fit:
+    """How `node_type` holds the demand, with the group's reserved memory."""
+    node = catalog.node_types()[node_type]
+    max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
+    return capacity.fit(demand, node_type, node, max_clients,
+                        reserved_memory_percent(running, node["maxmemory_bytes"]), shards)
 
 
 def production(spec: Spec, preset: str | None) -> bool:
@@ -318,6 +357,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
     key = view_group_key(merged)
     standby = view_global_role(merged) == "secondary"  # a Global Datastore secondary: the primary's roles, on hold
     group_users = users(spec, group_id, prefixes, key, standby=standby)
+    demand = workload_demand(spec, roles, prefixes)
+    fit = None if demand is None or spec.serverless else node_fit(demand, spec.node_type, running, shard_count)
     deployment = Deployment(
         spec=spec,
         spec_file=merged.path.name,
@@ -387,7 +428,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         suppression_reasons=tuple((s.id, s.reason) for s in spec.lint.ignore if s.reason),
         emails=tuple(spec.notifications.emails) if spec.notifications.enabled else (),
         tags=tags(spec),
-        alarms=resolve_alarms(spec, group_id, members, node, max_clients, global_secondary=standby),
+        alarms=resolve_alarms(spec, group_id, members, node, max_clients, global_secondary=standby, fit=fit),
         alarms_in_own_stacks=spec.alarms.stack == "separate",
         celery=spec.celery if roles else None,
         # probes well inside the engine's tcp-keepalive (300 s) and any NAT or load balancer idle timeout
@@ -400,6 +441,8 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
         url_scheme="rediss" if security.in_transit_encryption.enabled else "redis",
         url_query=TLS_QUERY if security.in_transit_encryption.enabled else "",
         connection_budget=connection_budget(spec),
+        demand=demand,
+        fit=fit,
         cost=spec.cost,
         group_key=key,
         scaling=scaling(spec),
@@ -517,7 +560,7 @@ MEMBER_ROLES = {"replicas": "replica", "primaries": "primary"}
 
 
 def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node: dict, max_clients: int,
-                   global_secondary: bool = False) -> tuple[Alarm, ...]:
+                   global_secondary: bool = False, fit: capacity.Fit | None = None) -> tuple[Alarm, ...]:
     """The catalogue's alarms that apply to this deployment, one per member node each,
     with thresholds from the node catalogue and the spec's overrides."""
     if not spec.alarms.enabled:
@@ -525,14 +568,15 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
     family = parameter_family(spec)
     noeviction = family is not None and effective_parameters(spec, family).get("maxmemory-policy") == "noeviction"
     conditions = {"always": True, "celery": bool(serves(spec)), "evicting_forbidden": evicting_forbidden(spec),
-                  "memory_bound": evicting_forbidden(spec) or noeviction, "global_secondary": global_secondary}
+                  "memory_bound": evicting_forbidden(spec) or noeviction, "global_secondary": global_secondary,
+                  "workload": fit is not None}
     out = []
     for alarm_id, entry in catalog.alarms().items():
         override = spec.alarms.overrides.get(alarm_id)
         if not conditions[entry["when"]] or (override is not None and not override.enabled):
             continue
         period = _pick(override, "period_seconds", entry["period"])
-        threshold, how = _threshold(entry["threshold"], period, spec, node, max_clients)
+        threshold, how = _threshold(entry["threshold"], period, spec, node, max_clients, fit)
         if override is not None and override.threshold is not None:
             threshold, how = override.threshold, "set in the spec"
         for member in members:
@@ -564,7 +608,8 @@ def _pick(override, field: str, default: int) -> int:
     return default if value is None else value
 
 
-def _threshold(rule: dict, period: int, spec: Spec, node: dict, max_clients: int) -> tuple[float, str]:
+def _threshold(rule: dict, period: int, spec: Spec, node: dict, max_clients: int,
+               fit: capacity.Fit | None) -> tuple[float, str]:
     [(kind, value)] = rule.items()
     if kind == "fixed":
         return float(value), "catalogue default"
@@ -575,6 +620,10 @@ def _threshold(rule: dict, period: int, spec: Spec, node: dict, max_clients: int
     if kind == "celery_budget":
         budget = connection_budget(spec)
         return float(budget * value // 100), f"{value}% of the Celery connection budget {budget}"
+    if kind == "workload_peak_percent":
+        assert fit is not None  # the alarm's condition
+        share = min(100.0, math.ceil(min(fit.memory_share, 1.0) * value * 10) / 10)
+        return share, f"{value}% of the workload's peak, {fit.memory_share:.1%} of the usable memory"
     if kind == "baseline_bandwidth_percent":
         gbps = node["baseline_bandwidth_gbps"]
         return float(int(gbps * 1e9 / 8 * period * value / 100)), \

@@ -37,6 +37,11 @@ LIMITS = catalog.limits()
 # connections than maxclients allows, and a year is longer than any Celery timeout in use.
 MAX_CLIENTS = catalog.node_catalogue_max_clients()
 YEAR = 365 * 24 * 3600
+# Workload bounds: Redis's largest string (512 MB), more keys or tasks than the largest group holds,
+# and a rate far above any node's.
+MAX_VALUE_BYTES = 512 * 1024 * 1024
+MAX_ITEMS = 10 ** 12
+MAX_RATE = 1e9
 # A group's key is part of its derived names (<name>-<environment>-<key>), so it stays short.
 GROUP_KEY_MAX = 16
 
@@ -282,6 +287,9 @@ class ResultBackendRole(Section):
     db: Int = Field(1, ge=0, le=15)
     key_prefix: str | None = key_prefix_field("result backend (its global_keyprefix)", "results:")
     max_connections: Int = Field(10, ge=1, le=MAX_CLIENTS, description="redis_max_connections of the result backend pool.")
+    result_expires: Int = Field(86400, ge=1, le=YEAR,
+                                description="Seconds a stored result is kept (Celery's result_expires; its default, "
+                                            "one day).")
 
 
 class CacheRole(Section):
@@ -295,6 +303,9 @@ class CacheRole(Section):
 class Workers(Section):
     count: Int = Field(2, ge=1, le=MAX_CLIENTS, description="Worker processes (celery worker instances) across all hosts.")
     concurrency: Int = Field(4, ge=1, le=4096, description="Pool processes/threads per worker (--concurrency).")
+    prefetch_multiplier: Int = Field(4, ge=1, le=65535,
+                                     description="Tasks each pool process reserves ahead (Celery's "
+                                                 "worker_prefetch_multiplier; its default, 4).")
 
 
 class Tasks(Section):
@@ -302,6 +313,44 @@ class Tasks(Section):
     soft_time_limit: bounded(ge=1, le=YEAR) | None = Field(None, description="task_soft_time_limit in seconds.")
     expires: bounded(ge=1, le=YEAR) | None = Field(3600, description="Default task expiry in seconds.")
     max_eta_seconds: Int = Field(0, ge=0, le=YEAR, description="Longest countdown/ETA the application schedules.")
+
+
+class ResultsWorkload(Section):
+    stored: bounded(ge=0, le=MAX_ITEMS) | None = Field(
+        None, description="Results kept at once at the peak; default: tasks_per_second x "
+                          "celery.result_backend.result_expires (every result the peak rate stores before the first "
+                          "expires).")
+    result_bytes: Int = Field(200, ge=2, le=MAX_VALUE_BYTES,
+                              description="The JSON of what a task returns, in bytes (`\"ok\"` is 4).")
+
+
+class CacheWorkload(Section):
+    keys: bounded(ge=0, le=MAX_ITEMS) | None = Field(
+        None, description="Keys the application's cache holds at the peak; default: writes_per_second x ttl_seconds "
+                          "(the keys written within one expiry), 0 without either.")
+    key_bytes: Int = Field(40, ge=1, le=MAX_VALUE_BYTES,
+                           description="A key's length in bytes, without the role's key prefix.")
+    value_bytes: Int = Field(1024, ge=0, le=MAX_VALUE_BYTES, description="A cached value's length in bytes.")
+    ttl_seconds: bounded(ge=1, le=YEAR) | None = Field(
+        None, description="The keys' expiry (each key with one costs Redis a second dict entry); default: none.")
+    reads_per_second: float = Field(0, ge=0, le=MAX_RATE, description="Cache reads a second at the peak.")
+    writes_per_second: float = Field(0, ge=0, le=MAX_RATE, description="Cache writes a second at the peak.")
+
+
+class Workload(Section):
+    """What the application asks of the cache at its peak: the capacity model (docs/capacity.md)
+    computes the memory, connections and network it needs from it, and validate refuses a node
+    type that cannot hold it."""
+
+    tasks_per_second: float = Field(ge=0, le=MAX_RATE, description="Tasks published a second at the peak.")
+    queued_tasks: bounded(ge=0, le=MAX_ITEMS) | None = Field(
+        None, description="Tasks waiting in the queues at the peak (the backlog when workers fall behind or stop); "
+                          "default: tasks_per_second x celery.tasks.expires (a backlog as old as a task may grow; "
+                          "required when tasks never expire).")
+    task_args_bytes: Int = Field(1024, ge=2, le=MAX_VALUE_BYTES,
+                                 description="The JSON of a task's arguments (args and kwargs), in bytes.")
+    results: ResultsWorkload = ResultsWorkload.model_construct()
+    cache: CacheWorkload = CacheWorkload.model_construct()
 
 
 class Celery(Section):
@@ -484,6 +533,11 @@ class Spec(Section):
         description="More cache resources beside the spec's own group, each serving the Celery roles that name "
                     "it (`celery.<role>.group`): e.g. a cluster-mode cache group beside a non-cluster broker group.")
     celery: Celery = Celery.model_construct()
+    workload: Workload | None = Field(
+        None, description="The application's peak workload: queued tasks, results, cache keys and rates. With it "
+                          "cachegen sizes the node (validate refuses one that cannot hold the peak under noeviction; "
+                          "`cachegen explain` shows the computation; the cost report names the cheapest node that "
+                          "fits). Without it the capacity is unknown.")
     cost: Cost = Cost.model_construct()
     peak_hours: list[Annotated[str, Field(pattern=WINDOW)]] = Field(
         default_factory=list, description="Daily UTC windows of peak traffic (hh:mm-hh:mm); backups should avoid them.",

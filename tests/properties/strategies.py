@@ -423,7 +423,7 @@ def _dns(draw, doc: dict[str, Any], section: dict[str, Any], label: str) -> dict
 REDRAWN = frozenset({"name", "environment", "port", "protected", "region", "engine", "node_type", "topology", "celery",
                      "network", "logs", "backups", "maintenance_window", "description", "notifications", "tags",
                      "security", "parameters", "alarms", "replication_group_id", "preset", "lint", "peak_hours",
-                     "cost", "extends", "abstract", "groups", "auto_scaling", "serverless", "dns"})
+                     "cost", "extends", "abstract", "groups", "auto_scaling", "serverless", "dns", "workload"})
 
 
 @st.composite
@@ -491,6 +491,14 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
     for key, section in [(None, doc), *((k, g) for k, g in (doc.get("groups") or {}).items())]:
         if draw(st.integers(0, 3)) == 0:  # Route 53 records of the group's endpoints
             section["dns"] = draw(_dns(doc, section, key or "own"))
+    workload = draw(workloads())
+    if workload is not None:
+        doc["workload"] = workload
+        if draw(st.integers(0, 3)) == 0:  # a fleet of workers: some more than maxclients allows (V961)
+            doc["celery"]["workers"] = {"count": draw(st.integers(1, 5_000)), "concurrency": draw(st.integers(1, 64)),
+                                        "prefetch_multiplier": draw(st.integers(1, 16))}
+        if "queued_tasks" not in workload and draw(st.integers(0, 2)) == 0:  # no backlog bound (V962)
+            doc["celery"].setdefault("tasks", {})["expires"] = None
     nodes = doc["topology"]["shards"] * (doc["topology"]["replicas_per_shard"] + 1)
     doc["alarms"] = {"stack": "separate" if nodes > 30 else draw(st.sampled_from(["main", "separate"])),
                      "enabled": draw(st.integers(0, 9)) > 0,
@@ -499,6 +507,34 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
                          "evaluation_periods": st.integers(5, 10), "datapoints_to_alarm": st.integers(1, 5)}),
                          max_size=3))}
     return doc
+
+
+@st.composite
+def workloads(draw) -> dict[str, Any] | None:
+    """A workload: most of them a peak a small node holds, one in four one only the largest hold
+    or none (V960, V961), sometimes with the defaults derived from the Celery settings (V962 when
+    tasks never expire)."""
+    if draw(st.integers(0, 4)) == 0:
+        return None
+    huge = draw(st.integers(0, 3)) == 0
+    rate = st.floats(0, 1e5 if huge else 50, allow_nan=False, allow_infinity=False)
+    count = st.integers(0, 10 ** 9 if huge else 20_000)
+    size = st.integers(2, 100_000 if huge else 5_000)
+    workload: dict[str, Any] = {"tasks_per_second": draw(rate), "task_args_bytes": draw(size)}
+    if draw(st.integers(0, 4)):
+        workload["queued_tasks"] = draw(count)
+    results: dict[str, Any] = {"result_bytes": draw(size)}
+    if draw(st.integers(0, 3)):
+        results["stored"] = draw(count)
+    cache: dict[str, Any] = {"value_bytes": draw(st.integers(0, 100_000 if huge else 5_000)),
+                             "key_bytes": draw(st.integers(1, 200)),
+                             "reads_per_second": draw(rate), "writes_per_second": draw(rate)}
+    if draw(st.booleans()):
+        cache["ttl_seconds"] = draw(st.integers(1, 86_400))
+    if draw(st.integers(0, 3)):
+        cache["keys"] = draw(count)
+    workload.update(results=results, cache=cache)
+    return workload
 
 
 def specs() -> st.SearchStrategy[dict[str, Any]]:

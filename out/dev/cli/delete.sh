@@ -91,9 +91,9 @@ fi
 
 # ---- 0. CloudWatch alarms and dashboards
 if ! skipped alarms; then
-  log "deleting 11 CloudWatch alarms"
+  log "deleting 12 CloudWatch alarms"
   aws_run cloudwatch delete-alarms \
-    --alarm-names='["ai-job-matching-dev-001-cpu-utilization","ai-job-matching-dev-001-engine-cpu-utilization","ai-job-matching-dev-001-memory-usage","ai-job-matching-dev-001-current-connections","ai-job-matching-dev-001-celery-connections","ai-job-matching-dev-001-evictions","ai-job-matching-dev-001-swap-usage","ai-job-matching-dev-001-network-bytes-in","ai-job-matching-dev-001-network-bytes-out","ai-job-matching-dev-001-network-bandwidth-in-allowance-exceeded","ai-job-matching-dev-001-network-bandwidth-out-allowance-exceeded"]'
+    --alarm-names='["ai-job-matching-dev-001-cpu-utilization","ai-job-matching-dev-001-engine-cpu-utilization","ai-job-matching-dev-001-memory-usage","ai-job-matching-dev-001-workload-memory","ai-job-matching-dev-001-current-connections","ai-job-matching-dev-001-celery-connections","ai-job-matching-dev-001-evictions","ai-job-matching-dev-001-swap-usage","ai-job-matching-dev-001-network-bytes-in","ai-job-matching-dev-001-network-bytes-out","ai-job-matching-dev-001-network-bandwidth-in-allowance-exceeded","ai-job-matching-dev-001-network-bandwidth-out-allowance-exceeded"]'
   aws_run cloudwatch delete-dashboards \
     --dashboard-names='["ai-job-matching-dev"]' >/dev/null
 fi

@@ -51,7 +51,9 @@ redis_socket_keepalive = True
 redis_retry_on_timeout = True
 redis_max_connections = 10
 redis_backend_health_check_interval = 25
+result_expires = 3600
 
+worker_prefetch_multiplier = 4
 task_time_limit = 600
 # every task expires unless it sets its own `expires`
 task_annotations = {"*": {"expires": 3600}}

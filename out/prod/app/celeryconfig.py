@@ -53,9 +53,11 @@ redis_socket_keepalive = True
 redis_retry_on_timeout = True
 redis_max_connections = 10
 redis_backend_health_check_interval = 25
+result_expires = 3600
 # every result key and channel starts with it: the result backend user's access rules
 result_backend_transport_options = {"global_keyprefix": 'results:'}
 
+worker_prefetch_multiplier = 4
 task_time_limit = 600
 # every task expires unless it sets its own `expires`
 task_annotations = {"*": {"expires": 3600}}

@@ -285,7 +285,7 @@ if ! skipped alarms; then
       --name=ai-job-matching-scale-alerts \
       --query=TopicArn --output=text)
   fi
-  log "23 CloudWatch alarms"
+  log "24 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-scale-001-cpu-utilization \
     --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type, or more shards (cluster mode: not for a group that holds Celery'"'"'s broker or result backend).' \
@@ -395,6 +395,24 @@ if ! skipped alarms; then
     --treat-missing-data=missing \
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
+    --alarm-name=ai-job-matching-scale-001-workload-memory \
+    --alarm-description='Memory above the workload'"'"'s stated peak (the capacity model'"'"'s share of the usable memory): the application outgrew its spec, or a queue is not being consumed. The node was sized for that peak. Threshold: 100% of the workload'"'"'s peak, 62.1% of the usable memory. Runbook: Compare the queues (LLEN) and result keys with the spec'"'"'s workload; state the new peak and run cachegen validate, which names a node type that holds it.' \
+    --actions-enabled \
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=DatabaseMemoryUsagePercentage \
+    --namespace=AWS/ElastiCache \
+    --statistic=Maximum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-scale-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Percent \
+    --evaluation-periods=1 \
+    --datapoints-to-alarm=1 \
+    --threshold=62.2 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-scale-001-current-connections \
     --alarm-description='Connections above 80% of the node'"'"'s maxclients; at the limit new clients are refused. Threshold: 80% of maxclients 65000. Runbook: Look for connection leaks (clients without a pool, pools that never close); CLIENT LIST shows who holds them.' \
     --actions-enabled \
@@ -432,7 +450,7 @@ if ! skipped alarms; then
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-scale-001-celery-connections \
-    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 340. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
+    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 612. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -444,13 +462,13 @@ if ! skipped alarms; then
     --unit=Count \
     --evaluation-periods=2 \
     --datapoints-to-alarm=2 \
-    --threshold=340.0 \
+    --threshold=612.0 \
     --comparison-operator=GreaterThanThreshold \
     --treat-missing-data=missing \
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-scale-002-celery-connections \
-    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 340. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
+    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 612. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -462,7 +480,7 @@ if ! skipped alarms; then
     --unit=Count \
     --evaluation-periods=2 \
     --datapoints-to-alarm=2 \
-    --threshold=340.0 \
+    --threshold=612.0 \
     --comparison-operator=GreaterThanThreshold \
     --treat-missing-data=missing \
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"scale"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'

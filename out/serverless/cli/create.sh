@@ -452,7 +452,7 @@ if ! skipped alarms; then
       --name=ai-job-matching-serverless-alerts \
       --query=TopicArn --output=text)
   fi
-  log "23 CloudWatch alarms"
+  log "24 CloudWatch alarms"
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-serverless-001-cpu-utilization \
     --alarm-description='Host CPU above 90% of what one engine thread can use (AWS: 90 / vCPUs). A flat 75%, often suggested, can never fire on a 2-vCPU node. Threshold: 90% / 2 vCPUs. Runbook: Reads dominate: add replicas. Writes dominate: a larger node type, or more shards (cluster mode: not for a group that holds Celery'"'"'s broker or result backend).' \
@@ -562,6 +562,24 @@ if ! skipped alarms; then
     --treat-missing-data=missing \
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"serverless"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
+    --alarm-name=ai-job-matching-serverless-001-workload-memory \
+    --alarm-description='Memory above the workload'"'"'s stated peak (the capacity model'"'"'s share of the usable memory): the application outgrew its spec, or a queue is not being consumed. The node was sized for that peak. Threshold: 100% of the workload'"'"'s peak, 12.6% of the usable memory. Runbook: Compare the queues (LLEN) and result keys with the spec'"'"'s workload; state the new peak and run cachegen validate, which names a node type that holds it.' \
+    --actions-enabled \
+    --ok-actions="$topic_arn" \
+    --alarm-actions="$topic_arn" \
+    --metric-name=DatabaseMemoryUsagePercentage \
+    --namespace=AWS/ElastiCache \
+    --statistic=Maximum \
+    --dimensions='[{"Name":"CacheClusterId","Value":"ai-job-matching-serverless-001"},{"Name":"CacheNodeId","Value":"0001"}]' \
+    --period=300 \
+    --unit=Percent \
+    --evaluation-periods=1 \
+    --datapoints-to-alarm=1 \
+    --threshold=12.7 \
+    --comparison-operator=GreaterThanThreshold \
+    --treat-missing-data=missing \
+    --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"serverless"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
+  aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-serverless-001-current-connections \
     --alarm-description='Connections above 80% of the node'"'"'s maxclients; at the limit new clients are refused. Threshold: 80% of maxclients 65000. Runbook: Look for connection leaks (clients without a pool, pools that never close); CLIENT LIST shows who holds them.' \
     --actions-enabled \
@@ -599,7 +617,7 @@ if ! skipped alarms; then
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"serverless"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-serverless-001-celery-connections \
-    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 180. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
+    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 316. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -611,13 +629,13 @@ if ! skipped alarms; then
     --unit=Count \
     --evaluation-periods=2 \
     --datapoints-to-alarm=2 \
-    --threshold=180.0 \
+    --threshold=316.0 \
     --comparison-operator=GreaterThanThreshold \
     --treat-missing-data=missing \
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"serverless"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'
   aws_run cloudwatch put-metric-alarm \
     --alarm-name=ai-job-matching-serverless-002-celery-connections \
-    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 180. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
+    --alarm-description='More connections than the spec'"'"'s Celery workers, pools and application clients can hold: a leak, or the spec is out of date. Threshold: 100% of the Celery connection budget 316. Runbook: Compare CLIENT LIST with celery.workers and the pool sizes in the spec; fix the leak or update the spec.' \
     --actions-enabled \
     --ok-actions="$topic_arn" \
     --alarm-actions="$topic_arn" \
@@ -629,7 +647,7 @@ if ! skipped alarms; then
     --unit=Count \
     --evaluation-periods=2 \
     --datapoints-to-alarm=2 \
-    --threshold=180.0 \
+    --threshold=316.0 \
     --comparison-operator=GreaterThanThreshold \
     --treat-missing-data=missing \
     --tags='[{"Key":"Application","Value":"ai-job-matching"},{"Key":"CostCenter","Value":"platform"},{"Key":"Environment","Value":"serverless"},{"Key":"ManagedBy","Value":"cachegen"},{"Key":"Project","Value":"ai-job-matching"}]'

@@ -86,7 +86,7 @@ skipped() {
 }
 
 # Templates and their sizes at build time:
-#   stack.yaml: 48960 bytes, 39 resources
+#   stack.yaml: 50404 bytes, 40 resources
 #   cache/stack.yaml: 13261 bytes, 12 resources
 here=$(cd "$(dirname "$0")" && pwd)
 

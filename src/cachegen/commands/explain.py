@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import capacity
+from ..capacity import size
 from ..compiler import compile_spec
 from ..diagnostics import SpecPath, format_path
 from ..inherit import MergedSpec
 from ..model import Deployment
+from ..spec import Celery, Workload
 
 # Spec keys left empty on purpose: the resolver derives them (attribute of Deployment).
 DERIVED_FIELDS: dict[SpecPath, str] = {
@@ -22,6 +26,13 @@ DERIVED_FIELDS: dict[SpecPath, str] = {
     ("parameters", "family"): "engine_family",
     ("security", "auth", "secret_name"): "auth_secret_name",
     ("notifications", "topic_name"): "topic_name",
+}
+
+# Workload figures whose default the capacity model computes from others
+WORKLOAD_DEFAULTS: dict[SpecPath, Callable[[Workload, Celery], int]] = {
+    ("workload", "queued_tasks"): capacity.queued_tasks,
+    ("workload", "results", "stored"): capacity.results_stored,
+    ("workload", "cache", "keys"): lambda workload, _: capacity.cache_keys(workload.cache),
 }
 
 
@@ -41,6 +52,8 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
             resolved = deployment.key_prefixes.get(path[1])
             if resolved != value:
                 value, origin = resolved, "derived"
+        elif value is None and path in WORKLOAD_DEFAULTS and deployment.spec.workload is not None:
+            value, origin = WORKLOAD_DEFAULTS[path](deployment.spec.workload, deployment.spec.celery), "derived"
         out.append((format_path(path), value, origin))
     for group in deployment.all_groups:
         prefix = f"groups.{group.group_key}.derived" if group.group_key else "derived"
@@ -53,8 +66,33 @@ def rows(merged: MergedSpec, deployment: Deployment) -> list[tuple[str, Any, str
     return out
 
 
+def _capacity(d: Deployment) -> dict[str, Any]:
+    """The capacity model's computation for one group (docs/capacity.md)."""
+    if not d.roles:
+        return {}
+    if d.demand is None:
+        return {"capacity": "unknown: the spec states no workload"}
+    demand, fit = d.demand, d.fit
+    shown: dict[str, Any] = {"memory": {p.name: f"{size(p.bytes)}: {p.how}" for p in demand.parts},
+                             "connections": f"{demand.connections:,}: {demand.connections_how}",
+                             "connection_ceiling": f"{demand.connection_ceiling:,}: every pool full"}
+    if fit is not None:
+        shown |= {"needed_per_node": size(fit.needed_bytes),
+                  "usable_per_node": f"{size(fit.usable_bytes)}: maxmemory {size(fit.maxmemory_bytes)} of "
+                                     f"{fit.node_type} less reserved-memory-percent {fit.reserved_percent:g}",
+                  "memory_used": f"{fit.memory_share:.1%}",
+                  "connections_used": f"{fit.connection_share:.2%} of maxclients {fit.max_clients:,}",
+                  "network": f"{fit.network_bytes_per_second / 1e6:,.3f} MB/s per primary, {fit.bandwidth_share:.1%} "
+                             f"of the {fit.baseline_bytes_per_second / 1e6:,.0f} MB/s baseline: {demand.network_how}"}
+    return {"capacity": shown}
+
+
 def _derived(deployment: Deployment) -> dict[str, Any]:
     """What one group's model derives."""
+    return {**_group(deployment), **_capacity(deployment)}
+
+
+def _group(deployment: Deployment) -> dict[str, Any]:
     if deployment.serverless:
         cache = deployment.serverless
         return {"serverless_cache": cache.name, "engine": f"{deployment.engine} {cache.major_engine_version}",

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .. import catalog, cost, templates
+from ..capacity import Fit, size
 from . import json_text
 from .escape import xml_text as escape
 from ..model import Deployment
@@ -63,6 +64,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
     scaled = cost.group_cost(d)
     current = scaled.current
     alternatives, unpriced = cost.advice(d, current)
+    sizing, sizing_unpriced = cost.sizing(d, current)
     environment_rows, environment_total = _environment(d, scaled) if d.other_groups else ([], {})
 
     def shown(value: Decimal | None) -> str:
@@ -81,9 +83,15 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
                                     environment_costs=[{k: shown(v) if k in ("current", "least", "most") else v
                                                         for k, v in row.items()} for row in environment_rows],
                                     environment_total={k: shown(v) for k, v in environment_total.items()},
-                                    group_files=", ".join(f"cost/{g.group_key}/cost.md" for g in d.other_groups)),
+                                    group_files=", ".join(f"cost/{g.group_key}/cost.md" for g in d.other_groups),
+                                    sizing=sizing, sizing_rows=_sizing_rows(d, current, sizing),
+                                    sizing_unpriced=sizing_unpriced,
+                                    needed=size(d.fit.needed_bytes if d.fit else d.demand.per_node_bytes(1))
+                                    if d.demand else None,
+                                    usable=size(d.fit.usable_bytes) if d.fit else None),
         "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced,
                                       "other_options": _other_options_json(others),
+                                      **_sizing_json(d, sizing, sizing_unpriced),
                                       **_scaling_json(scaled),
                                       **({"environment": {
                                           "groups": [{k: decimal_text(v) if k in ("current", "least", "most") else v
@@ -118,6 +126,44 @@ def _estimate_json(estimate: cost.Estimate) -> dict[str, Any]:
                            "monthly_total_from_then": decimal_text(estimate.monthly_from(charge)), "note": charge.note}
                           for charge in estimate.dated],
     }
+
+
+def _fit_columns(fit: Fit | None) -> dict[str, str]:
+    if fit is None:  # a serverless cache grows with its data
+        return {"memory": "grows", "free": "", "bandwidth": "", "connections": ""}
+    return {"memory": f"{fit.memory_share:.0%}", "free": size(fit.usable_bytes - fit.needed_bytes),
+            "bandwidth": f"{fit.bandwidth_share:.0%}", "connections": f"{fit.connections:,} of {fit.max_clients:,}"}
+
+
+def _sizing_rows(d: Deployment, current: cost.Estimate, sizing: list[cost.Sizing]) -> list[dict[str, str]]:
+    """The group as specified, then each option of cost.sizing."""
+    if d.demand is None:
+        return []
+    rows = [{"label": "as specified", "node": "serverless" if d.serverless else d.node.name, **_fit_columns(d.fit),
+             "monthly": money(current.monthly) if current.monthly is not None else "unknown", "delta": ""}]
+    for option in sizing:
+        rows.append({"label": option.label, "node": option.estimate.node_type, **_fit_columns(option.fit),
+                     "monthly": money(option.estimate.monthly) if option.estimate.monthly is not None else "unknown",
+                     "delta": signed(option.monthly_delta) if option.monthly_delta is not None else "unknown"})
+    return rows
+
+
+def _sizing_json(d: Deployment, sizing: list[cost.Sizing], unpriced: list[str]) -> dict[str, Any]:
+    if not d.roles:
+        return {}
+    if d.demand is None:
+        return {"sizing": None}
+
+    def fit_json(fit: Fit | None) -> dict[str, Any] | None:
+        return None if fit is None else {
+            "node_type": fit.node_type, "usable_bytes": fit.usable_bytes, "needed_bytes": fit.needed_bytes,
+            "memory_share": round(fit.memory_share, 4), "bandwidth_share": round(fit.bandwidth_share, 4),
+            "connections": fit.connections, "max_clients": fit.max_clients}
+
+    return {"sizing": {"as_specified": fit_json(d.fit),
+                       "options": [{"label": o.label, "fit": fit_json(o.fit), "estimate": _estimate_json(o.estimate),
+                                    "monthly_delta": decimal_text(o.monthly_delta)} for o in sizing],
+                       "unpriced": unpriced}}
 
 
 def _scaling_json(scaled: cost.GroupCost) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from ..inherit import MergedSpec
 from ..model import Deployment
 from ..resolve import environment, resolve
 from ..spec import Spec
-from . import (alarms, catalogue, celery, change, global_datastore, groups, names, network, schedule, scaling, security, serverless, stacks,
+from . import (alarms, capacity, catalogue, celery, change, global_datastore, groups, names, network, schedule, scaling, security, serverless, stacks,
                tags, tiering, topology)
 from .base import Context, Finding, Rule
 
@@ -39,6 +39,7 @@ REGISTRY: list[Rule] = [
     *serverless.RULES,
     *tiering.RULES,
     *global_datastore.RULES,
+    *capacity.RULES,
 ]
 SUPPRESSION_ID = "CG000"
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}

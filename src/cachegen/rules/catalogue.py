@@ -84,7 +84,8 @@ def parameter_values(ctx: Context) -> Iterator[Finding]:
             continue
         if name in integers:
             number = value if isinstance(value, int) else int(value) if str(value).isascii() and str(value).isdigit() else None
-            if number is None or not (number == 0 or number >= integers[name]["min_nonzero"]):
+            if number is None or not (number == 0 or number >= integers[name]["min_nonzero"]) \
+                    or number > integers[name].get("max", number):
                 yield Finding(("parameters", "values", name), f"`{value}` is not a valid {name}",
                               expected=integers[name]["expected"])
             continue

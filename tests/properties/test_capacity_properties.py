@@ -1,0 +1,117 @@
+"""The capacity model's promises on specs generated across the whole language, with workloads
+from none to ones only the largest node types hold (strategies.workloads):
+
+  * accepted => every group that holds Celery's broker or results, or runs noeviction, holds its
+    peak in usable memory and its connections within maxclients (V960, V961);
+  * refused for memory => the node type the error suggests holds the peak: put in the spec, it
+    passes V960 (the hint is right);
+  * the pools' ceiling is never below the steady state, every part is a number of bytes, and a
+    larger queue never takes less memory;
+  * the workload alarm's threshold is a percentage the metric can reach, and the cost report
+    prices only sizes that fit.
+
+The bench (bench/capacity.py) measures the model against a real server; this proves its use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, seed, settings
+
+from strategies import coherent
+
+EXAMPLES = int(os.environ.get("CACHEGEN_FUZZ_EXAMPLES", "150"))
+SEED = os.environ.get("CACHEGEN_FUZZ_SEED")
+VERDICTS: Counter[str] = Counter()  # what the generated specs met: "fits" and the capacity rules' ids
+SUGGESTED = re.compile(r"node_type: (cache\.[a-z0-9]+\.[a-z0-9]+) \(the smallest")
+
+
+def _compile(directory: Path, document: dict) -> tuple[object | None, list]:
+    from cachegen.compiler import compile_spec
+    from cachegen.diagnostics import SpecError
+
+    path = directory / "spec.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True))
+    try:
+        return compile_spec(path)[1], []
+    except SpecError as error:
+        return None, list(error.diagnostics)
+
+
+def _memory_bound(group) -> bool:
+    return group.evicting_forbidden or dict(group.effective_parameters).get("maxmemory-policy") == "noeviction"
+
+
+def _check_accepted(deployment) -> None:
+    from cachegen import capacity, cost
+
+    for group in deployment.all_groups:
+        demand, fit = group.demand, group.fit
+        if demand is None:
+            assert group.spec.workload is None or not group.roles
+            continue
+        assert all(part.bytes >= 0 for part in demand.parts), demand
+        assert demand.connection_ceiling >= demand.connections, demand
+        if fit is None:
+            assert group.serverless
+            continue
+        if _memory_bound(group):
+            assert fit.holds_memory, (group.replication_group_id, fit)
+        assert fit.holds_connections, fit
+        override = group.spec.alarms.overrides.get("workload_memory")
+        for alarm in group.alarms:
+            if alarm.alarm_id == "workload_memory" and (override is None or override.threshold is None):
+                assert 0 < alarm.threshold <= 100, alarm
+        # a larger queue never takes less memory
+        workload = group.spec.workload
+        if "broker" in group.roles:
+            larger = workload.model_copy(update={"queued_tasks": capacity.queued_tasks(workload, group.spec.celery) + 1000})
+            more = capacity.demand(larger, group.spec.celery, group.roles, group.key_prefixes, group.replicas_per_shard)
+            assert more.per_node_bytes(group.shards) >= demand.per_node_bytes(group.shards)
+        current = cost.estimate(group)
+        options, _ = cost.sizing(group, current)
+        assert all(option.fit is None or option.fit.comfortable for option in options), options
+
+
+def _check_refused(directory: Path, document: dict, diagnostics: list) -> None:
+    """Each V960 on the spec's own group that names a node type: that type clears it."""
+    for diagnostic in diagnostics:
+        if diagnostic.code != "V960" or "(in groups." in diagnostic.message or not diagnostic.suggestion:
+            continue
+        suggested = SUGGESTED.search(diagnostic.suggestion)
+        assert suggested, diagnostic.suggestion
+        fixed = {**document, "node_type": suggested[1]}
+        _, after = _compile(directory, fixed)
+        assert not [d for d in after if d.code == "V960" and "(in groups." not in d.message], \
+            (suggested[1], [d.message for d in after if d.code == "V960"])
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=SEED is None)
+@given(document=coherent())
+def test_the_capacity_model_keeps_its_promises(document, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("capacity")
+    deployment, diagnostics = _compile(directory, document)
+    VERDICTS.update({d.code for d in diagnostics if d.code.startswith("V96")})
+    if deployment is not None:
+        if any(group.fit is not None for group in deployment.all_groups):
+            VERDICTS["fits"] += 1
+        _check_accepted(deployment)
+    else:
+        assert diagnostics and all(d.location is not None for d in diagnostics if d.code.startswith("V96"))
+        _check_refused(directory, document, diagnostics)
+
+
+if SEED is not None:  # make fuzz: a printed seed, replayed with the same
+    test_the_capacity_model_keeps_its_promises = seed(int(SEED))(test_the_capacity_model_keeps_its_promises)
+
+
+def test_the_generated_workloads_reach_every_verdict():
+    """The strategy is neither all accepted nor all refused: the property above met fitting peaks
+    and each capacity rule (it runs first: the file's tests run in order, on one worker)."""
+    missing = {"fits", "V960", "V961", "V962"} - set(VERDICTS)
+    assert not missing, (missing, VERDICTS)
