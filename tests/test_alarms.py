@@ -36,7 +36,13 @@ def test_alarm_count_matches_an_independent_derivation(spec):
         or (entry["when"] == "evicting_forbidden" and holds_queue)
         or (entry["when"] == "memory_bound" and (holds_queue or policy == "noeviction"))))
     per_replica = sum(1 for entry in CATALOGUE["alarms"].values() if entry["applies_to"] == "replicas")
-    expected = per_node * shards * (replicas + 1) + per_replica * shards * replicas
+    # the workload's alarm watches each primary of a group the spec's workload falls on
+    serves_a_role = celery.enabled and any(getattr(celery, role).enabled and getattr(celery, role).group is None
+                                           for role in ("broker", "result_backend", "cache"))
+    per_primary = sum(1 for entry in CATALOGUE["alarms"].values()
+                      if entry["applies_to"] == "primaries" and entry["when"] == "workload"
+                      and deployment.spec.workload is not None and serves_a_role)
+    expected = per_node * shards * (replicas + 1) + per_replica * shards * replicas + per_primary * shards
     assert len(json.loads(files["alarms/alarms.json"])) == expected
 
 

@@ -39,6 +39,10 @@ TRIGGERS = {
     "CG042": "workload: {tasks_per_second: 1, queued_tasks: 240000}\n",
     # 2,500 tasks a second move about 28 MB/s through its 16 MB/s baseline
     "CG043": "workload: {tasks_per_second: 2500, queued_tasks: 1000, results: {stored: 1000}}\n",
+    # 2 million 2 KB cache keys (about 4.5 GB) in a serverless cache of at most 1 GB
+    "CG044": ("security: {auth: {mode: rbac}}\ncelery: {cache: {group: sv, db: 0}}\n"
+              "groups:\n  sv:\n    serverless: {max_data_storage_gb: 1}\n"
+              "workload: {tasks_per_second: 1, queued_tasks: 10, cache: {keys: 2000000, value_bytes: 2048}}\n"),
 }
 CHANGE_RULES = {"CG030": "port: 6380\n", "CG031": "engine: {version: '6.2'}\n",
                 "CG033": "security:\n  auth: {mode: rbac}\n"}

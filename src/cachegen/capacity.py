@@ -40,8 +40,8 @@ QUICKLIST_NODE = 32
 
 # The message's fixed part: everything but the base64 body, `argsrepr` and the two names below,
 # measured by bench/capacity.py (Celery 5.7.0, kombu 5.7.0, task_expires and time limits set as
-# cachegen's celeryconfig.py sets them): 870 bytes with a 10-character task name and a
-# 10-character origin.
+# cachegen's celeryconfig.py sets them): a message with a 10-character task name and a 10-character
+# origin has 870 bytes besides its body and argsrepr, 850 of them this fixed part.
 MESSAGE_FIXED = 850
 BODY_EMBED = 77  # `[ , {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]` around the args
 ARGSREPR_MAX = 1024  # celery.app.task.Task.argsrepr_maxsize
@@ -224,6 +224,7 @@ COMMAND_FRAMING = 64
 # report looks further: room for a burst, a failover's resync and growth before the node refuses
 # writes or is throttled.
 WARN_SHARE = 0.75
+GB = 10 ** 9  # what a serverless cache's data is metered in
 
 @dataclass(frozen=True)
 class Part:
@@ -249,6 +250,16 @@ class Demand:
     cache_operations_per_second: float = 0  # the application cache's reads and writes
     cache_item_bytes: int = 0  # what one cache read or write transfers: key and value
 
+    @property
+    def data_bytes(self) -> int:
+        """The data itself, all shards together: what a serverless cache meters (BytesUsedForCache)."""
+        return sum(p.bytes for p in self.parts if not p.per_node)
+
+    def ecpus_per_second(self, per_kilobyte: float) -> float:
+        """A serverless cache's ECPUs for the cache's reads and writes: `per_kilobyte` for each
+        kilobyte a simple GET or SET transfers (the broker and results cannot be serverless)."""
+        return self.cache_operations_per_second * per_kilobyte * math.ceil(max(self.cache_item_bytes, 1) / 1024)
+
     def per_node_bytes(self, shards: int) -> int:
         """The memory one node needs: its share of the data and all of what every node holds."""
         spread = sum(p.bytes for p in self.parts if not p.per_node)
@@ -262,6 +273,7 @@ class Fit:
     node_type: str
     maxmemory_bytes: int  # the node type's maxmemory
     reserved_percent: float  # reserved-memory-percent: set aside for snapshots, syncs and failover
+    reserved_by: str  # the parameter that sets it, with its value: "reserved-memory-percent 25"
     usable_bytes: int  # what the data may take: maxmemory less the reserved part
     needed_bytes: int  # the demand per node
     max_clients: int
@@ -299,15 +311,21 @@ class Fit:
         return self.fits and self.memory_share <= WARN_SHARE and self.bandwidth_share <= WARN_SHARE
 
 
-def fit(demand: Demand, node_type: str, node: dict, max_clients: int, reserved_percent: float, shards: int) -> Fit:
+def fit(demand: Demand, node_type: str, node: dict, max_clients: int, reserved: tuple[float, str],
+        shards: int) -> Fit:
+    """How `node` holds the demand, `reserved` being the reserved memory's percentage and the
+    parameter that sets it."""
+    reserved_percent, reserved_by = reserved
     usable = int(node["maxmemory_bytes"] * (100 - reserved_percent) / 100)
-    return Fit(node_type, node["maxmemory_bytes"], reserved_percent, usable, demand.per_node_bytes(shards),
+    return Fit(node_type, node["maxmemory_bytes"], reserved_percent, reserved_by, usable, demand.per_node_bytes(shards),
                max_clients, demand.connections, node["baseline_bandwidth_gbps"] * 1e9 / 8,
                max(demand.bytes_in_per_second, demand.bytes_out_per_second) / shards)
 
 
 def size(n: float) -> str:
-    """Bytes in the binary unit that reads best: 12.0 KiB, 384.0 MiB, 1.37 GiB."""
+    """Bytes in the binary unit that reads best: 12.0 KiB, 384.0 MiB, 1.37 GiB (-1.37 GiB below 0)."""
+    if n < 0:
+        return f"-{size(-n)}"
     if n >= 2 ** 30:
         return f"{n / 2 ** 30:,.2f} GiB"
     if n >= 2 ** 20:
@@ -329,8 +347,11 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
         queued = queued_tasks(workload, celery)
         message = message_bytes(workload.task_args_bytes)
         per_message = queued_bytes_per_message(workload.task_args_bytes)
+        derived = "" if workload.queued_tasks is not None else \
+            f" ({workload.tasks_per_second:g} a second x celery.tasks.expires {celery.tasks.expires or 0} s)"
         parts.append(Part("queue", queue_bytes(queued, workload.task_args_bytes),
-                          f"{queued:,} tasks x {per_message:,.1f} bytes (a {message:,}-byte message in a listpack)"))
+                          f"{queued:,} tasks{derived} x {per_message:,.1f} bytes (a {message:,}-byte message in a "
+                          f"listpack)"))
         # a worker reserves from the backlog: never more than the peak queue holds
         prefetch = workers * concurrency * celery.workers.prefetch_multiplier
         reserved = min(prefetch, queued)
@@ -348,8 +369,11 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
         result = RESULT_META + workload.results.result_bytes
         prefix = prefixes.get("result_backend", "")
         per_result = result_bytes_per_result(workload.results.result_bytes, max(stored, 1), prefix)
+        derived = "" if workload.results.stored is not None else \
+            f" ({workload.tasks_per_second:g} a second x result_expires {celery.result_backend.result_expires} s)"
         parts.append(Part("results", results_bytes(stored, workload.results.result_bytes, prefix) if stored else 0,
-                          f"{stored:,} results x {per_result:,.1f} bytes (a {result:,}-byte meta, its key and expiry)"))
+                          f"{stored:,} results{derived} x {per_result:,.1f} bytes (a {result:,}-byte meta, its key and "
+                          f"expiry)"))
         bytes_in += rate * (result + COMMAND_FRAMING)
         bytes_out += rate * (result + COMMAND_FRAMING)
         flows.append(f"{rate:g} results/s x {result:,} bytes (stored, then read once)")
@@ -383,7 +407,7 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
 
 
 def queued_tasks(workload: Workload, celery: Celery) -> int:
-    """The stated peak queue, else the backlog of one task expiry at the peak rate (rule V952
+    """The stated peak queue, else the backlog of one task expiry at the peak rate (rule V962
     requires a stated queue when tasks never expire)."""
     if workload.queued_tasks is not None:
         return workload.queued_tasks

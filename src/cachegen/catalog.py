@@ -165,3 +165,12 @@ def alarms() -> dict[str, dict[str, Any]]:
 
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def node_runs(info: dict[str, Any], engine: str, version: str) -> bool:
+    """Whether a node type of the catalogue is offered for this engine and version (Redis OSS
+    versions have a minimum per node type; every Valkey version runs on every type)."""
+    if engine not in info.get("engines", ["redis", "valkey"]):
+        return False
+    return engine != "redis" or "min_redis_version" not in info or \
+        version_key(version) >= version_key(info["min_redis_version"])

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from . import catalog, resolve
-from .capacity import Fit
+from .capacity import GB, Demand, Fit
 from .model import Deployment, ServerlessCache
 
 TERM_YEARS = {"1yr": 1, "3yr": 3}
@@ -369,10 +368,16 @@ def same_memory_elsewhere(node_type: str, engine: str) -> list[str]:
     return [best[family] for family in sorted(best)]
 
 
+def holds(d: Deployment, node_type: str) -> bool:
+    """Whether `node_type` holds the group's workload (unknown without one: then any may)."""
+    return d.demand is None or resolve.node_fit(d.demand, node_type, dict(d.effective_parameters), d.shards).fits
+
+
 def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[str]]:
     """The usual ways to pay less, priced: Valkey, every reservation, the neighbouring sizes, and
-    the same memory in another family where it costs less; and the labels of those the
-    catalogue cannot price (named, never dropped)."""
+    the same memory in another family where it costs less (a node type that cannot hold the
+    stated workload is no way to pay less); and the labels of those the catalogue cannot price
+    (named, never dropped)."""
     options: list[Estimate] = []
     if d.engine != "valkey" and d.global_datastore is None:
         options.append(estimate(d, engine="valkey", label="on Valkey"))
@@ -385,10 +390,10 @@ def advice(d: Deployment, current: Estimate) -> tuple[list[Alternative], list[st
         return _priced(options, current, set())
     smaller, larger = neighbours(d.node.name)
     for other, word in ((smaller, "smaller"), (larger, "larger")):
-        if other:
+        if other and holds(d, other):
             options.append(estimate(d, node_type=other, label=f"{word}: {other}"))
     cheaper_only = set()
-    for other in same_memory_elsewhere(d.node.name, d.engine):
+    for other in (node for node in same_memory_elsewhere(d.node.name, d.engine) if holds(d, node)):
         option = estimate(d, node_type=other, label=f"same memory on {other.split('.')[1]}: {other}")
         options.append(option)
         cheaper_only.add(option.label)
@@ -423,23 +428,22 @@ class Sizing:
 
 def sizing(d: Deployment, current: Estimate) -> tuple[list[Sizing], list[str]]:
     """The cheapest node type that holds the workload with a quarter of its memory and bandwidth
-    free (what lint asks), on the group's engine and, for Redis OSS, on Valkey; a serverless cache where the group serves only the application's cache; and the
-    fitting node types the catalogue cannot price (named: one of them could be cheaper)."""
+    free (what lint asks), on the group's engine and, for Redis OSS, on Valkey; a serverless cache
+    where the group serves only the application's cache and the peak is within serverless's
+    limits; and the fitting node types the catalogue cannot price (named: one of them could be
+    cheaper). A Global Datastore member has none: it runs the primary's node type (V942)."""
     if d.demand is None or d.global_datastore is not None:
-        return [], []  # a Global Datastore's members run the primary's node type (V942)
+        return [], []
     # a serverless cache against a node-based group of a primary and a replica (Multi-AZ, as
     # serverless is), with the engine's default parameters
     sized = _as_node_based(d) if d.serverless else d
-    running = dict(sized.effective_parameters)
     engines = [d.engine] + (["valkey"] if d.engine != "valkey" else [])
     out: list[Sizing] = []
     unpriced: list[str] = []
     kind = "node-based (a primary and a replica) " if d.serverless else ""
     for engine in engines:
-        fits = [resolve.node_fit(d.demand, name, running, sized.shards)
-                for name, info in catalog.node_types().items() if engine in info["engines"]]
         priced: list[tuple[Decimal, Fit, Estimate]] = []
-        for fit in (f for f in fits if f.comfortable):
+        for fit in (f for f in resolve.node_fits(sized, engine) if f.comfortable):
             option = estimate(sized, engine=engine, node_type=fit.node_type,
                               label=f"cheapest {kind}that fits{'' if engine == d.engine else ' on Valkey'}")
             if option.monthly is None:
@@ -449,10 +453,17 @@ def sizing(d: Deployment, current: Estimate) -> tuple[list[Sizing], list[str]]:
         if priced:
             _, fit, option = min(priced, key=lambda item: (item[0], item[1].maxmemory_bytes))
             out.append(Sizing(option.label, option, fit, _delta(option, current)))
-    if d.roles == {"cache"} and not d.serverless:
+    if d.roles == {"cache"} and not d.serverless and _serverless_holds(d.demand):
         option = serverless_estimate(_as_serverless(d), d.engine, "serverless (the cache role only)")
         out.append(Sizing(option.label, option, None, _delta(option, current)))
     return out, sorted(set(unpriced))
+
+
+def _serverless_holds(demand: Demand) -> bool:
+    """Within what a serverless cache can be given at most (5,000 GB, 15 million ECPUs a second)."""
+    facts = catalog.serverless()
+    return (demand.data_bytes <= facts["data_storage_gb"]["max"] * GB
+            and demand.ecpus_per_second(facts["ecpu_per_kb_transferred"]) <= facts["ecpu_per_second"]["max"])
 
 
 def _delta(option: Estimate, current: Estimate) -> Decimal | None:
@@ -468,11 +479,10 @@ def _as_serverless(d: Deployment) -> Deployment:
     """The group as a serverless cache without limits, storing the workload's data and serving its
     cache reads and writes at ECPUs per kilobyte transferred."""
     assert d.demand is not None
-    data_gb = sum(p.bytes for p in d.demand.parts if not p.per_node) / 1e9  # AWS meters GB of data stored
-    per_kb = catalog.serverless()["ecpu_per_kb_transferred"]
-    ecpus = d.demand.cache_operations_per_second * per_kb * math.ceil(max(d.demand.cache_item_bytes, 1) / 1024)
+    ecpus = d.demand.ecpus_per_second(catalog.serverless()["ecpu_per_kb_transferred"])
     cache = ServerlessCache(d.replication_group_id, d.engine_version.split(".")[0], None, None, None, None,
-                            d.backup_window[:5] if d.backup_window else None, round(data_gb, 3), float(ecpus))
+                            d.backup_window[:5] if d.backup_window else None, round(d.demand.data_bytes / GB, 3),
+                            float(ecpus))
     return dataclasses.replace(d, serverless=cache, node_count=0)
 
 

@@ -161,11 +161,13 @@ def presets_reference() -> str:
 THRESHOLD_RULES = {
     "fixed": "{}", "per_vcpu": "{}% / vCPUs", "max_clients_percent": "{}% of maxclients",
     "celery_budget": "{}% of the Celery connection budget", "baseline_bandwidth_percent": "{}% of the baseline bandwidth",
+    "workload_peak_percent": "{}% of the workload's peak (its share of the usable memory)",
 }
 ALARM_WHEN = {"always": "", "evicting_forbidden": "broker or result backend on the group",
               "celery": "Celery on the group",
               "memory_bound": "broker or result backend on the group, or maxmemory-policy noeviction",
-              "global_secondary": "a Global Datastore secondary"}
+              "global_secondary": "a Global Datastore secondary",
+              "workload": "a workload the node holds (docs/capacity.md)"}
 
 
 def alarms_reference() -> str:

@@ -161,15 +161,18 @@ def connection_budget(spec: Spec) -> int:
     return capacity.connection_ceiling(spec.celery, serves(spec))
 
 
-def reserved_memory_percent(running: dict[str, str], maxmemory_bytes: int) -> float:
-    """The share of maxmemory ElastiCache keeps from the data: reserved-memory-percent, or the
-    older reserved-memory in bytes where the group sets it; else AWS's default (25)."""
-    for name, to_percent in (("reserved-memory-percent", float),
-                             ("reserved-memory", lambda value: 100 * float(value) / maxmemory_bytes)):
-        value = running.get(name)
-        if value is not None and value.replace(".", "", 1).isdigit():
-            return min(100.0, to_percent(value))
-    return float(catalog.capacity()["reserved_memory_percent"])
+def reserved_memory(running: dict[str, str], maxmemory_bytes: int) -> tuple[float, str]:
+    """The share of maxmemory ElastiCache keeps from the data, and what sets it:
+    reserved-memory-percent, else the older reserved-memory in bytes (an account's groups have one
+    or the other; with both, the percentage is taken), else AWS's default (25)."""
+    percent = running.get("reserved-memory-percent")
+    if percent is not None and percent.isascii() and percent.isdigit():  # V504 bounds it to 0-100
+        return min(100.0, float(percent)), f"reserved-memory-percent {percent}"
+    reserved = running.get("reserved-memory")
+    if reserved is not None and reserved.isascii() and reserved.isdigit():
+        return min(100.0, 100 * int(reserved) / maxmemory_bytes), f"reserved-memory {int(reserved):,} bytes"
+    default = catalog.capacity()["reserved_memory_percent"]
+    return float(default), f"reserved-memory-percent {default}"
 
 
 def workload_demand(spec: Spec, roles: frozenset[str], prefixes: dict[str, str]) -> capacity.Demand | None:
@@ -184,8 +187,19 @@ def node_fit(demand: capacity.Demand, node_type: str, running: dict[str, str], s
     """How `node_type` holds the demand, with the group's reserved memory."""
     node = catalog.node_types()[node_type]
     max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
-    return capacity.fit(demand, node_type, node, max_clients,
-                        reserved_memory_percent(running, node["maxmemory_bytes"]), shards)
+    return capacity.fit(demand, node_type, node, max_clients, reserved_memory(running, node["maxmemory_bytes"]),
+                        shards)
+
+
+def node_fits(d: Deployment, engine: str) -> list[capacity.Fit]:
+    """How every node type offered for `engine` (at the group's version, else the engine's
+    newest) holds the group's demand, at its shards and with its parameters."""
+    assert d.demand is not None
+    versions = catalog.engines()[engine]["versions"]
+    version = d.engine_version if engine == d.engine else max(versions, key=catalog.version_key)
+    running = dict(d.effective_parameters)
+    return [node_fit(d.demand, name, running, d.shards) for name, info in catalog.node_types().items()
+            if catalog.node_runs(info, engine, version)]
 
 
 def production(spec: Spec, preset: str | None) -> bool:
@@ -569,7 +583,7 @@ def resolve_alarms(spec: Spec, group_id: str, members: tuple[Member, ...], node:
     noeviction = family is not None and effective_parameters(spec, family).get("maxmemory-policy") == "noeviction"
     conditions = {"always": True, "celery": bool(serves(spec)), "evicting_forbidden": evicting_forbidden(spec),
                   "memory_bound": evicting_forbidden(spec) or noeviction, "global_secondary": global_secondary,
-                  "workload": fit is not None}
+                  "workload": fit is not None and fit.holds_memory}
     out = []
     for alarm_id, entry in catalog.alarms().items():
         override = spec.alarms.overrides.get(alarm_id)
@@ -622,7 +636,7 @@ def _threshold(rule: dict, period: int, spec: Spec, node: dict, max_clients: int
         return float(budget * value // 100), f"{value}% of the Celery connection budget {budget}"
     if kind == "workload_peak_percent":
         assert fit is not None  # the alarm's condition
-        share = min(100.0, math.ceil(min(fit.memory_share, 1.0) * value * 10) / 10)
+        share = math.ceil(fit.memory_share * value * 10) / 10  # at most 100: the alarm is on a group that holds it
         return share, f"{value}% of the workload's peak, {fit.memory_share:.1%} of the usable memory"
     if kind == "baseline_bandwidth_percent":
         gbps = node["baseline_bandwidth_gbps"]

@@ -77,10 +77,11 @@ def _capacity(d: Deployment) -> dict[str, Any]:
                              "connections": f"{demand.connections:,}: {demand.connections_how}",
                              "connection_ceiling": f"{demand.connection_ceiling:,}: every pool full"}
     if fit is not None:
-        shown |= {"needed_per_node": size(fit.needed_bytes),
+        shown |= {"needed_per_node_bytes": fit.needed_bytes, "usable_per_node_bytes": fit.usable_bytes,
+                  "needed_per_node": size(fit.needed_bytes),
                   "usable_per_node": f"{size(fit.usable_bytes)}: maxmemory {size(fit.maxmemory_bytes)} of "
-                                     f"{fit.node_type} less reserved-memory-percent {fit.reserved_percent:g}",
-                  "memory_used": f"{fit.memory_share:.1%}",
+                                     f"{fit.node_type} less {fit.reserved_by}",
+                  "memory_used": f"{fit.memory_share:.1%}" if fit.usable_bytes else "all: the node holds no data",
                   "connections_used": f"{fit.connection_share:.2%} of maxclients {fit.max_clients:,}",
                   "network": f"{fit.network_bytes_per_second / 1e6:,.3f} MB/s per primary, {fit.bandwidth_share:.1%} "
                              f"of the {fit.baseline_bytes_per_second / 1e6:,.0f} MB/s baseline: {demand.network_how}"}

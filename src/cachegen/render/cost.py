@@ -131,7 +131,9 @@ def _estimate_json(estimate: cost.Estimate) -> dict[str, Any]:
 def _fit_columns(fit: Fit | None) -> dict[str, str]:
     if fit is None:  # a serverless cache grows with its data
         return {"memory": "grows", "free": "", "bandwidth": "", "connections": ""}
-    return {"memory": f"{fit.memory_share:.0%}", "free": size(fit.usable_bytes - fit.needed_bytes),
+    over = fit.needed_bytes - fit.usable_bytes
+    return {"memory": f"{fit.memory_share:.0%}" if fit.usable_bytes else "no room",
+            "free": size(-over) if over <= 0 else f"none ({size(over)} short)",
             "bandwidth": f"{fit.bandwidth_share:.0%}", "connections": f"{fit.connections:,} of {fit.max_clients:,}"}
 
 
