@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -443,7 +444,7 @@ def sizing(d: Deployment, current: Estimate) -> tuple[list[Sizing], list[str]]:
     kind = "node-based (a primary and a replica) " if d.serverless else ""
     for engine in engines:
         priced: list[tuple[Decimal, Fit, Estimate]] = []
-        for fit in (f for f in resolve.node_fits(sized, engine) if f.comfortable):
+        for fit in _smallest_per_family(f for f in resolve.node_fits(sized, engine) if f.comfortable):
             option = estimate(sized, engine=engine, node_type=fit.node_type,
                               label=f"cheapest {kind}that fits{'' if engine == d.engine else ' on Valkey'}")
             if option.monthly is None:
@@ -457,6 +458,17 @@ def sizing(d: Deployment, current: Estimate) -> tuple[list[Sizing], list[str]]:
         option = serverless_estimate(_as_serverless(d), d.engine, "serverless (the cache role only)")
         out.append(Sizing(option.label, option, None, _delta(option, current)))
     return out, sorted(set(unpriced))
+
+
+def _smallest_per_family(fits: Iterable[Fit]) -> list[Fit]:
+    """The smallest of each family: within a family a larger size costs more, so only these can
+    be the cheapest (and a family whose smallest fitting size has no price is named unpriced)."""
+    smallest: dict[str, Fit] = {}
+    for fit in fits:
+        family = catalog.node_types()[fit.node_type]["family"]
+        if family not in smallest or fit.maxmemory_bytes < smallest[family].maxmemory_bytes:
+            smallest[family] = fit
+    return [smallest[family] for family in sorted(smallest)]
 
 
 def _serverless_holds(demand: Demand) -> bool:
