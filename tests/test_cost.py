@@ -386,3 +386,40 @@ def test_other_options_show_serverless_and_data_tiering_unit_prices(tmp_path):
     # a region whose map has no r6gd row says so
     _, d = compile_spec(_spec(tmp_path, region="af-south-1", node="cache.t3.small"))
     assert "| data tiering (memory + SSD), r6gd | not in the catalogue for this region |" in render(d)["cost/cost.md"]
+
+
+def test_cost_names_the_cheapest_node_that_holds_each_committed_workload():
+    """Issue 17: `cachegen cost` advises, for every group a committed spec's workload falls on, the
+    cheapest node type that holds the peak with a quarter free, and it is the cheapest: no node
+    type of the catalogue with that headroom costs less (checked here against every type)."""
+    import json
+
+    from conftest import COMMITTED_SPECS, run_cli
+
+    from cachegen import cost, resolve
+    from cachegen.compiler import compile_spec
+
+    result = run_cli("cost", "--format", "json", *COMMITTED_SPECS)
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    checked = 0
+    for path in COMMITTED_SPECS:
+        _, environment = compile_spec(path)
+        for group in environment.all_groups:
+            label = group.environment + (f" groups.{group.group_key}" if group.group_key else "")
+            sizing = report[label]["sizing"]
+            assert group.roles and sizing is not None, label  # every committed spec states its workload
+            options = {o["label"]: o for o in sizing["options"]}
+            sized = cost._as_node_based(group) if group.serverless else group
+            for engine in [group.engine] + (["valkey"] if group.engine != "valkey" else []):
+                prices = [cost.estimate(sized, engine=engine, node_type=fit.node_type).monthly
+                          for fit in resolve.node_fits(sized, engine) if fit.comfortable]
+                cheapest = min(p for p in prices if p is not None)
+                kind = "node-based (a primary and a replica) " if group.serverless else ""
+                option = options[f"cheapest {kind}that fits{'' if engine == group.engine else ' on Valkey'}"]
+                assert option["monthly"] == str(cheapest), (label, engine, option)
+                assert option["memory_share"] <= 0.75
+                checked += 1
+    assert checked >= 10
+    text = run_cli("cost", *COMMITTED_SPECS)
+    assert "cheapest that fits" in text.out and "workload peak per node" in text.out

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import cost
+from ..capacity import size
 from ..compiler import compile_valid
 from ..render.cost import decimal_text, money, svg
 from ..render.escape import markdown
@@ -36,7 +37,8 @@ def run(paths: list[Path], output_format: str = "text", allow_partial: bool = Fa
                                           "dated_charges": [{"component": c.component, "starts": c.starts,
                                                              "ends": c.ends, "monthly": decimal_text(c.monthly)}
                                                             for c in e.dated],
-                                          "missing": list(e.missing)}
+                                          "missing": list(e.missing),
+                                          "sizing": _sizing_json(d, e)}
                           for label, d, e in zip(labels, deployments, estimates.values())}, indent=2))
         return status
     if output_format == "svg":
@@ -92,7 +94,48 @@ def _table(deployments: list, estimates: dict[str, cost.Estimate]) -> list[list[
     if any(not e.complete for e in estimates.values()):
         table.append(["priced so far", *(money(e.priced_monthly) if not e.complete else ""
                                          for e in estimates.values())])
-    return table
+    return table + _sizing_rows(deployments, estimates)
+
+
+def _sizing_rows(deployments: list, estimates: dict[str, cost.Estimate]) -> list[list[str]]:
+    """What each group's workload needs and the cheapest ways to run it (docs/capacity.md): rows
+    for the options any group has, "-" where a group has none, "unknown" without a workload."""
+    if not any(d.roles for d in deployments):
+        return []
+    options = [dict((o.label, o) for o in cost.sizing(d, e)[0]) for d, e in zip(deployments, estimates.values())]
+    rows = [["workload peak per node", *(_peak(d) for d in deployments)],
+             ["memory used", *("" if d.fit is None else f"{d.fit.memory_share:.0%}" if d.fit.usable_bytes
+                               else "no room" for d in deployments)]]
+    for label in dict.fromkeys(label for group in options for label in group):
+        rows.append([label, *(_option(group.get(label)) for group in options)])
+    return rows
+
+
+def _peak(d) -> str:
+    if not d.roles:
+        return "-"  # no Celery role: no workload falls on it
+    if d.demand is None:
+        return "unknown: no workload"
+    return size(d.fit.needed_bytes if d.fit else d.demand.per_node_bytes(1))
+
+
+def _option(option: cost.Sizing | None) -> str:
+    if option is None:
+        return "-"
+    node = "" if option.fit is None else f"{option.fit.node_type}, {option.fit.memory_share:.0%} used, "
+    price = "unknown" if option.estimate.monthly is None else money(option.estimate.monthly)
+    return f"{node}{price}"
+
+
+def _sizing_json(d, estimate: cost.Estimate) -> dict | None:
+    """The workload's need and the cheapest options (null without a workload or a Celery role)."""
+    if d.demand is None:
+        return None
+    return {"needed_per_node_bytes": d.fit.needed_bytes if d.fit else d.demand.per_node_bytes(1),
+            "memory_share": None if d.fit is None or not d.fit.usable_bytes else round(d.fit.memory_share, 4),
+            "options": [{"label": o.label, "node_type": o.estimate.node_type,
+                         "memory_share": None if o.fit is None else round(o.fit.memory_share, 4),
+                         "monthly": decimal_text(o.estimate.monthly)} for o in cost.sizing(d, estimate)[0]]}
 
 
 def _dated_cell(estimate: cost.Estimate, label: str) -> str:
