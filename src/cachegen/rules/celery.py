@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..capacity import BUSY_CLIENT_BYTES
 from ..resolve import cluster_mode_enabled, effective_parameters, parameter_family, serves
 from .base import Context, Finding, Rule, rule
 
@@ -81,7 +82,6 @@ def health_check_below_timeout(ctx: Context) -> Iterator[Finding]:
 
 # Policies that evict only keys with a TTL: Celery's queues and unacknowledged messages have none.
 SAFE_POLICIES = {"noeviction", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"}
-BUFFER_BYTES = 20 * 1024  # a conservative floor of client buffer memory per idle connection
 
 
 @rule(RULES, "CG020", "An evicting maxmemory-policy is not used where Celery keeps its broker or results",
@@ -109,7 +109,7 @@ def connection_budget(ctx: Context) -> Iterator[Finding]:
     if d.connection_budget > d.max_clients * 0.8:
         yield Finding(("celery", "workers"), f"up to {d.connection_budget} connections against maxclients "
                                              f"{d.max_clients} of {d.node.name}")
-    memory = d.connection_budget * BUFFER_BYTES
+    memory = d.connection_budget * BUSY_CLIENT_BYTES  # every pool full and busy: the capacity model's figure
     if memory > d.node.memory_gib * 1024 ** 3 * 0.1:
         yield Finding(("celery", "workers"), f"{d.connection_budget} connections hold about "
                                              f"{memory // 1024 ** 2} MiB of buffers: over 10% of {d.node.name}")
