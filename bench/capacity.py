@@ -180,8 +180,12 @@ def measure_results(client, directory: Path, env: dict[str, str]) -> list[dict[s
                 produce(directory, env, 10, 100, wait=True)  # warm: every connection open
                 settle(client)
                 before = used_memory(client)
+                net_before = client.info("stats")
                 keys_before = client.info("keyspace").get("db1", {}).get("keys", 0)  # the warm-up's results (db 1)
+                started = time.monotonic()
                 produce(directory, env, depth, 100, wait=True, result_bytes=result_bytes)
+                seconds = time.monotonic() - started
+                net_after = client.info("stats")
                 settle(client)
                 after = used_memory(client)
             finally:
@@ -191,10 +195,20 @@ def measure_results(client, directory: Path, env: dict[str, str]) -> list[dict[s
             predicted = 0 if not result_bytes else \
                 capacity.results_bytes(keys_before + depth, result_json) - capacity.results_bytes(keys_before, result_json)
             delta = after - before
+            into, out = capacity.task_traffic(100)
+            if result_bytes:
+                result_in, result_out = capacity.result_traffic(result_json)
+                into, out = into + result_in, out + result_out
+            net_in, net_out = (net_after[key] - net_before[key] for key in ("total_net_input_bytes",
+                                                                            "total_net_output_bytes"))
             rows.append({"tasks": depth, "result_bytes": result_bytes, "used_memory_delta": delta,
                          "per_task": round(delta / depth, 1), "keys_before": keys_before, "predicted": predicted,
                          # a prediction of nothing is checked in bytes: there is no share of zero
-                         "error_percent": round(100 * (predicted - delta) / delta, 1) if result_bytes else None})
+                         "error_percent": round(100 * (predicted - delta) / delta, 1) if result_bytes else None,
+                         # the server's own count of the bytes it read and wrote (every client's: the
+                         # worker's heartbeats and polls too, over `seconds`)
+                         "net_in_per_task": round(net_in / depth, 1), "net_out_per_task": round(net_out / depth, 1),
+                         "predicted_in_per_task": into, "predicted_out_per_task": out, "seconds": round(seconds, 1)})
     client.flushall()
     return rows
 
@@ -264,6 +278,15 @@ def main() -> None:
         error = "n/a" if row["error_percent"] is None else f"{row['error_percent']:+.1f} %"
         print(f"| {row['tasks']:,} | {row['result_bytes'] or 'none'} | {row['used_memory_delta']:,} | "
               f"{row['per_task']:,} | {row['predicted']:,} | {error} |")
+    print("\nthe same runs, network: bytes the server read and wrote per task (INFO stats), measured and predicted")
+    print("| tasks | result bytes | in per task | predicted | error | out per task | predicted | error |\n"
+          "|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in figures["results"]:
+        error_in = 100 * (row["predicted_in_per_task"] - row["net_in_per_task"]) / row["net_in_per_task"]
+        error_out = 100 * (row["predicted_out_per_task"] - row["net_out_per_task"]) / row["net_out_per_task"]
+        print(f"| {row['tasks']:,} | {row['result_bytes'] or 'none'} | {row['net_in_per_task']:,} | "
+              f"{row['predicted_in_per_task']:,} | {error_in:+.1f} % | {row['net_out_per_task']:,} | "
+              f"{row['predicted_out_per_task']:,} | {error_out:+.1f} % |")
     print("\nprefork worker, idle after running tasks: CLIENT LIST entries and the connection model")
     print("| concurrency | connections | predicted | ratio | every pool full | commands |\n|---:|---:|---:|---:|---:|---|")
     for row in figures["connections"]:

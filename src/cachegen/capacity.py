@@ -213,9 +213,33 @@ SERVER_BYTES = 875_960
 
 # --- network ---------------------------------------------------------------------------------
 #
-# Bytes on the wire per operation beyond its payload: the RESP framing of the command and its
-# reply, the key or delivery tag (https://redis.io/docs/latest/develop/reference/protocol-spec/).
+# Bytes on the wire per command beyond its payload and key: the command's name, the RESP framing
+# of its arguments and of its reply (https://redis.io/docs/latest/develop/reference/protocol-spec/).
+# An upper estimate, checked in sum: bench/capacity.py compares the traffic of whole tasks with
+# the server's own totals (INFO stats total_net_input_bytes, total_net_output_bytes).
 COMMAND_FRAMING = 64
+
+
+def task_traffic(args_json_bytes: int) -> tuple[int, int]:
+    """Bytes into and out of the server per task on the broker. In: the message twice, pushed
+    (LPUSH) and kept until its ack (HSET into `unacked`), and four commands that name only its
+    tag or queue (ZADD into `unacked_index`, the BRPOP that takes it, HDEL and ZREM at its ack):
+    kombu/transport/redis.py `_put`, `QoS.append`, `QoS.ack`. Out: the message once, BRPOP's reply.
+    bench/capacity.py counts the server's own INFO totals: within 3 %."""
+    message = message_bytes(args_json_bytes) + COMMAND_FRAMING
+    return 2 * message + 4 * (DELIVERY_TAG_CHARS + COMMAND_FRAMING), message
+
+
+def result_traffic(result_json_bytes: int) -> tuple[int, int]:
+    """Bytes into and out of the server per stored result. In: the meta twice (SETEX and PUBLISH,
+    one pipeline: celery/backends/redis.py `RedisBackend.set`) and four commands naming its key
+    (the worker's GET of the stored state before it writes, celery/backends/base.py
+    `_store_result`; the waiting client's SUBSCRIBE, GET and UNSUBSCRIBE). Out: the meta twice
+    (the message PUBLISH delivers, the client's GET) and the replies. bench/capacity.py: the
+    prediction is 5 to 13 % above the server's count."""
+    meta = RESULT_META + result_json_bytes + len(RESULT_KEY) + TASK_ID_CHARS + COMMAND_FRAMING
+    key = len(RESULT_KEY) + TASK_ID_CHARS + COMMAND_FRAMING
+    return 2 * meta + 4 * key, 2 * meta + 4 * COMMAND_FRAMING
 
 
 # --- a group's demand and how a node type holds it ------------------------------------------
@@ -361,9 +385,11 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
                           f"{celery.workers.prefetch_multiplier}, at most the queue) x {per_reserved:,} bytes (kombu's "
                           f"unacked hash and index)"))
         # published (LPUSH), kept until acked (HSET), acked (HDEL, ZREM); delivered once (BRPOP)
-        bytes_in += rate * (2 * (message + COMMAND_FRAMING) + COMMAND_FRAMING)
-        bytes_out += rate * (message + COMMAND_FRAMING)
-        flows.append(f"{rate:g} tasks/s x {message:,}-byte messages (in twice: queued and reserved; out once)")
+        into, out = task_traffic(workload.task_args_bytes)
+        bytes_in += rate * into
+        bytes_out += rate * out
+        flows.append(f"{rate:g} tasks/s x {into:,} bytes in and {out:,} out (a {message:,}-byte message queued, "
+                     f"reserved and delivered)")
     if "result_backend" in roles:
         stored = results_stored(workload, celery)
         result = RESULT_META + workload.results.result_bytes
@@ -374,9 +400,11 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
         parts.append(Part("results", results_bytes(stored, workload.results.result_bytes, prefix) if stored else 0,
                           f"{stored:,} results{derived} x {per_result:,.1f} bytes (a {result:,}-byte meta, its key and "
                           f"expiry)"))
-        bytes_in += rate * (result + COMMAND_FRAMING)
-        bytes_out += rate * (result + COMMAND_FRAMING)
-        flows.append(f"{rate:g} results/s x {result:,} bytes (stored, then read once)")
+        into, out = result_traffic(workload.results.result_bytes)
+        bytes_in += rate * into
+        bytes_out += rate * out
+        flows.append(f"{rate:g} results/s x {into:,} bytes in and {out:,} out (a {result:,}-byte meta stored, "
+                     f"published and read)")
     if "cache" in roles:
         cache = workload.cache
         keys = cache_keys(cache)
@@ -395,8 +423,9 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
                       f"{busy:,} busy connections x {BUSY_CLIENT_BYTES:,} bytes and {connections - busy:,} idle x "
                       f"{IDLE_CLIENT_BYTES:,} (client state and buffers)", per_node=True))
     parts.append(Part("server", SERVER_BYTES, "an empty server's own memory (used_memory_startup)", per_node=True))
-    writes = bytes_in
-    bytes_out += writes * replicas  # the replication stream carries every write to each replica
+    # the replication stream carries every write to each replica: what the clients send bounds it
+    # (their reads, BRPOP and SUBSCRIBE included, so it is an upper bound)
+    bytes_out += bytes_in * replicas
     if replicas:
         flows.append(f"every write again to {replicas} replica{'s' if replicas > 1 else ''}")
     cache = workload.cache if "cache" in roles else None
