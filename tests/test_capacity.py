@@ -110,7 +110,7 @@ def test_validate_refuses_a_dev_queue_that_a_micro_node_cannot_hold(tmp_path):
     queue's line and names the numbers."""
     from conftest import run_cli
 
-    path, text = _dev_variant(tmp_path, "workload:\n  tasks_per_second: 1\n  queued_tasks: 100000   # the peak\n"
+    _, text = _dev_variant(tmp_path, "workload:\n  tasks_per_second: 1\n  queued_tasks: 100000   # the peak\n"
                                         "  task_args_bytes: 2048\n")
     result = run_cli("validate", "dev.yaml", cwd=tmp_path)
     assert result.code == 2, result.err

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import yaml
 from hypothesis import HealthCheck, given, seed, settings
-
 from strategies import coherent, workloads
 
 EXAMPLES = int(os.environ.get("CACHEGEN_FUZZ_EXAMPLES", "150"))

@@ -102,7 +102,7 @@ def _sizing_rows(deployments: list, estimates: dict[str, cost.Estimate]) -> list
     for the options any group has, "-" where a group has none, "unknown" without a workload."""
     if not any(d.roles for d in deployments):
         return []
-    options = [dict((o.label, o) for o in cost.sizing(d, e)[0]) for d, e in zip(deployments, estimates.values())]
+    options = [{o.label: o for o in cost.sizing(d, e)[0]} for d, e in zip(deployments, estimates.values())]
     rows = [["workload peak per node", *(_peak(d) for d in deployments)],
              ["memory used", *("" if d.fit is None else f"{d.fit.memory_share:.0%}" if d.fit.usable_bytes
                                else "no room" for d in deployments)]]

@@ -7,10 +7,10 @@ from typing import Any
 
 from .. import catalog, cost, templates
 from ..capacity import Fit, size
-from . import json_text
-from .escape import xml_text as escape
 from ..model import Deployment
 from ..plan import Plan
+from . import json_text
+from .escape import xml_text as escape
 
 COLOURS = {"nodes": "#4e79a7", "nodes (reserved)": "#4e79a7", "reservation upfront, amortised": "#a0cbe8",
            "backup storage": "#f28e2b", "cross-AZ transfer": "#59a14f"}
