@@ -365,6 +365,7 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
     parts: list[Part] = []
     bytes_in = bytes_out = 0.0
     flows: list[str] = []
+    cache_operations, cache_item = 0.0, 0  # the cache's reads and writes a second, and the key and value each moves
     workers, concurrency = celery.workers.count, celery.workers.concurrency
     rate = workload.tasks_per_second
     if "broker" in roles:
@@ -384,7 +385,6 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
                           f"{reserved:,} tasks (of {workers} workers x {concurrency} processes x prefetch "
                           f"{celery.workers.prefetch_multiplier}, at most the queue) x {per_reserved:,} bytes (kombu's "
                           f"unacked hash and index)"))
-        # published (LPUSH), kept until acked (HSET), acked (HDEL, ZREM); delivered once (BRPOP)
         into, out = task_traffic(workload.task_args_bytes)
         bytes_in += rate * into
         bytes_out += rate * out
@@ -412,7 +412,8 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
         parts.append(Part("cache", cache_bytes(keys, key_bytes, cache.value_bytes, cache.ttl_seconds is not None),
                           f"{keys:,} keys of {key_bytes} + {cache.value_bytes:,} bytes"
                           + (" with an expiry" if cache.ttl_seconds else "")))
-        item = key_bytes + cache.value_bytes + COMMAND_FRAMING
+        cache_operations, cache_item = cache.reads_per_second + cache.writes_per_second, key_bytes + cache.value_bytes
+        item = cache_item + COMMAND_FRAMING
         bytes_in += cache.writes_per_second * item
         bytes_out += cache.reads_per_second * item
         if cache.writes_per_second or cache.reads_per_second:
@@ -428,11 +429,8 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
     bytes_out += bytes_in * replicas
     if replicas:
         flows.append(f"every write again to {replicas} replica{'s' if replicas > 1 else ''}")
-    cache = workload.cache if "cache" in roles else None
     return Demand(tuple(parts), connections, how, connection_ceiling(celery, roles), bytes_in, bytes_out,
-                  "; ".join(flows) or "no traffic stated",
-                  cache.reads_per_second + cache.writes_per_second if cache else 0,
-                  len(prefixes.get("cache", "")) + cache.key_bytes + cache.value_bytes if cache else 0)
+                  "; ".join(flows) or "no traffic stated", cache_operations, cache_item)
 
 
 def queued_tasks(workload: Workload, celery: Celery) -> int:
