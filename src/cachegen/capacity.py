@@ -267,7 +267,6 @@ class Demand:
     parts: tuple[Part, ...]
     connections: int  # what the application holds at steady state (the model of bench/capacity.py's count)
     connections_how: str
-    connection_ceiling: int  # every pool full: the most the application can open
     bytes_in_per_second: float  # into the primary, from the clients
     bytes_out_per_second: float  # out of the primary: replies and the replicas' streams
     network_how: str
@@ -429,7 +428,7 @@ def demand(workload: Workload, celery: Celery, roles: frozenset[str], prefixes: 
     bytes_out += bytes_in * replicas
     if replicas:
         flows.append(f"every write again to {replicas} replica{'s' if replicas > 1 else ''}")
-    return Demand(tuple(parts), connections, how, connection_ceiling(celery, roles), bytes_in, bytes_out,
+    return Demand(tuple(parts), connections, how, bytes_in, bytes_out,
                   "; ".join(flows) or "no traffic stated", cache_operations, cache_item)
 
 

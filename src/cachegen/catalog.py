@@ -60,6 +60,11 @@ def node_catalogue_max_clients() -> int:
     return _load("node_types.yaml")["max_clients"]
 
 
+def max_clients(node: dict[str, Any]) -> int:
+    """A node type's maxclients: its own exception, else the catalogue's default."""
+    return node.get("max_clients", node_catalogue_max_clients())
+
+
 def alarm_namespace() -> str:
     return _load("alarms.yaml")["namespace"]
 
@@ -167,10 +172,16 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
-def node_runs(info: dict[str, Any], engine: str, version: str) -> bool:
-    """Whether a node type of the catalogue is offered for this engine and version (Redis OSS
-    versions have a minimum per node type; every Valkey version runs on every type)."""
+def node_refusal(info: dict[str, Any], engine: str, version: str) -> str | None:
+    """Why a node type of the catalogue does not run this engine and version, or None when it
+    does (Redis OSS versions have a minimum per node type; every Valkey version runs on every type)."""
     if engine not in info.get("engines", ["redis", "valkey"]):
-        return False
-    return engine != "redis" or "min_redis_version" not in info or \
-        version_key(version) >= version_key(info["min_redis_version"])
+        return f"is not offered for {engine}"
+    if engine == "redis" and "min_redis_version" in info and \
+            version_key(version) < version_key(info["min_redis_version"]):
+        return f"needs Redis {info['min_redis_version']} or later (spec: {version})"
+    return None
+
+
+def node_runs(info: dict[str, Any], engine: str, version: str) -> bool:
+    return node_refusal(info, engine, version) is None

@@ -347,6 +347,11 @@ class Deployment:
         return ()
 
     @property
+    def peak_bytes_per_node(self) -> int | None:
+        """The memory the workload's peak takes on each node (None without a workload here)."""
+        return None if self.demand is None else self.demand.per_node_bytes(self.shards)
+
+    @property
     def scaling_range(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """(shards, replicas per shard) at Auto Scaling's least and at its most: each scaled
         dimension at its bound, the other as specified."""

@@ -186,9 +186,8 @@ def workload_demand(spec: Spec, roles: frozenset[str], prefixes: dict[str, str])
 def node_fit(demand: capacity.Demand, node_type: str, running: dict[str, str], shards: int) -> capacity.Fit:
     """How `node_type` holds the demand, with the group's reserved memory."""
     node = catalog.node_types()[node_type]
-    max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
-    return capacity.fit(demand, node_type, node, max_clients, reserved_memory(running, node["maxmemory_bytes"]),
-                        shards)
+    return capacity.fit(demand, node_type, node, catalog.max_clients(node),
+                        reserved_memory(running, node["maxmemory_bytes"]), shards)
 
 
 def node_fits(d: Deployment, engine: str) -> list[capacity.Fit]:
@@ -362,7 +361,7 @@ def resolve(spec: Spec, merged: MergedSpec) -> Deployment:
                        delivery.delivery_stream if delivery.destination == "kinesis-firehose" else None)
         for log_type, delivery in (("slow-log", spec.logs.slow_log), ("engine-log", spec.logs.engine_log))
         if delivery.enabled)
-    max_clients = node.get("max_clients", catalog.node_catalogue_max_clients())
+    max_clients = catalog.max_clients(node)
     running = effective_parameters(spec, family)
     known = catalog.family_parameters(family)
     security = spec.security

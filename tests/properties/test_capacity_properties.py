@@ -53,7 +53,7 @@ def _check_accepted(deployment) -> None:
             assert group.spec.workload is None or not group.roles
             continue
         assert all(part.bytes >= 0 for part in demand.parts), demand
-        assert demand.connection_ceiling >= demand.connections, demand
+        assert group.connection_budget >= demand.connections, (group.connection_budget, demand)
         if fit is None:
             assert group.serverless
             continue

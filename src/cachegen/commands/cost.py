@@ -116,7 +116,7 @@ def _peak(d) -> str:
         return "-"  # no Celery role: no workload falls on it
     if d.demand is None:
         return "unknown: no workload"
-    return size(d.fit.needed_bytes if d.fit else d.demand.per_node_bytes(1))
+    return size(d.peak_bytes_per_node)
 
 
 def _option(option: cost.Sizing | None) -> str:
@@ -131,7 +131,7 @@ def _sizing_json(d, estimate: cost.Estimate) -> dict | None:
     """The workload's need and the cheapest options (null without a workload or a Celery role)."""
     if d.demand is None:
         return None
-    return {"needed_per_node_bytes": d.fit.needed_bytes if d.fit else d.demand.per_node_bytes(1),
+    return {"needed_per_node_bytes": d.peak_bytes_per_node,
             "memory_share": None if d.fit is None or not d.fit.usable_bytes else round(d.fit.memory_share, 4),
             "options": [{"label": o.label, "node_type": o.estimate.node_type,
                          "memory_share": None if o.fit is None else round(o.fit.memory_share, 4),

@@ -75,7 +75,7 @@ def _capacity(d: Deployment) -> dict[str, Any]:
     demand, fit = d.demand, d.fit
     shown: dict[str, Any] = {"memory": {p.name: f"{size(p.bytes)}: {p.how}" for p in demand.parts},
                              "connections": f"{demand.connections:,}: {demand.connections_how}",
-                             "connection_ceiling": f"{demand.connection_ceiling:,}: every pool full"}
+                             "connection_ceiling": f"{d.connection_budget:,}: every pool full"}
     if fit is not None:
         shown |= {"needed_per_node_bytes": fit.needed_bytes, "usable_per_node_bytes": fit.usable_bytes,
                   "needed_per_node": size(fit.needed_bytes),

@@ -86,8 +86,7 @@ def emit(d: Deployment, plan: Plan) -> dict[str, str]:
                                     group_files=", ".join(f"cost/{g.group_key}/cost.md" for g in d.other_groups),
                                     sizing=sizing, sizing_rows=_sizing_rows(d, current, sizing),
                                     sizing_unpriced=sizing_unpriced,
-                                    needed=size(d.fit.needed_bytes if d.fit else d.demand.per_node_bytes(1))
-                                    if d.demand else None,
+                                    needed=size(d.peak_bytes_per_node) if d.demand else None,
                                     usable=size(d.fit.usable_bytes) if d.fit else None),
         "cost.json": json_text.dumps({**_json(d, current, alternatives), "unpriced_alternatives": unpriced,
                                       "other_options": _other_options_json(others),

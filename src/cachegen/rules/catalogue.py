@@ -26,12 +26,8 @@ def node_type(ctx: Context) -> Iterator[Finding]:
         yield Finding(("node_type",), f"unknown node type `{spec.node_type}`",
                       expected="a node type of the catalogue, e.g. cache.t4g.small",
                       suggestion=_close(spec.node_type, sorted(types)))
-    elif spec.engine.name not in info.get("engines", ["redis", "valkey"]):
-        yield Finding(("node_type",), f"{spec.node_type} is not offered for {spec.engine.name}")
-    elif spec.engine.name == "redis" and "min_redis_version" in info and \
-            catalog.version_key(spec.engine.version) < catalog.version_key(info["min_redis_version"]):
-        yield Finding(("node_type",), f"{spec.node_type} needs Redis {info['min_redis_version']} or later "
-                                      f"(spec: {spec.engine.version})")
+    elif (refusal := catalog.node_refusal(info, spec.engine.name, spec.engine.version)) is not None:
+        yield Finding(("node_type",), f"{spec.node_type} {refusal}")
 
 
 @rule(RULES, "V502", "The engine version exists for the engine", VERSIONS, stage="spec")
