@@ -494,7 +494,7 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
     workload = draw(workloads())
     if workload is not None:
         doc["workload"] = workload
-        if draw(st.integers(0, 3)) == 0:  # a fleet of workers: some more than maxclients allows (V961)
+        if draw(st.integers(0, 9)) == 0:  # a fleet of workers: some more than maxclients allows (V961)
             doc["celery"]["workers"] = {"count": draw(st.integers(1, 5_000)), "concurrency": draw(st.integers(1, 64)),
                                         "prefetch_multiplier": draw(st.integers(1, 16))}
         if "queued_tasks" not in workload and draw(st.integers(0, 2)) == 0:  # no backlog bound (V962)
@@ -511,12 +511,12 @@ def coherent(draw, rest=model(Spec, exclude=REDRAWN)) -> dict[str, Any]:
 
 @st.composite
 def workloads(draw) -> dict[str, Any] | None:
-    """A workload: most of them a peak a small node holds, one in four one only the largest hold
+    """A workload: most of them a peak a small node holds, one in eight one only the largest hold
     or none (V960, V961), sometimes with the defaults derived from the Celery settings (V962 when
     tasks never expire)."""
     if draw(st.integers(0, 4)) == 0:
         return None
-    huge = draw(st.integers(0, 3)) == 0
+    huge = draw(st.integers(0, 7)) == 0
     rate = st.floats(0, 1e5 if huge else 50, allow_nan=False, allow_infinity=False)
     count = st.integers(0, 10 ** 9 if huge else 20_000)
     size = st.integers(2, 100_000 if huge else 5_000)
